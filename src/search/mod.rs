@@ -1,15 +1,459 @@
-//! Placeholder until the search issue lands: only the error type the rest of the crate names.
+//! Guidance search: ranked, stemmed, forgiving keyword search over every topic section,
+//! checklist question and welfare prompt, on SQLite FTS5.
+//!
+//! The steps, in order: parse what the officer typed into words and phrases
+//! ([`query`]); expand abbreviations and synonyms from the guidance data ([`synonyms`]);
+//! correct any word the guidance never uses to its nearest neighbour ([`typo`]); AND
+//! everything together and rank with BM25 (titles and headings above body text); and when
+//! that finds nothing, fall back to the passages that match the most of the words.
+//! Every step is reported in [`Outcome`] so the CLI can say what it did.
+
+pub mod index;
+pub mod query;
+pub mod synonyms;
+pub mod text;
+pub mod typo;
+
+use std::cell::OnceCell;
+use std::collections::HashSet;
+use std::path::Path;
+
+use rusqlite::params;
 
 use crate::error::Exit;
+use crate::guidance::Guidance;
+pub use index::{Index, Kind, default_cache_dir};
+use query::Unit;
+use synonyms::{Group, Synonyms};
+use typo::Vocab;
+
+/// The largest `--limit` accepted; the whole point is the few best passages.
+pub const MAX_LIMIT: usize = 100;
+
+/// BM25 weights for the `title`, `heading` and `body` columns. A word in a topic title or
+/// a section heading says what the passage is about; a word in the body may be in passing.
+const WEIGHTS: (f64, f64, f64) = (4.0, 8.0, 1.0);
+/// Questions and prompts are short, and BM25 favours short documents; this keeps a
+/// passage that explains something above a one-line question that merely mentions it.
+const NON_SECTION_FACTOR: f64 = 0.7;
+/// Tokens of context in a snippet: about three lines on a 40-column phone.
+const SNIPPET_TOKENS: i64 = 20;
+/// Marks a highlight inside FTS5's snippet output. Control characters cannot occur in
+/// guidance text, so they cannot be confused with it.
+const MARK_OPEN: &str = "\u{1}";
+const MARK_CLOSE: &str = "\u{2}";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
-    #[error("this part of msht is not built yet")]
-    NotBuilt,
+    #[error("type some words to search for, for example: msht search debt bondage")]
+    EmptyQuery,
+    #[error(
+        "the search has no letters or digits to look for; type some words, for example: msht search debt bondage"
+    )]
+    NoWords,
+    #[error("--limit must be between 1 and {MAX_LIMIT}")]
+    BadLimit,
+    /// SQLite failed on SQL we wrote; the text of the SQLite error is kept as the source
+    /// for debugging but is not shown to an officer.
+    #[error("the guidance search index could not be built or read; please report this")]
+    Index(#[source] rusqlite::Error),
 }
 
 impl SearchError {
     pub fn exit(&self) -> Exit {
-        Exit::Failure
+        match self {
+            SearchError::EmptyQuery | SearchError::NoWords | SearchError::BadLimit => Exit::Usage,
+            SearchError::Index(_) => Exit::Failure,
+        }
+    }
+
+    pub(crate) fn index(e: rusqlite::Error) -> Self {
+        SearchError::Index(e)
     }
 }
+
+/// A passage of text with the matched words marked.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Snippet {
+    /// Runs of text, each flagged `true` when it is a matched word.
+    pub parts: Vec<(String, bool)>,
+}
+
+impl Snippet {
+    fn from_marked(s: &str) -> Snippet {
+        let mut parts = Vec::new();
+        let mut rest = s;
+        while let Some(open) = rest.find(MARK_OPEN) {
+            if open > 0 {
+                parts.push((rest[..open].to_string(), false));
+            }
+            let after = &rest[open + MARK_OPEN.len()..];
+            let close = after.find(MARK_CLOSE).unwrap_or(after.len());
+            parts.push((after[..close].to_string(), true));
+            rest = after.get(close + MARK_CLOSE.len()..).unwrap_or("");
+        }
+        if !rest.is_empty() {
+            parts.push((rest.to_string(), false));
+        }
+        Snippet { parts }
+    }
+
+    /// The text with each highlight wrapped in `open`…`close`.
+    pub fn marked(&self, open: &str, close: &str) -> String {
+        self.parts
+            .iter()
+            .map(|(t, hit)| {
+                if *hit {
+                    format!("{open}{t}{close}")
+                } else {
+                    t.clone()
+                }
+            })
+            .collect()
+    }
+
+    pub fn plain(&self) -> String {
+        self.marked("", "")
+    }
+}
+
+/// One result, with everything needed to show it and to open it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub kind: Kind,
+    /// The topic a section belongs to, or the topic a question or prompt links to.
+    pub topic: Option<String>,
+    /// The section id, for a section or a link to one.
+    pub section: Option<String>,
+    /// Topic title for a section; the question's text; the prompt's title.
+    pub title: String,
+    /// The section heading (sections only; the summary has none).
+    pub heading: Option<String>,
+    /// The question or prompt id (sections: `topic#section`).
+    pub id: String,
+    /// The checklist a question belongs to.
+    pub checklist: Option<String>,
+    /// Matching passage.
+    pub snippet: Snippet,
+    /// Higher is better; comparable only within one search.
+    pub score: f64,
+    /// The exact command that opens it, if there is one.
+    pub open: Option<String>,
+}
+
+/// What a search found, and what it did to the query on the way.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub hits: Vec<Hit>,
+    /// Words replaced by the nearest word the guidance uses: (typed, used).
+    pub corrections: Vec<(String, String)>,
+    /// Words (or phrases) that occur nowhere, even after correction; left out.
+    pub missing: Vec<String>,
+    /// No passage had every word; these are the best partial matches.
+    pub partial: bool,
+    /// The query had more words than are searched; the rest were ignored.
+    pub truncated: bool,
+    /// The query as searched after corrections, for "showing results for …"; empty
+    /// when nothing was corrected.
+    pub searched: Vec<String>,
+}
+
+/// A search engine over one guidance set.
+pub struct Searcher<'g> {
+    g: &'g Guidance,
+    index: Index,
+    synonyms: Synonyms,
+    vocab: OnceCell<Vocab>,
+}
+
+/// Searches the guidance in use, reusing the cache in `cache_dir` when it matches. If a
+/// cached index turns out to be damaged in a way the open-time checks missed, the search
+/// is retried once on a freshly built in-memory index.
+pub fn search(
+    g: &Guidance,
+    input: &str,
+    limit: usize,
+    cache_dir: Option<&Path>,
+) -> Result<Outcome, SearchError> {
+    let index = Index::open(g, cache_dir)?;
+    let from_cache = index.from_cache;
+    match Searcher::new(g, index).search(input, limit) {
+        Err(SearchError::Index(_)) if from_cache => {
+            Searcher::new(g, Index::build(g)?).search(input, limit)
+        }
+        other => other,
+    }
+}
+
+impl<'g> Searcher<'g> {
+    pub fn new(g: &'g Guidance, index: Index) -> Self {
+        Searcher {
+            g,
+            index,
+            synonyms: Synonyms::new(&g.synonyms),
+            vocab: OnceCell::new(),
+        }
+    }
+
+    pub fn search(&self, input: &str, limit: usize) -> Result<Outcome, SearchError> {
+        if input.trim().is_empty() {
+            return Err(SearchError::EmptyQuery);
+        }
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(SearchError::BadLimit);
+        }
+        let parsed = query::parse(input);
+        if parsed.units.is_empty() {
+            return Err(SearchError::NoWords);
+        }
+        let mut out = Outcome {
+            truncated: parsed.truncated,
+            ..Outcome::default()
+        };
+
+        // Spelling first, word by word, so a corrected word can still join a synonym
+        // ("duty to notfy" → "duty to notify" → NRM's Duty to Notify group).
+        let mut units = Vec::with_capacity(parsed.units.len());
+        for u in parsed.units {
+            match self.correct(&u)? {
+                Some(fixed) => {
+                    out.corrections.push((u.display(), fixed.display()));
+                    units.push(fixed);
+                }
+                None => units.push(u),
+            }
+        }
+        if !out.corrections.is_empty() {
+            out.searched = units.iter().map(Unit::display).collect();
+        }
+        let groups = drop_stop_words(self.synonyms.expand(units));
+
+        // Each group must occur somewhere; one that does not is left out (and reported)
+        // rather than making the whole search come back empty.
+        let mut kept = Vec::new();
+        for grp in groups {
+            if self.matches_any(&grp.fts())? {
+                kept.push(grp);
+            } else {
+                out.missing.push(grp.unit.display());
+            }
+        }
+        if kept.is_empty() {
+            return Ok(out);
+        }
+
+        let all: Vec<String> = kept.iter().map(Group::fts).collect();
+        out.hits = self.run(&all.join(" AND "), limit)?;
+        if out.hits.is_empty() && kept.len() > 1 {
+            out.partial = true;
+            out.hits = self.partial(&kept, limit)?;
+        }
+        Ok(out)
+    }
+
+    fn conn(&self) -> &rusqlite::Connection {
+        &self.index.conn
+    }
+
+    fn matches_any(&self, fts: &str) -> Result<bool, SearchError> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT 1 FROM docs WHERE docs MATCH ?1 LIMIT 1")
+            .map_err(SearchError::index)?;
+        stmt.exists([fts]).map_err(SearchError::index)
+    }
+
+    /// Replaces each word of `unit` that the guidance never uses with its nearest word.
+    /// A word that is part of a synonym term is known even if the text never uses it
+    /// ("stro" must not become "strong"). Returns the corrected unit only if something
+    /// changed.
+    fn correct(&self, unit: &Unit) -> Result<Option<Unit>, SearchError> {
+        if unit.prefix || self.matches_any(&unit.fts())? {
+            return Ok(None);
+        }
+        let mut fixed = unit.clone();
+        let mut changed = false;
+        for w in &mut fixed.words {
+            if self.synonyms.knows(w) || self.matches_any(&Unit::word(w).fts())? {
+                continue;
+            }
+            if let Some(near) = self.vocab()?.nearest(w) {
+                *w = near.to_string();
+                changed = true;
+            }
+        }
+        Ok(changed.then_some(fixed))
+    }
+
+    /// The index's words as written, loaded the first time a word needs correcting.
+    fn vocab(&self) -> Result<&Vocab, SearchError> {
+        if let Some(v) = self.vocab.get() {
+            return Ok(v);
+        }
+        let v = Vocab::load(self.conn()).map_err(SearchError::index)?;
+        Ok(self.vocab.get_or_init(|| v))
+    }
+
+    /// Runs one FTS5 expression and returns the best `limit` hits.
+    fn run(&self, fts: &str, limit: usize) -> Result<Vec<Hit>, SearchError> {
+        let rows = self.rows(fts, limit)?;
+        Ok(rows.into_iter().filter_map(|r| self.hit(r)).collect())
+    }
+
+    /// The passages that match the most groups, then by BM25 over all of them.
+    fn partial(&self, groups: &[Group], limit: usize) -> Result<Vec<Hit>, SearchError> {
+        let mut covered: Vec<HashSet<i64>> = Vec::new();
+        for g in groups {
+            let mut stmt = self
+                .conn()
+                .prepare_cached("SELECT rowid FROM docs WHERE docs MATCH ?1")
+                .map_err(SearchError::index)?;
+            let ids = stmt
+                .query_map([g.fts()], |r| r.get::<_, i64>(0))
+                .and_then(|rows| rows.collect::<rusqlite::Result<HashSet<i64>>>())
+                .map_err(SearchError::index)?;
+            covered.push(ids);
+        }
+        let any: Vec<String> = groups.iter().map(Group::fts).collect();
+        // The corpus is small: rank every partial match, then keep the best.
+        let mut rows = self.rows(&any.join(" OR "), 1000)?;
+        let count = |id: i64| covered.iter().filter(|s| s.contains(&id)).count();
+        rows.sort_by(|a, b| {
+            count(b.rowid)
+                .cmp(&count(a.rowid))
+                .then(a.rank.total_cmp(&b.rank))
+        });
+        rows.truncate(limit);
+        Ok(rows.into_iter().filter_map(|r| self.hit(r)).collect())
+    }
+
+    fn rows(&self, fts: &str, limit: usize) -> Result<Vec<Row>, SearchError> {
+        let (wt, wh, wb) = WEIGHTS;
+        let sql = format!(
+            "SELECT rowid, kind, ref,
+                    bm25(docs, {wt}, {wh}, {wb})
+                      * CASE kind WHEN 'section' THEN 1.0 ELSE {NON_SECTION_FACTOR} END AS rank,
+                    snippet(docs, 2, ?2, ?3, '…', {SNIPPET_TOKENS}),
+                    snippet(docs, 1, ?2, ?3, '…', {SNIPPET_TOKENS}),
+                    length(body)
+             FROM docs WHERE docs MATCH ?1
+             ORDER BY rank LIMIT ?4"
+        );
+        let mut stmt = self
+            .conn()
+            .prepare_cached(&sql)
+            .map_err(SearchError::index)?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        stmt.query_map(params![fts, MARK_OPEN, MARK_CLOSE, limit], |r| {
+            let body_len: i64 = r.get(6)?;
+            Ok(Row {
+                rowid: r.get(0)?,
+                kind: r.get(1)?,
+                reference: r.get(2)?,
+                rank: r.get(3)?,
+                // An empty body (a question with no help) shows the heading instead.
+                snippet: if body_len > 0 { r.get(4)? } else { r.get(5)? },
+            })
+        })
+        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<Row>>>())
+        .map_err(SearchError::index)
+    }
+
+    /// Resolves an index row against the guidance. A row the guidance does not know
+    /// cannot happen with a matching hash; it is skipped rather than shown wrong.
+    fn hit(&self, r: Row) -> Option<Hit> {
+        let snippet = Snippet::from_marked(&r.snippet);
+        let score = -r.rank;
+        match Kind::parse(&r.kind)? {
+            Kind::Section => {
+                let (t, s) = self.g.resolve_link(&r.reference)?;
+                let s = s?;
+                Some(Hit {
+                    kind: Kind::Section,
+                    topic: Some(t.id.clone()),
+                    section: Some(s.id.clone()),
+                    title: t.title.clone(),
+                    heading: (s.id != "summary").then(|| s.heading.clone()),
+                    id: r.reference.clone(),
+                    checklist: None,
+                    snippet,
+                    score,
+                    open: Some(format!("msht guide show {}", r.reference)),
+                })
+            }
+            Kind::Question => {
+                let (c, q) = self.g.checklists.iter().find_map(|c| {
+                    c.questions
+                        .iter()
+                        .find(|q| q.id == r.reference)
+                        .map(|q| (c, q))
+                })?;
+                let (topic, section) = split_link(q.topic.as_deref());
+                Some(Hit {
+                    kind: Kind::Question,
+                    topic,
+                    section,
+                    title: q.text.clone(),
+                    heading: None,
+                    id: q.id.clone(),
+                    checklist: Some(c.id.clone()),
+                    snippet,
+                    score,
+                    open: Some(format!("msht checklist show {}", c.id)),
+                })
+            }
+            Kind::Prompt => {
+                let p = self.g.prompt(&r.reference)?;
+                let (topic, section) = split_link(p.topic.as_deref());
+                Some(Hit {
+                    kind: Kind::Prompt,
+                    topic,
+                    section,
+                    title: p.title.clone(),
+                    heading: None,
+                    id: p.id.clone(),
+                    checklist: None,
+                    snippet,
+                    score,
+                    open: p.topic.as_ref().map(|t| format!("msht guide show {t}")),
+                })
+            }
+        }
+    }
+}
+
+struct Row {
+    rowid: i64,
+    kind: String,
+    reference: String,
+    rank: f64,
+    snippet: String,
+}
+
+fn split_link(link: Option<&str>) -> (Option<String>, Option<String>) {
+    match link {
+        None => (None, None),
+        Some(l) => match l.split_once('#') {
+            Some((t, s)) => (Some(t.to_string()), Some(s.to_string())),
+            None => (Some(l.to_string()), None),
+        },
+    }
+}
+
+/// Drops lone stop words, unless that would leave nothing to search for.
+fn drop_stop_words(groups: Vec<Group>) -> Vec<Group> {
+    let is_stop = |g: &Group| {
+        !g.unit.quoted
+            && !g.unit.prefix
+            && g.alternatives.is_empty()
+            && g.unit.words.len() == 1
+            && query::is_stop_word(&g.unit.words[0])
+    };
+    if groups.iter().all(is_stop) {
+        return groups;
+    }
+    groups.into_iter().filter(|g| !is_stop(g)).collect()
+}
+
+#[cfg(test)]
+mod tests;

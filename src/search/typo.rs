@@ -1,0 +1,91 @@
+//! Typo correction: the nearest word that the guidance actually uses.
+//!
+//! Candidates come from the unstemmed `words_vocab` table (FTS5's `fts5vocab`), so a
+//! suggestion is a real word as written. Distance is Damerau–Levenshtein (a swapped pair
+//! of letters is one slip on a phone keyboard, not two). Short words and anything with a
+//! digit are left alone: "s45" or "ms1" is an abbreviation, not a misspelling of "s46".
+
+/// One candidate word and how many documents use it.
+pub struct Vocab(Vec<(String, i64)>);
+
+impl Vocab {
+    pub fn load(conn: &rusqlite::Connection) -> rusqlite::Result<Vocab> {
+        let mut stmt = conn.prepare("SELECT term, doc FROM words_vocab")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(Vocab(rows))
+    }
+
+    #[cfg(test)]
+    pub fn from_words(words: &[(&str, i64)]) -> Vocab {
+        Vocab(words.iter().map(|(w, n)| (w.to_string(), *n)).collect())
+    }
+
+    /// The closest known word to `word`, if one is close enough to be a slip.
+    pub fn nearest(&self, word: &str) -> Option<&str> {
+        let len = word.chars().count();
+        if !(4..=32).contains(&len) || !word.chars().all(char::is_alphabetic) {
+            return None;
+        }
+        let max = if len <= 5 { 1 } else { 2 };
+        let first = word.chars().next();
+        self.0
+            .iter()
+            .filter(|(t, _)| t != word && t.chars().count().abs_diff(len) <= max)
+            .filter_map(|(t, docs)| {
+                let d = strsim::damerau_levenshtein(word, t);
+                // A different first letter is a rarer slip than one in the middle.
+                let first_differs = t.chars().next() != first;
+                (d <= max).then_some(((d, first_differs, -docs), t.as_str()))
+            })
+            .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)))
+            .map(|(_, t)| t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vocab() -> Vocab {
+        Vocab::from_words(&[
+            ("bondage", 3),
+            ("bandage", 1),
+            ("trafficking", 20),
+            ("cuckooing", 2),
+            ("consent", 9),
+            ("s46", 2),
+            ("child", 30),
+            ("chill", 1),
+        ])
+    }
+
+    #[test]
+    fn close_slips_are_corrected() {
+        let v = vocab();
+        assert_eq!(v.nearest("bondige"), Some("bondage"));
+        assert_eq!(v.nearest("trafficing"), Some("trafficking"));
+        assert_eq!(v.nearest("traffikcing"), Some("trafficking"));
+        assert_eq!(v.nearest("cukooing"), Some("cuckooing"));
+        assert_eq!(v.nearest("consnet"), Some("consent"));
+    }
+
+    #[test]
+    fn short_numeric_and_far_words_are_left_alone() {
+        let v = vocab();
+        assert_eq!(v.nearest("s45"), None);
+        assert_eq!(v.nearest("chld"), Some("child"));
+        assert_eq!(v.nearest("abc"), None);
+        assert_eq!(v.nearest("zzzzzzzz"), None);
+        assert_eq!(v.nearest(&"x".repeat(10_000)), None);
+        assert_eq!(v.nearest("🙂🙂🙂🙂"), None);
+    }
+
+    #[test]
+    fn ties_prefer_the_more_common_word() {
+        let v = vocab();
+        // "bendage" is one away from both; bondage is used more.
+        assert_eq!(v.nearest("bendage"), Some("bondage"));
+    }
+}
