@@ -1,0 +1,160 @@
+//! The command line: argument parsing, one file per subcommand, and the mapping from the
+//! library's errors to one plain sentence and a `sysexits` code. Only this layer prints.
+
+mod check;
+mod checklist;
+mod doctor;
+mod encounters;
+mod export;
+mod guidance;
+mod guide;
+pub mod output;
+mod search;
+mod sync;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::{Error, Exit, Result};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "msht",
+    version,
+    about = "Offline companion for officers meeting possible victims of modern slavery and human trafficking",
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// The encounter database [default: the platform data directory]
+    #[arg(
+        long,
+        env = "MSHT_DB",
+        global = true,
+        hide_env_values = true,
+        value_name = "PATH"
+    )]
+    pub db: Option<PathBuf>,
+    /// A guidance folder to use instead of the built-in copy
+    #[arg(
+        long,
+        env = "MSHT_GUIDANCE",
+        global = true,
+        hide_env_values = true,
+        value_name = "DIR"
+    )]
+    pub guidance: Option<PathBuf>,
+    /// Print machine-readable JSON instead of text
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Walk through a checklist at a scene, saving every answer as it is given
+    Check(check::Args),
+    /// Review, complete, amend or void recorded encounters
+    #[command(subcommand)]
+    Encounters(encounters::Command),
+    /// Export an encounter record (JSON, Markdown, CSV) or all of them (JSONL)
+    Export(export::Args),
+    /// Search the guidance by keyword
+    Search(search::Args),
+    /// Read guidance topics
+    #[command(subcommand)]
+    Guide(guide::Command),
+    /// See the checklists and their questions
+    #[command(subcommand)]
+    Checklist(checklist::Command),
+    /// Move encounters to a force hub through bundle files
+    #[command(subcommand)]
+    Sync(sync::Command),
+    /// Tools for guidance authors
+    #[command(subcommand)]
+    Guidance(guidance::Command),
+    /// Show paths, versions and check the database's integrity
+    Doctor,
+}
+
+/// What every subcommand may need, resolved once from the global flags.
+pub struct Ctx {
+    pub db: Option<PathBuf>,
+    pub guidance_dir: Option<PathBuf>,
+    pub json: bool,
+}
+
+impl Ctx {
+    pub fn guidance(&self) -> Result<crate::guidance::Guidance> {
+        Ok(crate::guidance::load(self.guidance_dir.as_deref())?)
+    }
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    let ctx = Ctx {
+        db: cli.db,
+        guidance_dir: cli.guidance,
+        json: cli.json,
+    };
+    match cli.command {
+        Command::Check(a) => check::run(&ctx, a),
+        Command::Encounters(c) => encounters::run(&ctx, c),
+        Command::Export(a) => export::run(&ctx, a),
+        Command::Search(a) => search::run(&ctx, a),
+        Command::Guide(c) => guide::run(&ctx, c),
+        Command::Checklist(c) => checklist::run(&ctx, c),
+        Command::Sync(c) => sync::run(&ctx, c),
+        Command::Guidance(c) => guidance::run(&ctx, c),
+        Command::Doctor => doctor::run(&ctx),
+    }
+}
+
+/// Entry point for the binary. Never lets a panic's backtrace or a raw error reach the user.
+pub fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "msht: internal error{at}; everything already saved is safe. Please report this with the command you ran."
+        );
+    }));
+    output::init_colour();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    Exit::Ok
+                }
+                clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => Exit::Usage,
+                _ => Exit::Usage,
+            };
+            let _ = e.print();
+            return ExitCode::from(code.code());
+        }
+    };
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli)));
+    match outcome {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
+            report(&e);
+            ExitCode::from(e.exit().code())
+        }
+        Err(_) => ExitCode::from(Exit::Failure.code()),
+    }
+}
+
+fn report(e: &Error) {
+    eprintln!("msht: {e}");
+    if let Error::Guidance(crate::guidance::GuidanceError::Invalid { problems, .. }) = e {
+        for p in problems.0.iter().take(5) {
+            eprintln!("  {p}");
+        }
+    }
+}

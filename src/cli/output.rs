@@ -1,0 +1,176 @@
+//! Terminal output: colour that honours `NO_COLOR`, the width to wrap to, and a small
+//! Markdown renderer so guidance reads well on a 40-column phone terminal.
+
+use std::io::{self, IsTerminal, Write};
+
+use console::Style;
+
+/// Turns colour off when `NO_COLOR` is set (any non-empty value), as no-color.org asks.
+pub fn init_colour() {
+    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        console::set_colors_enabled(false);
+        console::set_colors_enabled_stderr(false);
+    }
+}
+
+/// The width to wrap stdout text to: the terminal's, else `COLUMNS`, else 80. Never below 20.
+pub fn width() -> usize {
+    let from_term = io::stdout()
+        .is_terminal()
+        .then(|| {
+            console::Term::stdout()
+                .size_checked()
+                .map(|(_, w)| w as usize)
+        })
+        .flatten();
+    let w = from_term
+        .or_else(|| std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()))
+        .unwrap_or(80);
+    w.clamp(20, 100)
+}
+
+/// The width for prompts drawn on stderr.
+pub fn err_width() -> usize {
+    console::Term::stderr()
+        .size_checked()
+        .map(|(_, w)| w as usize)
+        .or_else(|| std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()))
+        .unwrap_or(80)
+        .clamp(20, 100)
+}
+
+pub fn bold() -> Style {
+    Style::new().bold()
+}
+
+pub fn dim() -> Style {
+    Style::new().dim()
+}
+
+pub fn heading() -> Style {
+    Style::new().bold().cyan()
+}
+
+pub fn urgent() -> Style {
+    Style::new().bold().red()
+}
+
+/// Wraps `text` to `width`, never cutting a word unless it is longer than a line.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    wrap_indent(text, width, "", "")
+}
+
+pub fn wrap_indent(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
+    let opts = textwrap::Options::new(width.max(10))
+        .initial_indent(first)
+        .subsequent_indent(rest)
+        .break_words(true);
+    textwrap::wrap(text, opts)
+        .into_iter()
+        .map(|c| c.into_owned())
+        .collect()
+}
+
+/// Removes inline Markdown markers a terminal cannot show.
+fn plain_inline(s: &str) -> String {
+    s.replace("**", "").replace('`', "")
+}
+
+/// Renders the Markdown used in guidance topics as wrapped lines for a terminal.
+pub fn render_markdown(md: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut para = String::new();
+    let flush = |para: &mut String, out: &mut Vec<String>| {
+        if !para.is_empty() {
+            out.extend(wrap(&plain_inline(para), width));
+            para.clear();
+        }
+    };
+    for line in md.lines() {
+        let t = line.trim_end();
+        let trimmed = t.trim_start();
+        let indent = t.len() - trimmed.len();
+        if trimmed.is_empty() {
+            flush(&mut para, &mut out);
+            if out.last().is_some_and(|l: &String| !l.is_empty()) {
+                out.push(String::new());
+            }
+        } else if let Some(h) = trimmed
+            .strip_prefix("### ")
+            .or_else(|| trimmed.strip_prefix("#### "))
+        {
+            flush(&mut para, &mut out);
+            for l in wrap(&plain_inline(h), width) {
+                out.push(bold().apply_to(l).to_string());
+            }
+        } else if let Some((marker, item)) = list_item(trimmed) {
+            flush(&mut para, &mut out);
+            let pad = " ".repeat(indent.min(8));
+            let first = format!("{pad}{marker} ");
+            let rest = " ".repeat(first.chars().count());
+            out.extend(wrap_indent(&plain_inline(item), width, &first, &rest));
+        } else if trimmed.starts_with('|') {
+            flush(&mut para, &mut out);
+            out.extend(wrap(&plain_inline(trimmed), width));
+        } else {
+            if !para.is_empty() {
+                para.push(' ');
+            }
+            para.push_str(trimmed);
+        }
+    }
+    flush(&mut para, &mut out);
+    while out.last().is_some_and(|l| l.is_empty()) {
+        out.pop();
+    }
+    out
+}
+
+fn list_item(line: &str) -> Option<(String, &str)> {
+    if let Some(rest) = line.strip_prefix("- ").or_else(|| line.strip_prefix("* ")) {
+        return Some(("•".into(), rest));
+    }
+    let digits: String = line.chars().take_while(char::is_ascii_digit).collect();
+    if !digits.is_empty()
+        && let Some(rest) = line[digits.len()..].strip_prefix(". ")
+    {
+        return Some((format!("{digits}."), rest));
+    }
+    None
+}
+
+/// Writes lines to stdout; a closed pipe surfaces as an error main treats as success.
+pub fn print_lines(lines: &[String]) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    for l in lines {
+        writeln!(out, "{l}")?;
+    }
+    out.flush()
+}
+
+pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value).map_err(io::Error::other)?;
+    writeln!(out)?;
+    out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_lines_fit_40_columns() {
+        let md = "A long paragraph that must be wrapped because it is much wider than forty columns.\n\n- a bullet point that is also long enough to need a second line here\n1. numbered item with **bold** text in it that wraps too\n";
+        for l in render_markdown(md, 40) {
+            assert!(console::measure_text_width(&l) <= 40, "{l:?}");
+        }
+    }
+
+    #[test]
+    fn bullets_get_hanging_indent() {
+        let lines = render_markdown("- one two three four five six seven eight nine ten", 20);
+        assert!(lines[0].starts_with("• "));
+        assert!(lines[1].starts_with("  "));
+    }
+}

@@ -1,0 +1,93 @@
+//! An answer to one question, and how it is written in answers files, events and exports.
+
+use serde::{Deserialize, Serialize};
+
+use crate::guidance::{Kind, Question};
+
+/// One answer. Yes/no questions take yes, no or unsure; every question can be skipped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum Answer {
+    Yes,
+    No,
+    Unsure,
+    Choice(String),
+    Text(String),
+    Skipped,
+}
+
+impl Answer {
+    /// The string conditions compare against: `yes`, a choice id, `skipped`, or the text.
+    pub fn as_value(&self) -> &str {
+        match self {
+            Answer::Yes => "yes",
+            Answer::No => "no",
+            Answer::Unsure => "unsure",
+            Answer::Choice(c) => c,
+            Answer::Text(t) => t,
+            Answer::Skipped => "skipped",
+        }
+    }
+
+    /// Parses a value given for `q` (from an answers file or a key press), checking it fits
+    /// the question's kind.
+    pub fn parse_for(q: &Question, value: &str) -> Result<Answer, String> {
+        let v = value.trim();
+        if q.kind != Kind::Text
+            && (v.eq_ignore_ascii_case("skip") || v.eq_ignore_ascii_case("skipped"))
+        {
+            return Ok(Answer::Skipped);
+        }
+        match q.kind {
+            Kind::YesNo => match v.to_ascii_lowercase().as_str() {
+                "yes" | "y" => Ok(Answer::Yes),
+                "no" | "n" => Ok(Answer::No),
+                "unsure" | "u" => Ok(Answer::Unsure),
+                _ => Err(format!(
+                    "'{v}' is not an answer to yes/no question '{}': use yes, no, unsure or skip",
+                    q.id
+                )),
+            },
+            Kind::Choice => q
+                .choices
+                .iter()
+                .find(|c| c.id == v)
+                .map(|c| Answer::Choice(c.id.clone()))
+                .ok_or_else(|| {
+                    let ids: Vec<&str> = q.choices.iter().map(|c| c.id.as_str()).collect();
+                    format!(
+                        "'{v}' is not a choice of question '{}': use one of {}",
+                        q.id,
+                        ids.join(", ")
+                    )
+                }),
+            Kind::Text if v.is_empty() => Ok(Answer::Skipped),
+            Kind::Text => Ok(Answer::Text(v.to_string())),
+        }
+    }
+
+    /// Whether this answer is possible for the question's kind.
+    pub fn fits(&self, q: &Question) -> bool {
+        match (q.kind, self) {
+            (_, Answer::Skipped) => true,
+            (Kind::YesNo, Answer::Yes | Answer::No | Answer::Unsure) => true,
+            (Kind::Choice, Answer::Choice(c)) => q.choices.iter().any(|x| &x.id == c),
+            (Kind::Text, Answer::Text(_)) => true,
+            _ => false,
+        }
+    }
+
+    /// How a person reads the answer: the choice label rather than its id.
+    pub fn display(&self, q: Option<&Question>) -> String {
+        match (self, q) {
+            (Answer::Choice(id), Some(q)) => q
+                .choices
+                .iter()
+                .find(|c| &c.id == id)
+                .map(|c| c.label.clone())
+                .unwrap_or_else(|| id.clone()),
+            (Answer::Skipped, _) => "(skipped)".to_string(),
+            (a, _) => a.as_value().to_string(),
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! The checklist engine: which question comes next, which welfare prompts an answer raises,
+//! and which duties follow. Pure: no terminal, no database, no clock. The terminal
+//! prompter, the answers-file mode and the tests all drive this same code.
+//!
+//! Every rule is data from the guidance (`when`, triggers, duty rules); nothing about a
+//! particular checklist is written here.
+
+mod answer;
+mod scenario;
+
+use std::collections::HashMap;
+
+pub use answer::Answer;
+pub use scenario::run_scenario;
+
+use crate::error::Exit;
+use crate::guidance::condition::AnswerLookup;
+use crate::guidance::{Duty, Flattened, Guidance, GuidanceError, Prompt, Question, Weight};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(
+        "checklist '{checklist}' has no question '{question}'; `msht checklist show {checklist}` lists them"
+    )]
+    UnknownQuestion { checklist: String, question: String },
+    #[error("question '{0}' is not asked with the answers given so far, so it cannot be answered")]
+    Hidden(String),
+    #[error("{0}")]
+    BadValue(String),
+    #[error(transparent)]
+    Guidance(#[from] GuidanceError),
+}
+
+impl EngineError {
+    pub fn exit(&self) -> Exit {
+        match self {
+            EngineError::Guidance(e) => e.exit(),
+            _ => Exit::DataErr,
+        }
+    }
+}
+
+/// A duty that follows from the answers, with the reason the guidance gives.
+#[derive(Debug, Clone)]
+pub struct DutyOutcome<'g> {
+    pub duty: &'g Duty,
+    pub because: Vec<String>,
+}
+
+/// One run through a checklist.
+#[derive(Debug, Clone)]
+pub struct Session<'g> {
+    guidance: &'g Guidance,
+    flow: Flattened<'g>,
+    answers: HashMap<String, Answer>,
+    /// Prompt ids already raised in this encounter, in the order raised.
+    raised: Vec<String>,
+}
+
+/// The answers that count: those given to questions that are currently asked.
+struct Effective<'a> {
+    values: HashMap<&'a str, &'a str>,
+    concerns: u32,
+    high: u32,
+}
+
+impl AnswerLookup for Effective<'_> {
+    fn value(&self, q: &str) -> Option<&str> {
+        self.values.get(q).copied()
+    }
+    fn concerns(&self, high_only: bool) -> u32 {
+        if high_only { self.high } else { self.concerns }
+    }
+}
+
+impl<'g> Session<'g> {
+    pub fn new(guidance: &'g Guidance, checklist: &str) -> Result<Self, EngineError> {
+        let flow = guidance
+            .flattened(checklist)
+            .ok_or_else(|| GuidanceError::UnknownChecklist(checklist.to_string()))?;
+        Ok(Session {
+            guidance,
+            flow,
+            answers: HashMap::new(),
+            raised: Vec::new(),
+        })
+    }
+
+    /// Rebuilds a session from a saved draft: its answers and the prompts already shown.
+    /// Answers to questions the guidance no longer has are ignored, not an error.
+    pub fn restore(
+        guidance: &'g Guidance,
+        checklist: &str,
+        answers: impl IntoIterator<Item = (String, Answer)>,
+        raised: impl IntoIterator<Item = String>,
+    ) -> Result<Self, EngineError> {
+        let mut s = Session::new(guidance, checklist)?;
+        for (q, a) in answers {
+            if s.flow.position(&q).is_some() {
+                s.answers.insert(q, a);
+            }
+        }
+        s.raised = raised.into_iter().collect();
+        Ok(s)
+    }
+
+    pub fn checklist_id(&self) -> &'g str {
+        &self.flow.checklist.id
+    }
+
+    pub fn questions(&self) -> &[&'g Question] {
+        &self.flow.questions
+    }
+
+    pub fn question(&self, id: &str) -> Option<&'g Question> {
+        self.flow.questions.iter().find(|q| q.id == id).copied()
+    }
+
+    pub fn answer_of(&self, id: &str) -> Option<&Answer> {
+        self.answers.get(id)
+    }
+
+    /// Walks the questions in order, keeping only answers to questions that are asked.
+    /// Returns which questions are visible and the effective answers.
+    fn evaluate(&self) -> (Vec<bool>, Effective<'_>) {
+        let mut eff = Effective {
+            values: HashMap::new(),
+            concerns: 0,
+            high: 0,
+        };
+        let mut visible = Vec::with_capacity(self.flow.questions.len());
+        for q in &self.flow.questions {
+            let shown = q.when.as_ref().is_none_or(|c| c.eval(&eff));
+            visible.push(shown);
+            if !shown {
+                continue;
+            }
+            if let Some(a) = self.answers.get(&q.id) {
+                let v = a.as_value();
+                eff.values.insert(q.id.as_str(), v);
+                if q.is_concern(v) {
+                    eff.concerns += 1;
+                    if q.weight == Weight::High {
+                        eff.high += 1;
+                    }
+                }
+            }
+        }
+        (visible, eff)
+    }
+
+    /// The questions asked given the answers so far, in order.
+    pub fn visible_questions(&self) -> Vec<&'g Question> {
+        let (visible, _) = self.evaluate();
+        self.flow
+            .questions
+            .iter()
+            .zip(visible)
+            .filter(|(_, v)| *v)
+            .map(|(q, _)| *q)
+            .collect()
+    }
+
+    pub fn is_visible(&self, id: &str) -> bool {
+        self.visible_questions().iter().any(|q| q.id == id)
+    }
+
+    /// The first asked question without an answer; `None` when the checklist is finished.
+    pub fn next_question(&self) -> Option<&'g Question> {
+        self.visible_questions()
+            .into_iter()
+            .find(|q| !self.answers.contains_key(&q.id))
+    }
+
+    /// The asked question before `id` (for going back), or the last answered one when
+    /// `id` is `None` (going back from the end).
+    pub fn previous_question(&self, id: Option<&str>) -> Option<&'g Question> {
+        let visible = self.visible_questions();
+        let end = match id {
+            Some(id) => visible.iter().position(|q| q.id == id)?,
+            None => visible.len(),
+        };
+        visible[..end].last().copied()
+    }
+
+    /// Records (or changes) an answer and returns the prompts it raises now, in order.
+    /// Changing an earlier answer re-evaluates everything after it.
+    pub fn answer(
+        &mut self,
+        question: &str,
+        answer: Answer,
+    ) -> Result<Vec<&'g Prompt>, EngineError> {
+        let q = self
+            .question(question)
+            .ok_or_else(|| EngineError::UnknownQuestion {
+                checklist: self.flow.checklist.id.clone(),
+                question: question.to_string(),
+            })?;
+        if !self.is_visible(question) {
+            return Err(EngineError::Hidden(question.to_string()));
+        }
+        if !answer.fits(q) {
+            return Err(EngineError::BadValue(format!(
+                "'{}' is not a possible answer to question '{}' ({})",
+                answer.as_value(),
+                q.id,
+                q.kind.as_str()
+            )));
+        }
+        self.answers.insert(question.to_string(), answer);
+        Ok(self.raise_pending())
+    }
+
+    /// Prompts whose trigger holds now and that were not raised before. Marks them raised.
+    /// Call at the start too: a trigger may hold with no answers (`always`).
+    pub fn raise_pending(&mut self) -> Vec<&'g Prompt> {
+        let (_, eff) = self.evaluate();
+        let due: Vec<&'g str> = self
+            .flow
+            .triggers
+            .iter()
+            .filter(|t| t.when.eval(&eff))
+            .map(|t| t.prompt.as_str())
+            .collect();
+        drop(eff);
+        let mut newly = Vec::new();
+        for id in due {
+            if self.raised.iter().any(|r| r == id) {
+                continue;
+            }
+            if let Some(p) = self.guidance.prompt(id) {
+                self.raised.push(id.to_string());
+                newly.push(p);
+            }
+        }
+        newly
+    }
+
+    pub fn raised(&self) -> &[String] {
+        &self.raised
+    }
+
+    /// Asked questions answered with a concern, in order.
+    pub fn indicators(&self) -> Vec<(&'g Question, &Answer)> {
+        self.visible_questions()
+            .into_iter()
+            .filter_map(|q| {
+                let a = self.answers.get(&q.id)?;
+                q.is_concern(a.as_value()).then_some((q, a))
+            })
+            .collect()
+    }
+
+    /// Answers to questions that are asked, in question order.
+    pub fn effective_answers(&self) -> Vec<(&'g Question, &Answer)> {
+        self.visible_questions()
+            .into_iter()
+            .filter_map(|q| self.answers.get(&q.id).map(|a| (q, a)))
+            .collect()
+    }
+
+    /// The duties that follow from the answers, each once, in rule order.
+    pub fn duties(&self) -> Vec<DutyOutcome<'g>> {
+        let (_, eff) = self.evaluate();
+        let mut out: Vec<DutyOutcome<'g>> = Vec::new();
+        for rule in &self.flow.duties {
+            if !rule.when.eval(&eff) {
+                continue;
+            }
+            let Some(duty) = self.guidance.duty(&rule.duty) else {
+                continue;
+            };
+            match out.iter_mut().find(|d| d.duty.id == duty.id) {
+                Some(d) if !rule.because.is_empty() => d.because.push(rule.because.clone()),
+                Some(_) => {}
+                None => out.push(DutyOutcome {
+                    duty,
+                    because: if rule.because.is_empty() {
+                        vec![]
+                    } else {
+                        vec![rule.because.clone()]
+                    },
+                }),
+            }
+        }
+        out
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.next_question().is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,234 @@
+//! Engine tests over a small in-memory guidance set, so they exercise the rules as data
+//! and do not change when the bundled wording does.
+
+use super::*;
+use crate::guidance::GuidanceFiles;
+
+const MANIFEST: &str = "version = \"t1\"\n[[areas]]\nid = \"safe\"\ntitle = \"Safe\"\n";
+const TOPIC: &str = "+++\nid = \"kids\"\ntitle = \"Children\"\narea = \"safe\"\nreviewed = \"2026-11-30\"\nsources = [{ title = \"S\", url = \"https://x\" }]\n+++\n## First steps\nCall.\n";
+const PROMPTS: &str = r#"
+[[prompts]]
+id = "child"
+title = "Child"
+urgency = "immediate"
+actions = ["Call children's services."]
+[[prompts]]
+id = "medical"
+title = "Medical"
+urgency = "immediate"
+actions = ["Ambulance."]
+[[prompts]]
+id = "record"
+title = "Record"
+urgency = "later"
+actions = ["Write it down."]
+"#;
+const DUTIES: &str = r#"
+[[duties]]
+id = "nrm"
+title = "NRM referral"
+next = "Refer."
+[[duties]]
+id = "dtn"
+title = "Duty to Notify"
+next = "Notify."
+"#;
+const GENERAL: &str = r#"
+id = "general"
+title = "General"
+[[questions]]
+id = "age"
+text = "Under 18?"
+kind = "yes_no"
+help = "If unsure, treat as a child."
+indicator = true
+weight = "high"
+[[questions]]
+id = "hurt"
+text = "Injured?"
+kind = "yes_no"
+topic = "kids#first-steps"
+indicator = true
+[[questions]]
+id = "consent"
+text = "Consent?"
+kind = "choice"
+help = "Ask."
+when = "age == no"
+choices = [{ id = "consents", label = "Yes" }, { id = "declines", label = "No" }]
+[[triggers]]
+prompt = "child"
+when = "age in [yes, unsure]"
+[[triggers]]
+prompt = "medical"
+when = "hurt == yes"
+[[triggers]]
+prompt = "record"
+when = "indicators >= 2"
+[[duties]]
+duty = "nrm"
+when = "age in [yes, unsure]"
+because = "Child: no consent needed."
+[[duties]]
+duty = "nrm"
+when = "consent == consents"
+because = "Adult consented."
+[[duties]]
+duty = "dtn"
+when = "consent == declines"
+because = "Adult declined."
+"#;
+const LABOUR: &str = r#"
+id = "labour"
+title = "Labour"
+includes = ["general"]
+[[questions]]
+id = "wages"
+text = "Wages withheld?"
+kind = "yes_no"
+help = "Ask."
+"#;
+
+fn guidance() -> Guidance {
+    let files = GuidanceFiles::from_memory(&[
+        ("manifest.toml", MANIFEST),
+        ("topics/kids.md", TOPIC),
+        ("prompts.toml", PROMPTS),
+        ("duties.toml", DUTIES),
+        ("checklists/general.toml", GENERAL),
+        ("checklists/labour.toml", LABOUR),
+    ]);
+    Guidance::from_files(&files).unwrap()
+}
+
+fn ids<T>(items: &[T], f: impl Fn(&T) -> &str) -> Vec<String> {
+    items.iter().map(|i| f(i).to_string()).collect()
+}
+
+#[test]
+fn follows_includes_then_own_questions() {
+    let g = guidance();
+    let s = Session::new(&g, "labour").unwrap();
+    assert_eq!(
+        ids(s.questions(), |q| &q.id),
+        ["age", "hurt", "consent", "wages"]
+    );
+    assert_eq!(s.next_question().unwrap().id, "age");
+}
+
+#[test]
+fn condition_hides_consent_for_a_child_and_shows_it_for_an_adult() {
+    let g = guidance();
+    let mut child = Session::new(&g, "general").unwrap();
+    child.answer("age", Answer::Yes).unwrap();
+    child.answer("hurt", Answer::No).unwrap();
+    assert!(
+        child.next_question().is_none(),
+        "consent is not asked of a child"
+    );
+
+    let mut adult = Session::new(&g, "general").unwrap();
+    adult.answer("age", Answer::No).unwrap();
+    adult.answer("hurt", Answer::No).unwrap();
+    assert_eq!(adult.next_question().unwrap().id, "consent");
+}
+
+#[test]
+fn each_trigger_fires_at_the_answer_that_meets_it_and_only_once() {
+    let g = guidance();
+    let mut s = Session::new(&g, "general").unwrap();
+    assert!(s.raise_pending().is_empty());
+    let raised = s.answer("age", Answer::Unsure).unwrap();
+    assert_eq!(ids(&raised, |p| &p.id), ["child"]);
+    let raised = s.answer("hurt", Answer::Yes).unwrap();
+    assert_eq!(
+        ids(&raised, |p| &p.id),
+        ["medical", "record"],
+        "two concerns now"
+    );
+    let raised = s.answer("hurt", Answer::Yes).unwrap();
+    assert!(raised.is_empty(), "a prompt is raised once");
+    assert_eq!(s.raised(), ["child", "medical", "record"]);
+}
+
+#[test]
+fn child_gets_nrm_without_consent_and_never_duty_to_notify() {
+    let g = guidance();
+    let mut s = Session::new(&g, "general").unwrap();
+    s.answer("age", Answer::Yes).unwrap();
+    let duties = s.duties();
+    assert_eq!(ids(&duties, |d| &d.duty.id), ["nrm"]);
+    assert_eq!(duties[0].because, ["Child: no consent needed."]);
+}
+
+#[test]
+fn adult_who_declines_gets_duty_to_notify_not_nrm() {
+    let g = guidance();
+    let mut s = Session::new(&g, "general").unwrap();
+    s.answer("age", Answer::No).unwrap();
+    s.answer("consent", Answer::Choice("declines".into()))
+        .unwrap();
+    assert_eq!(ids(&s.duties(), |d| &d.duty.id), ["dtn"]);
+}
+
+#[test]
+fn going_back_and_changing_an_answer_re_evaluates_what_follows() {
+    let g = guidance();
+    let mut s = Session::new(&g, "general").unwrap();
+    s.answer("age", Answer::No).unwrap();
+    s.answer("hurt", Answer::No).unwrap();
+    s.answer("consent", Answer::Choice("declines".into()))
+        .unwrap();
+    assert_eq!(s.previous_question(Some("consent")).unwrap().id, "hurt");
+    // The officer learns the person is 16: the consent question and its duty fall away.
+    s.answer("age", Answer::Yes).unwrap();
+    assert!(!s.is_visible("consent"));
+    assert_eq!(ids(&s.duties(), |d| &d.duty.id), ["nrm"]);
+    assert!(s.effective_answers().iter().all(|(q, _)| q.id != "consent"));
+}
+
+#[test]
+fn skipped_questions_count_as_answered_but_not_as_concerns() {
+    let g = guidance();
+    let mut s = Session::new(&g, "general").unwrap();
+    s.answer("age", Answer::Skipped).unwrap();
+    assert_eq!(s.next_question().unwrap().id, "hurt");
+    assert!(s.indicators().is_empty());
+    assert!(s.duties().is_empty());
+}
+
+#[test]
+fn wrong_values_and_unknown_or_hidden_questions_are_refused() {
+    let g = guidance();
+    let mut s = Session::new(&g, "general").unwrap();
+    assert!(matches!(
+        s.answer("nope", Answer::Yes),
+        Err(EngineError::UnknownQuestion { .. })
+    ));
+    assert!(matches!(
+        s.answer("age", Answer::Choice("x".into())),
+        Err(EngineError::BadValue(_))
+    ));
+    assert!(matches!(
+        s.answer("consent", Answer::Choice("consents".into())),
+        Err(EngineError::Hidden(_))
+    ));
+}
+
+#[test]
+fn restore_continues_where_the_draft_stopped() {
+    let g = guidance();
+    let s = Session::restore(
+        &g,
+        "labour",
+        [("age".to_string(), Answer::Yes)],
+        ["child".to_string()],
+    )
+    .unwrap();
+    assert_eq!(s.next_question().unwrap().id, "hurt");
+    let mut s = s;
+    assert!(
+        s.raise_pending().is_empty(),
+        "the child prompt was already shown"
+    );
+}

@@ -1,0 +1,416 @@
+//! The `when` language: conditions over earlier answers, written by trainers, evaluated by
+//! the engine. Kept tiny on purpose so a guidance author can read every rule at a glance.
+
+use std::fmt;
+
+/// What a condition needs to know about the answers so far.
+pub trait AnswerLookup {
+    /// The canonical answer string (`yes`, `no`, `unsure`, a choice id, `skipped`, or the
+    /// text), or `None` when the question is unanswered or hidden.
+    fn value(&self, question: &str) -> Option<&str>;
+    /// How many indicator questions were answered with a concern (only `high` ones if asked).
+    fn concerns(&self, high_only: bool) -> u32;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    Lt,
+    Le,
+    Eq,
+    Ge,
+    Gt,
+}
+
+impl CmpOp {
+    fn holds(self, a: u32, b: u32) -> bool {
+        match self {
+            CmpOp::Lt => a < b,
+            CmpOp::Le => a <= b,
+            CmpOp::Eq => a == b,
+            CmpOp::Ge => a >= b,
+            CmpOp::Gt => a > b,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Condition {
+    Always,
+    /// `q == v` or `q in [a, b]`.
+    In(String, Vec<String>),
+    /// `q != v`: answered, and not with `v`.
+    Ne(String, String),
+    Answered(String),
+    Count {
+        high_only: bool,
+        op: CmpOp,
+        n: u32,
+    },
+    Not(Box<Condition>),
+    And(Box<Condition>, Box<Condition>),
+    Or(Box<Condition>, Box<Condition>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError(pub String);
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Condition {
+    pub fn parse(src: &str) -> Result<Condition, ParseError> {
+        let tokens = tokenize(src)?;
+        let mut p = Parser { tokens, pos: 0 };
+        let c = p.or()?;
+        match p.peek() {
+            None => Ok(c),
+            Some(t) => Err(ParseError(format!(
+                "unexpected {t} after a complete condition"
+            ))),
+        }
+    }
+
+    pub fn eval(&self, answers: &dyn AnswerLookup) -> bool {
+        match self {
+            Condition::Always => true,
+            Condition::In(q, vs) => answers.value(q).is_some_and(|a| vs.iter().any(|v| v == a)),
+            Condition::Ne(q, v) => answers.value(q).is_some_and(|a| a != v),
+            Condition::Answered(q) => answers.value(q).is_some_and(|a| a != "skipped"),
+            Condition::Count { high_only, op, n } => op.holds(answers.concerns(*high_only), *n),
+            Condition::Not(c) => !c.eval(answers),
+            Condition::And(a, b) => a.eval(answers) && b.eval(answers),
+            Condition::Or(a, b) => a.eval(answers) || b.eval(answers),
+        }
+    }
+
+    /// Every (question, value) pair the condition compares, for the validator.
+    pub fn comparisons(&self) -> Vec<(&str, &str)> {
+        let mut out = Vec::new();
+        self.walk(&mut |c| match c {
+            Condition::In(q, vs) => out.extend(vs.iter().map(|v| (q.as_str(), v.as_str()))),
+            Condition::Ne(q, v) => out.push((q.as_str(), v.as_str())),
+            _ => {}
+        });
+        out
+    }
+
+    /// Every question id the condition names.
+    pub fn questions(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        self.walk(&mut |c| match c {
+            Condition::In(q, _) | Condition::Ne(q, _) | Condition::Answered(q)
+                if !out.contains(&q.as_str()) =>
+            {
+                out.push(q.as_str())
+            }
+            _ => {}
+        });
+        out
+    }
+
+    pub fn uses_counts(&self) -> bool {
+        let mut found = false;
+        self.walk(&mut |c| found |= matches!(c, Condition::Count { .. }));
+        found
+    }
+
+    fn walk<'a>(&'a self, f: &mut dyn FnMut(&'a Condition)) {
+        f(self);
+        match self {
+            Condition::Not(c) => c.walk(f),
+            Condition::And(a, b) | Condition::Or(a, b) => {
+                a.walk(f);
+                b.walk(f);
+            }
+            _ => {}
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Tok {
+    Word(String),
+    Quoted(String),
+    Op(&'static str),
+}
+
+impl fmt::Display for Tok {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Tok::Word(w) => write!(f, "'{w}'"),
+            Tok::Quoted(w) => write!(f, "\"{w}\""),
+            Tok::Op(o) => write!(f, "'{o}'"),
+        }
+    }
+}
+
+fn tokenize(src: &str) -> Result<Vec<Tok>, ParseError> {
+    let mut out = Vec::new();
+    let mut chars = src.char_indices().peekable();
+    while let Some(&(i, c)) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+            continue;
+        }
+        let two = src.get(i..i + 2).unwrap_or("");
+        if let Some(op) = ["==", "!=", ">=", "<="].into_iter().find(|o| *o == two) {
+            out.push(Tok::Op(op));
+            chars.next();
+            chars.next();
+            continue;
+        }
+        if let Some(op) = ["(", ")", "[", "]", ",", "<", ">"]
+            .into_iter()
+            .find(|o| o.starts_with(c))
+        {
+            out.push(Tok::Op(op));
+            chars.next();
+            continue;
+        }
+        if c == '"' {
+            chars.next();
+            let mut s = String::new();
+            loop {
+                match chars.next() {
+                    Some((_, '"')) => break,
+                    Some((_, ch)) => s.push(ch),
+                    None => return Err(ParseError("a quoted value is not closed".into())),
+                }
+            }
+            out.push(Tok::Quoted(s));
+            continue;
+        }
+        if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+            let mut s = String::new();
+            while let Some(&(_, ch)) = chars.peek() {
+                if ch.is_ascii_alphanumeric() || ch == '_' || ch == '-' {
+                    s.push(ch);
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            out.push(Tok::Word(s));
+            continue;
+        }
+        return Err(ParseError(format!("unexpected character '{c}'")));
+    }
+    if out.is_empty() {
+        return Err(ParseError("the condition is empty".into()));
+    }
+    Ok(out)
+}
+
+struct Parser {
+    tokens: Vec<Tok>,
+    pos: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Tok> {
+        self.tokens.get(self.pos)
+    }
+
+    fn next(&mut self) -> Option<Tok> {
+        let t = self.tokens.get(self.pos).cloned();
+        self.pos += 1;
+        t
+    }
+
+    fn eat_word(&mut self, w: &str) -> bool {
+        if matches!(self.peek(), Some(Tok::Word(x)) if x == w) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expect_op(&mut self, op: &str) -> Result<(), ParseError> {
+        match self.next() {
+            Some(Tok::Op(o)) if o == op => Ok(()),
+            Some(t) => Err(ParseError(format!("expected '{op}' but found {t}"))),
+            None => Err(ParseError(format!(
+                "expected '{op}' but the condition ended"
+            ))),
+        }
+    }
+
+    fn or(&mut self) -> Result<Condition, ParseError> {
+        let mut left = self.and()?;
+        while self.eat_word("or") {
+            left = Condition::Or(Box::new(left), Box::new(self.and()?));
+        }
+        Ok(left)
+    }
+
+    fn and(&mut self) -> Result<Condition, ParseError> {
+        let mut left = self.not()?;
+        while self.eat_word("and") {
+            left = Condition::And(Box::new(left), Box::new(self.not()?));
+        }
+        Ok(left)
+    }
+
+    fn not(&mut self) -> Result<Condition, ParseError> {
+        if self.eat_word("not") {
+            return Ok(Condition::Not(Box::new(self.not()?)));
+        }
+        self.atom()
+    }
+
+    fn value(&mut self) -> Result<String, ParseError> {
+        match self.next() {
+            Some(Tok::Word(w)) | Some(Tok::Quoted(w)) => Ok(w),
+            Some(t) => Err(ParseError(format!("expected a value but found {t}"))),
+            None => Err(ParseError(
+                "expected a value but the condition ended".into(),
+            )),
+        }
+    }
+
+    fn atom(&mut self) -> Result<Condition, ParseError> {
+        match self.next() {
+            Some(Tok::Op("(")) => {
+                let c = self.or()?;
+                self.expect_op(")")?;
+                Ok(c)
+            }
+            Some(Tok::Word(w)) if w == "always" => Ok(Condition::Always),
+            Some(Tok::Word(w)) if w == "answered" => {
+                self.expect_op("(")?;
+                let q = self.value()?;
+                self.expect_op(")")?;
+                Ok(Condition::Answered(q))
+            }
+            Some(Tok::Word(w)) if w == "indicators" || w == "high_indicators" => {
+                let op = match self.next() {
+                    Some(Tok::Op("<")) => CmpOp::Lt,
+                    Some(Tok::Op("<=")) => CmpOp::Le,
+                    Some(Tok::Op("==")) => CmpOp::Eq,
+                    Some(Tok::Op(">=")) => CmpOp::Ge,
+                    Some(Tok::Op(">")) => CmpOp::Gt,
+                    _ => {
+                        return Err(ParseError(format!(
+                            "'{w}' must be followed by <, <=, ==, >= or >"
+                        )));
+                    }
+                };
+                let n = self.value()?;
+                let n = n
+                    .parse()
+                    .map_err(|_| ParseError(format!("'{n}' is not a whole number")))?;
+                Ok(Condition::Count {
+                    high_only: w == "high_indicators",
+                    op,
+                    n,
+                })
+            }
+            Some(Tok::Word(q)) if !["and", "or", "not", "in"].contains(&q.as_str()) => {
+                match self.next() {
+                    Some(Tok::Op("==")) => Ok(Condition::In(q, vec![self.value()?])),
+                    Some(Tok::Op("!=")) => Ok(Condition::Ne(q, self.value()?)),
+                    Some(Tok::Word(w)) if w == "in" => {
+                        self.expect_op("[")?;
+                        let mut vs = vec![self.value()?];
+                        loop {
+                            match self.next() {
+                                Some(Tok::Op(",")) => vs.push(self.value()?),
+                                Some(Tok::Op("]")) => break,
+                                _ => return Err(ParseError("a list must look like [a, b]".into())),
+                            }
+                        }
+                        Ok(Condition::In(q, vs))
+                    }
+                    _ => Err(ParseError(format!(
+                        "'{q}' must be followed by ==, != or in [...]"
+                    ))),
+                }
+            }
+            Some(t) => Err(ParseError(format!("unexpected {t}"))),
+            None => Err(ParseError("the condition ended too early".into())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    struct Map(HashMap<&'static str, &'static str>, u32, u32);
+    impl AnswerLookup for Map {
+        fn value(&self, q: &str) -> Option<&str> {
+            self.0.get(q).copied()
+        }
+        fn concerns(&self, high: bool) -> u32 {
+            if high { self.2 } else { self.1 }
+        }
+    }
+
+    fn eval(src: &str, pairs: &[(&'static str, &'static str)]) -> bool {
+        Condition::parse(src)
+            .unwrap()
+            .eval(&Map(pairs.iter().copied().collect(), 2, 1))
+    }
+
+    #[test]
+    fn equality_and_lists() {
+        assert!(eval("age == yes", &[("age", "yes")]));
+        assert!(!eval("age == yes", &[("age", "no")]));
+        assert!(eval("age in [yes, unsure]", &[("age", "unsure")]));
+        assert!(eval("age in [\"yes\"]", &[("age", "yes")]));
+    }
+
+    #[test]
+    fn unanswered_makes_comparisons_false() {
+        assert!(!eval("age == yes", &[]));
+        assert!(!eval("age != yes", &[]));
+        assert!(eval("not age == yes", &[]));
+        assert!(!eval("answered(age)", &[("age", "skipped")]));
+    }
+
+    #[test]
+    fn precedence_not_and_or() {
+        // a or (b and c)
+        assert!(eval("a == yes or b == yes and c == yes", &[("a", "yes")]));
+        assert!(!eval(
+            "(a == yes or b == yes) and c == yes",
+            &[("a", "yes")]
+        ));
+        assert!(eval("not a == no and b == yes", &[("b", "yes")]));
+    }
+
+    #[test]
+    fn counts() {
+        assert!(eval("indicators >= 2", &[]));
+        assert!(!eval("indicators > 2", &[]));
+        assert!(eval("high_indicators == 1", &[]));
+    }
+
+    #[test]
+    fn bad_syntax_is_an_error_not_a_panic() {
+        for bad in [
+            "",
+            "age ==",
+            "age = yes",
+            "age in [yes",
+            "(age == yes",
+            "indicators >= x",
+            "\"open",
+            "age == yes yes",
+            "é",
+        ] {
+            assert!(Condition::parse(bad).is_err(), "{bad} should not parse");
+        }
+    }
+
+    #[test]
+    fn lists_named_questions_once() {
+        let c = Condition::parse("a == yes or (a == no and answered(b))").unwrap();
+        assert_eq!(c.questions(), vec!["a", "b"]);
+    }
+}

@@ -1,0 +1,195 @@
+//! The guidance set: topics, checklists, welfare prompts and duties, loaded from the copy
+//! compiled into the binary or from a folder a force maintains, and checked as a whole.
+
+pub mod condition;
+mod files;
+pub mod model;
+mod parse;
+pub mod problems;
+pub mod topic;
+mod validate;
+
+use std::path::{Path, PathBuf};
+
+pub use files::{GuidanceFiles, Origin, SourceFile};
+pub use model::*;
+pub use problems::{Problem, Problems};
+
+use crate::error::Exit;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GuidanceError {
+    #[error("guidance folder {} does not exist; check --guidance or MSHT_GUIDANCE", .0.display())]
+    MissingDir(PathBuf),
+    #[error("could not read guidance file {}: {}", .0.display(), .1)]
+    Read(PathBuf, #[source] std::io::Error),
+    #[error(
+        "the guidance in {origin} has {count} problem(s); run `msht guidance validate` on it to see them"
+    )]
+    Invalid {
+        origin: Origin,
+        count: usize,
+        problems: Problems,
+    },
+    #[error("there is no guidance topic '{0}'; `msht guide list` shows the topics")]
+    UnknownTopic(String),
+    #[error("topic '{0}' has no section '{1}'; `msht guide show {0}` lists its sections")]
+    UnknownSection(String, String),
+    #[error("there is no checklist '{0}'; `msht checklist list` shows the checklists")]
+    UnknownChecklist(String),
+}
+
+impl GuidanceError {
+    pub fn exit(&self) -> Exit {
+        match self {
+            GuidanceError::MissingDir(_) => Exit::NoInput,
+            GuidanceError::Read(_, e) => crate::error::io_exit(e),
+            GuidanceError::Invalid { .. } => Exit::DataErr,
+            GuidanceError::UnknownTopic(_)
+            | GuidanceError::UnknownSection(..)
+            | GuidanceError::UnknownChecklist(_) => Exit::NoInput,
+        }
+    }
+}
+
+/// Loads the guidance in use: `dir` when given, else the built-in copy.
+pub fn load(dir: Option<&Path>) -> Result<Guidance, GuidanceError> {
+    let files = match dir {
+        Some(d) => GuidanceFiles::from_dir(d)?,
+        None => GuidanceFiles::embedded(),
+    };
+    Guidance::from_files(&files)
+}
+
+impl Guidance {
+    /// Parses and checks a set; any problem makes the whole set unusable.
+    pub fn from_files(files: &GuidanceFiles) -> Result<Guidance, GuidanceError> {
+        let (g, problems) = check(files);
+        match g {
+            Some(g) if problems.is_empty() => Ok(g),
+            _ => Err(GuidanceError::Invalid {
+                origin: files.origin.clone(),
+                count: problems.len().max(1),
+                problems,
+            }),
+        }
+    }
+
+    pub fn topic_or_err(&self, id: &str) -> Result<&Topic, GuidanceError> {
+        self.topic(id)
+            .ok_or_else(|| GuidanceError::UnknownTopic(id.to_string()))
+    }
+
+    pub fn checklist_or_err(&self, id: &str) -> Result<&Checklist, GuidanceError> {
+        self.checklist(id)
+            .ok_or_else(|| GuidanceError::UnknownChecklist(id.to_string()))
+    }
+
+    /// Checklists in display order.
+    pub fn checklists_in_order(&self) -> Vec<&Checklist> {
+        let mut v: Vec<&Checklist> = self.checklists.iter().collect();
+        v.sort_by(|a, b| (a.order, &a.id).cmp(&(b.order, &b.id)));
+        v
+    }
+}
+
+/// Parses every file and runs every check, returning the set (if it could be built) and
+/// all problems found, sorted by file and line.
+pub fn check(files: &GuidanceFiles) -> (Option<Guidance>, Problems) {
+    let mut problems = Problems::default();
+    let mut manifest = None;
+    let mut g = Guidance {
+        version: String::new(),
+        title: String::new(),
+        hash: files.content_hash(),
+        origin: files.origin.clone(),
+        areas: Vec::new(),
+        topics: Vec::new(),
+        checklists: Vec::new(),
+        prompts: Vec::new(),
+        duties: Vec::new(),
+        synonyms: Vec::new(),
+        scenarios: Vec::new(),
+    };
+    for f in &files.files {
+        let Some(text) = f.text() else {
+            problems.add(&f.path, 1, "the file is not UTF-8 text");
+            continue;
+        };
+        let mut ctx = parse::Ctx {
+            file: &f.path,
+            text,
+            problems: &mut problems,
+        };
+        let path = f.path.as_str();
+        let in_dir = |dir: &str, ext: &str| {
+            path.strip_prefix(dir)
+                .is_some_and(|rest| !rest.contains('/') && rest.ends_with(ext))
+        };
+        if path == "manifest.toml" {
+            if let Some(raw) = parse::from_toml(&mut ctx, "manifest.toml") {
+                manifest = Some(parse::manifest(&mut ctx, raw));
+            }
+        } else if path == "prompts.toml" {
+            if let Some(raw) = parse::from_toml(&mut ctx, "prompts.toml") {
+                g.prompts = parse::prompts(&mut ctx, raw);
+            }
+        } else if path == "duties.toml" {
+            if let Some(raw) = parse::from_toml(&mut ctx, "duties.toml") {
+                g.duties = parse::duties(&mut ctx, raw);
+            }
+        } else if path == "synonyms.toml" {
+            if let Some(raw) = parse::from_toml(&mut ctx, "synonyms.toml") {
+                g.synonyms = parse::synonyms(&mut ctx, raw);
+            }
+        } else if in_dir("topics/", ".md") {
+            g.topics.extend(topic::parse(path, text, ctx.problems));
+        } else if in_dir("checklists/", ".toml") {
+            if let Some(raw) = parse::from_toml(&mut ctx, "the checklist") {
+                g.checklists.push(parse::checklist(&mut ctx, raw));
+            }
+        } else if in_dir("scenarios/", ".toml") {
+            if let Some(raw) = parse::from_toml(&mut ctx, "the scenario") {
+                g.scenarios.push(parse::scenario(&mut ctx, raw));
+            }
+        } else {
+            problems.add(
+                path,
+                1,
+                "unexpected file: not part of the guidance format (see guidance/README.md)",
+            );
+        }
+    }
+    match manifest {
+        Some((version, title, areas)) => {
+            g.version = version;
+            g.title = title;
+            g.areas = areas;
+        }
+        None if !files.files.iter().any(|f| f.path == "manifest.toml") => {
+            problems.add(
+                "manifest.toml",
+                1,
+                "the guidance has no manifest.toml (version and areas)",
+            );
+        }
+        None => {}
+    }
+    validate::check(&g, &mut problems);
+    problems.sort();
+    (Some(g), problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_guidance_is_valid() {
+        let (_, problems) = check(&GuidanceFiles::embedded());
+        assert!(
+            problems.is_empty(),
+            "bundled guidance has problems:\n{problems}"
+        );
+    }
+}

@@ -1,0 +1,432 @@
+//! Reads the TOML files of a guidance set into the model, noting every problem with its line.
+//!
+//! Parsing and cross-checking are separate: this file only turns text into items; the
+//! checks that need the whole set (links, conditions, reachability) live in `validate.rs`.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::condition::Condition;
+use super::model::*;
+use super::problems::{Problems, is_id, line_of};
+
+pub struct Ctx<'a> {
+    pub file: &'a str,
+    pub text: &'a str,
+    pub problems: &'a mut Problems,
+}
+
+impl Ctx<'_> {
+    fn line<T>(&self, s: &Spanned<T>) -> usize {
+        line_of(self.text, s.span().start)
+    }
+
+    fn at<T>(&self, s: &Spanned<T>) -> Location {
+        Location {
+            file: self.file.to_string(),
+            line: self.line(s),
+        }
+    }
+
+    fn problem(&mut self, line: usize, msg: impl Into<String>) {
+        self.problems.add(self.file, line, msg);
+    }
+
+    fn id(&mut self, s: &Spanned<String>, what: &str) -> String {
+        if !is_id(s.get_ref()) {
+            let line = self.line(s);
+            self.problem(
+                line,
+                format!(
+                    "{what} id '{}' must be lowercase letters, digits, - or _, starting with a letter",
+                    s.get_ref()
+                ),
+            );
+        }
+        s.get_ref().clone()
+    }
+
+    fn text(&mut self, s: &Spanned<String>, what: &str) -> String {
+        if s.get_ref().trim().is_empty() {
+            let line = self.line(s);
+            self.problem(line, format!("{what} is empty"));
+        }
+        s.get_ref().trim().to_string()
+    }
+
+    fn condition(&mut self, s: &Spanned<String>) -> Option<Condition> {
+        match Condition::parse(s.get_ref()) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                let line = self.line(s);
+                self.problem(
+                    line,
+                    format!("condition '{}' does not parse: {e}", s.get_ref()),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// Parses `text` as `T`, reporting a syntax error with its line.
+pub fn from_toml<T: serde::de::DeserializeOwned>(ctx: &mut Ctx, what: &str) -> Option<T> {
+    match toml::from_str(ctx.text) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let line = e.span().map(|s| line_of(ctx.text, s.start)).unwrap_or(1);
+            ctx.problem(
+                line,
+                format!("{what} does not parse: {}", e.message().trim()),
+            );
+            None
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawManifest {
+    version: Spanned<String>,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    areas: Vec<RawArea>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawArea {
+    id: Spanned<String>,
+    title: Spanned<String>,
+}
+
+pub fn manifest(ctx: &mut Ctx, raw: RawManifest) -> (String, String, Vec<Area>) {
+    let version = ctx.text(&raw.version, "the guidance version");
+    let areas = raw
+        .areas
+        .iter()
+        .map(|a| Area {
+            id: ctx.id(&a.id, "area"),
+            title: ctx.text(&a.title, "an area title"),
+        })
+        .collect();
+    (version, raw.title, areas)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChecklist {
+    id: Spanned<String>,
+    title: Spanned<String>,
+    #[serde(default)]
+    order: i64,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    includes: Vec<Spanned<String>>,
+    #[serde(default)]
+    questions: Vec<RawQuestion>,
+    #[serde(default)]
+    triggers: Vec<RawTrigger>,
+    #[serde(default)]
+    duties: Vec<RawDutyRule>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuestion {
+    id: Spanned<String>,
+    text: Spanned<String>,
+    kind: Kind,
+    #[serde(default)]
+    choices: Vec<RawChoice>,
+    help: Option<String>,
+    topic: Option<Spanned<String>>,
+    #[serde(default)]
+    indicator: bool,
+    concern: Option<Vec<String>>,
+    #[serde(default)]
+    weight: Weight,
+    when: Option<Spanned<String>>,
+    #[serde(default)]
+    required: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChoice {
+    id: Spanned<String>,
+    label: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTrigger {
+    prompt: Spanned<String>,
+    when: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDutyRule {
+    duty: Spanned<String>,
+    when: Spanned<String>,
+    #[serde(default)]
+    because: String,
+}
+
+pub fn checklist(ctx: &mut Ctx, raw: RawChecklist) -> Checklist {
+    let id = ctx.id(&raw.id, "checklist");
+    let questions = raw
+        .questions
+        .iter()
+        .map(|q| {
+            let kind = q.kind;
+            let choices: Vec<Choice> = q
+                .choices
+                .iter()
+                .map(|c| Choice {
+                    id: ctx.id(&c.id, "choice"),
+                    label: ctx.text(&c.label, "a choice label"),
+                })
+                .collect();
+            let line = ctx.line(&q.id);
+            match kind {
+                Kind::Choice if choices.is_empty() => {
+                    ctx.problem(line, "a choice question needs choices")
+                }
+                Kind::Choice if choices.len() > 9 => ctx.problem(
+                    line,
+                    "a choice question can have at most 9 choices (one digit each)",
+                ),
+                Kind::YesNo | Kind::Text if !choices.is_empty() => {
+                    ctx.problem(line, "only a choice question may list choices")
+                }
+                _ => {}
+            }
+            let help = q
+                .help
+                .as_ref()
+                .map(|h| h.trim().to_string())
+                .filter(|h| !h.is_empty());
+            if help.is_none() && q.topic.is_none() {
+                ctx.problem(
+                    line,
+                    format!(
+                        "question '{}' has no help text and no topic link",
+                        q.id.get_ref()
+                    ),
+                );
+            }
+            let concern = q
+                .concern
+                .clone()
+                .unwrap_or_else(|| vec!["yes".into(), "unsure".into()]);
+            Question {
+                id: ctx.id(&q.id, "question"),
+                text: ctx.text(&q.text, "question text"),
+                kind,
+                choices,
+                help,
+                topic: q.topic.as_ref().map(|t| t.get_ref().clone()),
+                indicator: q.indicator,
+                concern,
+                weight: q.weight,
+                when: q.when.as_ref().and_then(|w| ctx.condition(w)),
+                required: q.required,
+                checklist: id.clone(),
+                at: ctx.at(&q.id),
+            }
+        })
+        .collect();
+    let triggers = raw
+        .triggers
+        .iter()
+        .filter_map(|t| {
+            Some(Trigger {
+                prompt: t.prompt.get_ref().clone(),
+                when: ctx.condition(&t.when)?,
+                at: ctx.at(&t.prompt),
+            })
+        })
+        .collect();
+    let duties = raw
+        .duties
+        .iter()
+        .filter_map(|d| {
+            Some(DutyRule {
+                duty: d.duty.get_ref().clone(),
+                when: ctx.condition(&d.when)?,
+                because: d.because.trim().to_string(),
+                at: ctx.at(&d.duty),
+            })
+        })
+        .collect();
+    Checklist {
+        title: ctx.text(&raw.title, "the checklist title"),
+        order: raw.order,
+        description: raw.description.trim().to_string(),
+        includes: raw.includes.iter().map(|i| i.get_ref().clone()).collect(),
+        questions,
+        triggers,
+        duties,
+        at: ctx.at(&raw.id),
+        id,
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPrompts {
+    #[serde(default)]
+    prompts: Vec<RawPrompt>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPrompt {
+    id: Spanned<String>,
+    title: Spanned<String>,
+    urgency: Urgency,
+    topic: Option<String>,
+    #[serde(default)]
+    actions: Vec<Spanned<String>>,
+}
+
+pub fn prompts(ctx: &mut Ctx, raw: RawPrompts) -> Vec<Prompt> {
+    raw.prompts
+        .iter()
+        .map(|p| {
+            if p.actions.is_empty() {
+                let line = ctx.line(&p.id);
+                ctx.problem(
+                    line,
+                    format!("prompt '{}' lists no actions", p.id.get_ref()),
+                );
+            }
+            Prompt {
+                id: ctx.id(&p.id, "prompt"),
+                title: ctx.text(&p.title, "the prompt title"),
+                urgency: p.urgency,
+                topic: p.topic.clone(),
+                actions: p.actions.iter().map(|a| ctx.text(a, "an action")).collect(),
+                at: ctx.at(&p.id),
+            }
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDuties {
+    #[serde(default)]
+    duties: Vec<RawDuty>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDuty {
+    id: Spanned<String>,
+    title: Spanned<String>,
+    next: Spanned<String>,
+    topic: Option<String>,
+}
+
+pub fn duties(ctx: &mut Ctx, raw: RawDuties) -> Vec<Duty> {
+    raw.duties
+        .iter()
+        .map(|d| Duty {
+            id: ctx.id(&d.id, "duty"),
+            title: ctx.text(&d.title, "the duty title"),
+            next: ctx.text(&d.next, "the duty's next step"),
+            topic: d.topic.clone(),
+            at: ctx.at(&d.id),
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSynonyms {
+    #[serde(default)]
+    synonyms: Vec<RawSynonym>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSynonym {
+    terms: Spanned<Vec<String>>,
+}
+
+pub fn synonyms(ctx: &mut Ctx, raw: RawSynonyms) -> Vec<SynonymGroup> {
+    raw.synonyms
+        .iter()
+        .map(|s| {
+            let line = ctx.line(&s.terms);
+            let terms: Vec<String> = s
+                .terms
+                .get_ref()
+                .iter()
+                .map(|t| t.trim().to_lowercase())
+                .collect();
+            if terms.len() < 2 {
+                ctx.problem(line, "a synonym group needs at least two terms");
+            }
+            if terms
+                .iter()
+                .any(|t| t.is_empty() || !t.chars().any(char::is_alphanumeric))
+            {
+                ctx.problem(line, "a synonym term is empty or has no letters or digits");
+            }
+            SynonymGroup {
+                terms,
+                at: Location {
+                    file: ctx.file.to_string(),
+                    line,
+                },
+            }
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    name: Spanned<String>,
+    checklist: String,
+    answers: toml::Table,
+    #[serde(default)]
+    prompts: Vec<String>,
+    #[serde(default)]
+    duties: Vec<String>,
+    #[serde(default)]
+    not_prompts: Vec<String>,
+    #[serde(default)]
+    not_duties: Vec<String>,
+}
+
+pub fn scenario(ctx: &mut Ctx, raw: RawScenario) -> Scenario {
+    let line = ctx.line(&raw.name);
+    let answers = raw
+        .answers
+        .iter()
+        .filter_map(|(k, v)| match v.as_str() {
+            Some(s) => Some((k.clone(), s.to_string())),
+            None => {
+                ctx.problem(line, format!("scenario answer for '{k}' must be a string"));
+                None
+            }
+        })
+        .collect();
+    Scenario {
+        name: ctx.text(&raw.name, "the scenario name"),
+        checklist: raw.checklist,
+        answers,
+        prompts: raw.prompts,
+        duties: raw.duties,
+        not_prompts: raw.not_prompts,
+        not_duties: raw.not_duties,
+        at: ctx.at(&raw.name),
+    }
+}

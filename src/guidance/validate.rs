@@ -1,0 +1,425 @@
+//! Whole-set checks: ids, links, includes, conditions and reachability.
+//!
+//! These are the mistakes a trainer editing TOML by hand will make; each is reported with
+//! the file and line to fix, all in one run, so a release is never a guessing game.
+
+use std::collections::{HashMap, HashSet};
+
+use super::condition::{AnswerLookup, Condition};
+use super::model::*;
+use super::problems::Problems;
+
+const YES_NO_VALUES: [&str; 4] = ["yes", "no", "unsure", "skipped"];
+/// Above this many combinations the reachability search gives up and assumes reachable.
+const REACH_LIMIT: usize = 200_000;
+
+pub fn check(g: &Guidance, p: &mut Problems) {
+    duplicates(g.areas.iter().map(|a| (a.id.as_str(), None)), "area", p);
+    duplicates(
+        g.topics.iter().map(|t| (t.id.as_str(), Some(&t.at))),
+        "topic",
+        p,
+    );
+    duplicates(
+        g.checklists.iter().map(|c| (c.id.as_str(), Some(&c.at))),
+        "checklist",
+        p,
+    );
+    duplicates(
+        g.checklists
+            .iter()
+            .flat_map(|c| c.questions.iter())
+            .map(|q| (q.id.as_str(), Some(&q.at))),
+        "question",
+        p,
+    );
+    duplicates(
+        g.prompts.iter().map(|x| (x.id.as_str(), Some(&x.at))),
+        "prompt",
+        p,
+    );
+    duplicates(
+        g.duties.iter().map(|x| (x.id.as_str(), Some(&x.at))),
+        "duty",
+        p,
+    );
+
+    for t in &g.topics {
+        if g.area(&t.area).is_none() {
+            p.add(
+                &t.at.file,
+                2,
+                format!("topic area '{}' is not one of the manifest's areas", t.area),
+            );
+        }
+    }
+    for x in &g.prompts {
+        link(g, x.topic.as_deref(), &x.at, p);
+    }
+    for x in &g.duties {
+        link(g, x.topic.as_deref(), &x.at, p);
+    }
+    for c in &g.checklists {
+        checklist(g, c, p);
+    }
+    for s in &g.scenarios {
+        scenario(g, s, p);
+    }
+}
+
+fn duplicates<'a>(
+    items: impl Iterator<Item = (&'a str, Option<&'a Location>)>,
+    what: &str,
+    p: &mut Problems,
+) {
+    let mut seen: HashMap<&str, Option<&Location>> = HashMap::new();
+    for (id, at) in items {
+        if let Some(first) = seen.get(id) {
+            let (file, line) = at
+                .map(|a| (a.file.as_str(), a.line))
+                .unwrap_or(("manifest.toml", 1));
+            let earlier = first
+                .map(|f| format!(" (first defined at {}:{})", f.file, f.line))
+                .unwrap_or_default();
+            p.add(file, line, format!("duplicate {what} id '{id}'{earlier}"));
+        } else {
+            seen.insert(id, at);
+        }
+    }
+}
+
+fn link(g: &Guidance, target: Option<&str>, at: &Location, p: &mut Problems) {
+    let Some(target) = target else { return };
+    let (topic, section) = target
+        .split_once('#')
+        .map_or((target, None), |(t, s)| (t, Some(s)));
+    match (g.topic(topic), section) {
+        (None, _) => p.add(
+            &at.file,
+            at.line,
+            format!("link '{target}' names an unknown topic '{topic}'"),
+        ),
+        (Some(t), Some(s)) if t.section(s).is_none() => p.add(
+            &at.file,
+            at.line,
+            format!("link '{target}' names an unknown section '{s}' of topic '{topic}'"),
+        ),
+        _ => {}
+    }
+}
+
+fn includes_cycle(g: &Guidance, start: &Checklist) -> bool {
+    let mut stack: Vec<(&str, usize)> = start.includes.iter().map(|i| (i.as_str(), 1)).collect();
+    while let Some((id, depth)) = stack.pop() {
+        if id == start.id {
+            return true;
+        }
+        if depth > 32 {
+            return true;
+        }
+        if let Some(c) = g.checklist(id) {
+            stack.extend(c.includes.iter().map(|i| (i.as_str(), depth + 1)));
+        }
+    }
+    false
+}
+
+fn checklist(g: &Guidance, c: &Checklist, p: &mut Problems) {
+    for inc in &c.includes {
+        if g.checklist(inc).is_none() {
+            p.add(
+                &c.at.file,
+                c.at.line,
+                format!("checklist '{}' includes unknown checklist '{inc}'", c.id),
+            );
+        }
+    }
+    if includes_cycle(g, c) {
+        p.add(
+            &c.at.file,
+            c.at.line,
+            format!("checklist '{}' includes itself through its includes", c.id),
+        );
+        return;
+    }
+    if c.questions.is_empty() && c.includes.is_empty() {
+        p.add(
+            &c.at.file,
+            c.at.line,
+            format!("checklist '{}' has no questions", c.id),
+        );
+    }
+    let Some(flat) = g.flattened(&c.id) else {
+        return;
+    };
+    let position: HashMap<&str, usize> = flat
+        .questions
+        .iter()
+        .enumerate()
+        .map(|(i, q)| (q.id.as_str(), i))
+        .collect();
+
+    let mut unreachable: HashSet<&str> = HashSet::new();
+    for (i, q) in flat.questions.iter().enumerate() {
+        if q.checklist != c.id {
+            continue; // checked with its own checklist
+        }
+        link(g, q.topic.as_deref(), &q.at, p);
+        let Some(when) = &q.when else { continue };
+        let mut ok = true;
+        for name in when.questions() {
+            match position.get(name) {
+                None => {
+                    p.add(
+                        &q.at.file,
+                        q.at.line,
+                        format!("condition of '{}' names unknown question '{name}'", q.id),
+                    );
+                    ok = false;
+                }
+                Some(&j) if j >= i => {
+                    p.add(
+                        &q.at.file,
+                        q.at.line,
+                        format!(
+                            "condition of '{}' names '{name}', which is not asked before it",
+                            q.id
+                        ),
+                    );
+                    ok = false;
+                }
+                _ => {}
+            }
+        }
+        ok &= values(&flat, when, &q.at, p);
+        if ok && !satisfiable(&flat, i, when, &unreachable) {
+            p.add(
+                &q.at.file,
+                q.at.line,
+                format!(
+                    "question '{}' can never be asked: its condition can never hold",
+                    q.id
+                ),
+            );
+            unreachable.insert(q.id.as_str());
+        }
+    }
+
+    for t in &c.triggers {
+        if g.prompt(&t.prompt).is_none() {
+            p.add(
+                &t.at.file,
+                t.at.line,
+                format!("trigger names unknown prompt '{}'", t.prompt),
+            );
+        }
+        rule_condition(&flat, &position, &t.when, &t.at, p);
+    }
+    for d in &c.duties {
+        if g.duty(&d.duty).is_none() {
+            p.add(
+                &d.at.file,
+                d.at.line,
+                format!("duty rule names unknown duty '{}'", d.duty),
+            );
+        }
+        rule_condition(&flat, &position, &d.when, &d.at, p);
+    }
+}
+
+fn rule_condition(
+    flat: &Flattened,
+    position: &HashMap<&str, usize>,
+    when: &Condition,
+    at: &Location,
+    p: &mut Problems,
+) {
+    for name in when.questions() {
+        if !position.contains_key(name) {
+            p.add(
+                &at.file,
+                at.line,
+                format!("condition names unknown question '{name}'"),
+            );
+        }
+    }
+    values(flat, when, at, p);
+}
+
+/// Checks every compared value is a possible answer of that question's kind.
+fn values(flat: &Flattened, when: &Condition, at: &Location, p: &mut Problems) -> bool {
+    let mut ok = true;
+    for (qid, v) in when.comparisons() {
+        let Some(q) = flat.questions.iter().find(|q| q.id == qid) else {
+            continue;
+        };
+        let valid = match q.kind {
+            Kind::YesNo => YES_NO_VALUES.contains(&v),
+            Kind::Choice => v == "skipped" || q.choices.iter().any(|c| c.id == v),
+            Kind::Text => true,
+        };
+        if !valid {
+            p.add(
+                &at.file,
+                at.line,
+                format!(
+                    "'{v}' is not a possible answer to '{qid}' ({})",
+                    q.kind.as_str()
+                ),
+            );
+            ok = false;
+        }
+    }
+    ok
+}
+
+/// The answers a question can end up with, `None` meaning unanswered or hidden.
+fn domain<'a>(q: &'a Question, unreachable: &HashSet<&str>) -> Vec<Option<&'a str>> {
+    if unreachable.contains(q.id.as_str()) {
+        return vec![None];
+    }
+    let mut d: Vec<Option<&str>> = vec![None, Some("skipped")];
+    match q.kind {
+        Kind::YesNo => d.extend(["yes", "no", "unsure"].map(Some)),
+        Kind::Choice => d.extend(q.choices.iter().map(|c| Some(c.id.as_str()))),
+        Kind::Text => d.push(Some("text")),
+    }
+    d
+}
+
+struct Assignment<'a> {
+    values: HashMap<&'a str, Option<&'a str>>,
+    counts: (u32, u32),
+}
+
+impl AnswerLookup for Assignment<'_> {
+    fn value(&self, q: &str) -> Option<&str> {
+        self.values.get(q).copied().flatten()
+    }
+    fn concerns(&self, high_only: bool) -> u32 {
+        if high_only {
+            self.counts.1
+        } else {
+            self.counts.0
+        }
+    }
+}
+
+/// Brute force over the named questions' answers (and the indicator counts) before `index`.
+fn satisfiable(
+    flat: &Flattened,
+    index: usize,
+    when: &Condition,
+    unreachable: &HashSet<&str>,
+) -> bool {
+    let named: Vec<&Question> = when
+        .questions()
+        .iter()
+        .filter_map(|n| flat.questions.iter().find(|q| q.id == *n).copied())
+        .collect();
+    let domains: Vec<Vec<Option<&str>>> = named.iter().map(|q| domain(q, unreachable)).collect();
+    let earlier = &flat.questions[..index];
+    let (max_all, max_high) = if when.uses_counts() {
+        let all = earlier.iter().filter(|q| q.indicator).count() as u32;
+        let high = earlier
+            .iter()
+            .filter(|q| q.indicator && q.weight == Weight::High)
+            .count() as u32;
+        (all, high)
+    } else {
+        (0, 0)
+    };
+    let total = domains.iter().map(Vec::len).product::<usize>()
+        * (max_all as usize + 1)
+        * (max_high as usize + 1);
+    if total > REACH_LIMIT {
+        return true;
+    }
+    let mut idx = vec![0usize; domains.len()];
+    loop {
+        for all in 0..=max_all {
+            for high in 0..=max_high.min(all) {
+                let a = Assignment {
+                    values: named
+                        .iter()
+                        .zip(&idx)
+                        .zip(&domains)
+                        .map(|((q, &i), d)| (q.id.as_str(), d[i]))
+                        .collect(),
+                    counts: (all, high),
+                };
+                if when.eval(&a) {
+                    return true;
+                }
+            }
+        }
+        // Odometer step over every combination of answers.
+        let mut k = 0;
+        loop {
+            if k == idx.len() {
+                return false;
+            }
+            idx[k] += 1;
+            if idx[k] < domains[k].len() {
+                break;
+            }
+            idx[k] = 0;
+            k += 1;
+        }
+    }
+}
+
+fn scenario(g: &Guidance, s: &Scenario, p: &mut Problems) {
+    let Some(flat) = g.flattened(&s.checklist) else {
+        p.add(
+            &s.at.file,
+            s.at.line,
+            format!("scenario names unknown checklist '{}'", s.checklist),
+        );
+        return;
+    };
+    for (qid, v) in &s.answers {
+        match flat.questions.iter().find(|q| &q.id == qid) {
+            None => p.add(
+                &s.at.file,
+                s.at.line,
+                format!(
+                    "scenario answers '{qid}', which is not a question of checklist '{}'",
+                    s.checklist
+                ),
+            ),
+            Some(q) => {
+                let valid = match q.kind {
+                    Kind::YesNo => YES_NO_VALUES.contains(&v.as_str()),
+                    Kind::Choice => v == "skipped" || q.choices.iter().any(|c| &c.id == v),
+                    Kind::Text => true,
+                };
+                if !valid {
+                    p.add(
+                        &s.at.file,
+                        s.at.line,
+                        format!("scenario answer '{v}' is not possible for '{qid}'"),
+                    );
+                }
+            }
+        }
+    }
+    for id in s.prompts.iter().chain(&s.not_prompts) {
+        if g.prompt(id).is_none() {
+            p.add(
+                &s.at.file,
+                s.at.line,
+                format!("scenario names unknown prompt '{id}'"),
+            );
+        }
+    }
+    for id in s.duties.iter().chain(&s.not_duties) {
+        if g.duty(id).is_none() {
+            p.add(
+                &s.at.file,
+                s.at.line,
+                format!("scenario names unknown duty '{id}'"),
+            );
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! msht: an offline-first companion for police officers in England and Wales who meet
+//! possible victims of modern slavery and human trafficking.
+//!
+//! The library holds everything; the binary (`main.rs`) only parses, runs and maps errors
+//! to exit codes. Nothing below `cli` prints.
+
+pub mod cli;
+pub mod engine;
+pub mod error;
+pub mod export;
+pub mod guidance;
+pub mod record;
+pub mod search;
+pub mod store;
+pub mod sync;
+
+pub use error::{Error, Exit, Result};

@@ -1,0 +1,15 @@
+//! An encounter as a pocket-notebook record: an append-only list of events, each hashed
+//! together with the previous one, and the current state derived from them.
+//!
+//! This module is pure (no database, no terminal) so the store, export, sync and the
+//! tests all share one definition of what an event is and what it means.
+
+mod event;
+mod state;
+
+pub use event::DutySnapshot;
+pub use event::{Event, EventBody, GENESIS_HASH, WelfareOutcome, hash_event};
+pub use state::{
+    AmendmentRecord, AnswerRecord, ChainBreak, DutyRecord, EncounterState, NoteRecord,
+    PromptRecord, Status,
+};

@@ -1,0 +1,419 @@
+//! The current state of an encounter, derived by replaying its events in order.
+//! Nothing here is stored; a record's truth is its events.
+
+use serde::Serialize;
+
+use super::event::{Event, EventBody, GENESIS_HASH, WelfareOutcome};
+use crate::engine::Answer;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Draft,
+    Complete,
+    Void,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Complete => "complete",
+            Status::Void => "void",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        match s {
+            "draft" => Some(Status::Draft),
+            "complete" => Some(Status::Complete),
+            "void" => Some(Status::Void),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AnswerRecord {
+    pub question: String,
+    pub question_text: String,
+    pub answer: Answer,
+    pub at: String,
+    pub event_id: String,
+    /// Earlier answers to the same question (drafts may change an answer), oldest first.
+    pub history: Vec<(Answer, String)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PromptRecord {
+    pub prompt: String,
+    pub title: String,
+    pub urgency: String,
+    pub raised_at: String,
+    /// Latest action recorded, if any.
+    pub outcome: Option<WelfareOutcome>,
+    pub reason: String,
+    pub action_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NoteRecord {
+    pub text: String,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DutyRecord {
+    pub id: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AmendmentRecord {
+    pub at: String,
+    pub reason: String,
+    pub question: Option<String>,
+    pub answer: Option<Answer>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EncounterState {
+    pub id: String,
+    pub status: Status,
+    pub officer: String,
+    pub location: String,
+    pub checklist: String,
+    pub checklist_title: String,
+    pub guidance_version: String,
+    pub guidance_hash: String,
+    pub device_id: String,
+    pub created_at: String,
+    pub created_offset: String,
+    pub completed_at: Option<String>,
+    pub updated_at: String,
+    /// Current answers in the order first given. Amendments after completion apply here.
+    pub answers: Vec<AnswerRecord>,
+    pub prompts: Vec<PromptRecord>,
+    pub notes: Vec<NoteRecord>,
+    pub indicators: Vec<String>,
+    pub duties: Vec<DutyRecord>,
+    pub amendments: Vec<AmendmentRecord>,
+    pub void_reason: Option<String>,
+    pub event_count: usize,
+    pub head_hash: String,
+}
+
+/// Why an encounter's chain does not verify.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("event {seq} ({event_id}) of encounter {encounter_id}: {problem}")]
+pub struct ChainBreak {
+    pub encounter_id: String,
+    pub seq: u32,
+    pub event_id: String,
+    pub problem: String,
+}
+
+impl EncounterState {
+    /// Checks each event's hash, its link to the one before, and its position.
+    pub fn verify(events: &[Event]) -> Result<(), ChainBreak> {
+        let mut prev = GENESIS_HASH.to_string();
+        for (i, e) in events.iter().enumerate() {
+            let fail = |problem: &str| ChainBreak {
+                encounter_id: e.encounter_id.clone(),
+                seq: e.seq,
+                event_id: e.id.clone(),
+                problem: problem.to_string(),
+            };
+            if e.seq as usize != i + 1 {
+                return Err(fail("is out of sequence (an event is missing or repeated)"));
+            }
+            if e.prev_hash != prev {
+                return Err(fail(
+                    "does not follow the event before it (the chain is broken)",
+                ));
+            }
+            if !e.hash_ok() {
+                return Err(fail(
+                    "has content that does not match its hash (it was changed after it was written)",
+                ));
+            }
+            if i == 0 && !matches!(e.body, EventBody::Created { .. }) {
+                return Err(fail(
+                    "is not a 'created' event, but it starts the encounter",
+                ));
+            }
+            prev = e.hash.clone();
+        }
+        Ok(())
+    }
+
+    /// Replays events into the current state. `None` if there are no events or the first
+    /// is not `created`.
+    pub fn from_events(events: &[Event]) -> Option<EncounterState> {
+        let first = events.first()?;
+        let EventBody::Created {
+            officer,
+            location,
+            checklist,
+            checklist_title,
+            guidance_version,
+            guidance_hash,
+        } = &first.body
+        else {
+            return None;
+        };
+        let mut s = EncounterState {
+            id: first.encounter_id.clone(),
+            status: Status::Draft,
+            officer: officer.clone(),
+            location: location.clone(),
+            checklist: checklist.clone(),
+            checklist_title: checklist_title.clone(),
+            guidance_version: guidance_version.clone(),
+            guidance_hash: guidance_hash.clone(),
+            device_id: first.device_id.clone(),
+            created_at: first.at.clone(),
+            created_offset: first.offset.clone(),
+            completed_at: None,
+            updated_at: first.at.clone(),
+            answers: Vec::new(),
+            prompts: Vec::new(),
+            notes: Vec::new(),
+            indicators: Vec::new(),
+            duties: Vec::new(),
+            amendments: Vec::new(),
+            void_reason: None,
+            event_count: events.len(),
+            head_hash: events.last().map(|e| e.hash.clone()).unwrap_or_default(),
+        };
+        for e in &events[1..] {
+            s.updated_at = e.at.clone();
+            s.apply(e);
+        }
+        Some(s)
+    }
+
+    fn set_answer(&mut self, question: &str, text: Option<&str>, answer: &Answer, e: &Event) {
+        match self.answers.iter_mut().find(|a| a.question == question) {
+            Some(a) => {
+                let old = std::mem::replace(&mut a.answer, answer.clone());
+                let old_at = std::mem::replace(&mut a.at, e.at.clone());
+                a.history.push((old, old_at));
+                a.event_id = e.id.clone();
+            }
+            None => self.answers.push(AnswerRecord {
+                question: question.to_string(),
+                question_text: text.unwrap_or(question).to_string(),
+                answer: answer.clone(),
+                at: e.at.clone(),
+                event_id: e.id.clone(),
+                history: Vec::new(),
+            }),
+        }
+    }
+
+    fn apply(&mut self, e: &Event) {
+        match &e.body {
+            EventBody::Created { .. } => {}
+            EventBody::AnswerGiven {
+                question,
+                question_text,
+                answer,
+            } => self.set_answer(question, Some(question_text), answer, e),
+            EventBody::PromptRaised {
+                prompt,
+                title,
+                urgency,
+            } => {
+                if !self.prompts.iter().any(|p| &p.prompt == prompt) {
+                    self.prompts.push(PromptRecord {
+                        prompt: prompt.clone(),
+                        title: title.clone(),
+                        urgency: urgency.clone(),
+                        raised_at: e.at.clone(),
+                        outcome: None,
+                        reason: String::new(),
+                        action_at: None,
+                    });
+                }
+            }
+            EventBody::WelfareAction {
+                prompt,
+                outcome,
+                reason,
+            } => {
+                if let Some(p) = self.prompts.iter_mut().find(|p| &p.prompt == prompt) {
+                    p.outcome = Some(*outcome);
+                    p.reason = reason.clone();
+                    p.action_at = Some(e.at.clone());
+                }
+            }
+            EventBody::NoteAdded { text } => self.notes.push(NoteRecord {
+                text: text.clone(),
+                at: e.at.clone(),
+            }),
+            EventBody::Completed { indicators, duties } => {
+                self.status = Status::Complete;
+                self.completed_at = Some(e.at.clone());
+                self.indicators = indicators.clone();
+                self.duties = duties
+                    .iter()
+                    .map(|d| DutyRecord {
+                        id: d.id.clone(),
+                        title: d.title.clone(),
+                    })
+                    .collect();
+            }
+            EventBody::Amended {
+                reason,
+                question,
+                answer,
+                note,
+            } => {
+                if let (Some(q), Some(a)) = (question, answer) {
+                    self.set_answer(q, None, a, e);
+                }
+                if let Some(n) = note {
+                    self.notes.push(NoteRecord {
+                        text: n.clone(),
+                        at: e.at.clone(),
+                    });
+                }
+                self.amendments.push(AmendmentRecord {
+                    at: e.at.clone(),
+                    reason: reason.clone(),
+                    question: question.clone(),
+                    answer: answer.clone(),
+                    note: note.clone(),
+                });
+            }
+            EventBody::Voided { reason } => {
+                self.status = Status::Void;
+                self.void_reason = Some(reason.clone());
+            }
+        }
+    }
+
+    /// Prompts raised but not yet dealt with (no action, or deferred).
+    pub fn open_prompts(&self) -> Vec<&PromptRecord> {
+        self.prompts
+            .iter()
+            .filter(|p| matches!(p.outcome, None | Some(WelfareOutcome::Deferred)))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::event::DutySnapshot;
+
+    fn chain(bodies: Vec<EventBody>) -> Vec<Event> {
+        let mut prev = GENESIS_HASH.to_string();
+        bodies
+            .into_iter()
+            .enumerate()
+            .map(|(i, body)| {
+                let e = Event::new(
+                    format!("e{i}"),
+                    "enc".into(),
+                    i as u32 + 1,
+                    format!("2026-11-30T10:00:0{i}Z"),
+                    "+00:00".into(),
+                    "dev".into(),
+                    prev.clone(),
+                    body,
+                );
+                prev = e.hash.clone();
+                e
+            })
+            .collect()
+    }
+
+    fn created() -> EventBody {
+        EventBody::Created {
+            officer: "PC 1".into(),
+            location: "car wash".into(),
+            checklist: "general".into(),
+            checklist_title: "General".into(),
+            guidance_version: "v".into(),
+            guidance_hash: "h".into(),
+        }
+    }
+
+    fn answer(q: &str, a: Answer) -> EventBody {
+        EventBody::AnswerGiven {
+            question: q.into(),
+            question_text: q.to_uppercase(),
+            answer: a,
+        }
+    }
+
+    #[test]
+    fn replays_answers_changes_completion_and_amendments() {
+        let events = chain(vec![
+            created(),
+            answer("age", Answer::No),
+            answer("age", Answer::Yes),
+            EventBody::Completed {
+                indicators: vec!["age".into()],
+                duties: vec![DutySnapshot {
+                    id: "nrm".into(),
+                    title: "NRM".into(),
+                }],
+            },
+            EventBody::Amended {
+                reason: "typo".into(),
+                question: Some("age".into()),
+                answer: Some(Answer::Unsure),
+                note: None,
+            },
+        ]);
+        EncounterState::verify(&events).unwrap();
+        let s = EncounterState::from_events(&events).unwrap();
+        assert_eq!(s.status, Status::Complete);
+        assert_eq!(s.answers.len(), 1);
+        assert_eq!(s.answers[0].answer, Answer::Unsure);
+        assert_eq!(s.answers[0].history.len(), 2, "both earlier answers kept");
+        assert_eq!(s.amendments[0].reason, "typo");
+        assert_eq!(s.head_hash, events[4].hash);
+    }
+
+    #[test]
+    fn verify_names_the_tampered_event() {
+        let mut events = chain(vec![
+            created(),
+            answer("age", Answer::No),
+            answer("hurt", Answer::No),
+        ]);
+        events[1].body = answer("age", Answer::Yes);
+        let err = EncounterState::verify(&events).unwrap_err();
+        assert_eq!(err.seq, 2);
+        assert_eq!(err.event_id, "e1");
+
+        let mut events = chain(vec![
+            created(),
+            answer("age", Answer::No),
+            answer("hurt", Answer::No),
+        ]);
+        events.remove(1);
+        assert!(
+            EncounterState::verify(&events).is_err(),
+            "a removed event breaks the chain"
+        );
+    }
+
+    #[test]
+    fn void_keeps_events_and_records_reason() {
+        let events = chain(vec![
+            created(),
+            EventBody::Voided {
+                reason: "duplicate".into(),
+            },
+        ]);
+        let s = EncounterState::from_events(&events).unwrap();
+        assert_eq!(s.status, Status::Void);
+        assert_eq!(s.void_reason.as_deref(), Some("duplicate"));
+    }
+}
