@@ -30,6 +30,8 @@ pub enum Error {
     #[error(transparent)]
     Engine(#[from] crate::engine::EngineError),
     #[error(transparent)]
+    Answers(#[from] crate::answers::AnswersError),
+    #[error(transparent)]
     Store(#[from] crate::store::StoreError),
     #[error(transparent)]
     Search(#[from] crate::search::SearchError),
@@ -66,6 +68,7 @@ impl Error {
         match self {
             Error::Guidance(e) => e.exit(),
             Error::Engine(e) => e.exit(),
+            Error::Answers(_) => Exit::DataErr,
             Error::Store(e) => e.exit(),
             Error::Search(e) => e.exit(),
             Error::Export(e) => e.exit(),
