@@ -15,6 +15,8 @@ pub enum Exit {
     NoInput = 66,
     IoErr = 74,
     TempFail = 75,
+    /// Stopped by Ctrl-C, as shells expect (128 + SIGINT).
+    Interrupted = 130,
 }
 
 impl Exit {
@@ -30,6 +32,8 @@ pub enum Error {
     #[error(transparent)]
     Engine(#[from] crate::engine::EngineError),
     #[error(transparent)]
+    Answers(#[from] crate::answers::AnswersError),
+    #[error(transparent)]
     Store(#[from] crate::store::StoreError),
     #[error(transparent)]
     Search(#[from] crate::search::SearchError),
@@ -43,6 +47,9 @@ pub enum Error {
     /// Input data (an answers file, say) is malformed; nothing was saved.
     #[error("{0}")]
     BadInput(String),
+    /// The officer pressed Ctrl-C; everything answered is already saved.
+    #[error("{0}")]
+    Interrupted(String),
     /// A named input does not exist.
     #[error("{0}")]
     NotFound(String),
@@ -66,6 +73,7 @@ impl Error {
         match self {
             Error::Guidance(e) => e.exit(),
             Error::Engine(e) => e.exit(),
+            Error::Answers(_) => Exit::DataErr,
             Error::Store(e) => e.exit(),
             Error::Search(e) => e.exit(),
             Error::Export(e) => e.exit(),
@@ -73,6 +81,7 @@ impl Error {
             Error::Usage(_) => Exit::Usage,
             Error::BadInput(_) => Exit::DataErr,
             Error::NotFound(_) => Exit::NoInput,
+            Error::Interrupted(_) => Exit::Interrupted,
             Error::Io { source, .. } => io_exit(source),
         }
     }

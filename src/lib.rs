@@ -4,6 +4,7 @@
 //! The library holds everything; the binary (`main.rs`) only parses, runs and maps errors
 //! to exit codes. Nothing below `cli` prints.
 
+pub mod answers;
 pub mod cli;
 pub mod engine;
 pub mod error;

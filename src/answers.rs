@@ -1,0 +1,293 @@
+//! The answers-file mode of `msht check`: a JSON file (or stdin) in, the same engine run,
+//! and the complete list of events to record out. Pure: the caller writes the events in
+//! one transaction, so a bad file saves nothing at all.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::engine::{Answer, Session};
+use crate::guidance::{Guidance, Kind, Prompt};
+use crate::record::{DutySnapshot, EventBody, WelfareOutcome};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AnswersError {
+    #[error("the answers file is not valid JSON of the expected shape: {0}")]
+    Shape(String),
+    #[error(
+        "the answers file names checklist '{0}', which does not exist; `msht checklist list` shows the checklists"
+    )]
+    UnknownChecklist(String),
+    #[error(
+        "the answers file answers '{question}', which is not a question of checklist '{checklist}'; `msht checklist show {checklist}` lists them"
+    )]
+    UnknownQuestion { checklist: String, question: String },
+    #[error("question '{question}': {problem}")]
+    BadValue { question: String, problem: String },
+    #[error("question '{0}' needs an answer (give \"skip\" or null to skip it on purpose)")]
+    Missing(String),
+    #[error(
+        "question '{0}' is answered, but with the other answers given it is not asked; remove it or check the earlier answers"
+    )]
+    NotAsked(String),
+    #[error(
+        "the answers file records an action for prompt '{0}', which these answers do not raise"
+    )]
+    UnraisedPrompt(String),
+}
+
+/// The file format of SPEC §2, plus optional `actions` and `complete`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswersFile {
+    pub checklist: String,
+    #[serde(default)]
+    pub officer: Option<String>,
+    #[serde(default)]
+    pub location: Option<String>,
+    pub answers: serde_json::Map<String, Value>,
+    #[serde(default)]
+    pub notes: Option<Notes>,
+    /// What was done about each raised prompt: `{"prompt-id": {"outcome": "done"}}`.
+    #[serde(default)]
+    pub actions: serde_json::Map<String, Value>,
+    /// Leave the encounter as a draft with `false`; complete by default.
+    #[serde(default = "yes")]
+    pub complete: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Notes {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActionSpec {
+    outcome: WelfareOutcome,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Everything an answers file produces: the events to record and the outcome to print.
+#[derive(Debug)]
+pub struct Plan<'g> {
+    pub created: EventBody,
+    pub rest: Vec<EventBody>,
+    pub raised: Vec<&'g Prompt>,
+    pub session: Session<'g>,
+    pub complete: bool,
+}
+
+impl AnswersFile {
+    pub fn parse(text: &str) -> Result<AnswersFile, AnswersError> {
+        serde_json::from_str(text).map_err(|e| AnswersError::Shape(e.to_string()))
+    }
+}
+
+fn value_to_answer(q: &crate::guidance::Question, v: &Value) -> Result<Answer, AnswersError> {
+    let bad = |problem: String| AnswersError::BadValue {
+        question: q.id.clone(),
+        problem,
+    };
+    match v {
+        Value::Null => Ok(Answer::Skipped),
+        Value::Bool(b) if q.kind == Kind::YesNo => Ok(if *b { Answer::Yes } else { Answer::No }),
+        Value::String(s) => Answer::parse_for(q, s).map_err(bad),
+        other => Err(bad(format!(
+            "{other} is not an answer; use a string such as \"yes\""
+        ))),
+    }
+}
+
+/// Runs the answers through the engine in checklist order and builds the events.
+pub fn plan<'g>(
+    g: &'g Guidance,
+    file: &AnswersFile,
+    officer: &str,
+    location: &str,
+) -> Result<Plan<'g>, AnswersError> {
+    let checklist = g
+        .checklist(&file.checklist)
+        .ok_or_else(|| AnswersError::UnknownChecklist(file.checklist.clone()))?;
+    let mut session = Session::new(g, &checklist.id)
+        .map_err(|_| AnswersError::UnknownChecklist(file.checklist.clone()))?;
+    for (qid, v) in &file.answers {
+        let q = session
+            .question(qid)
+            .ok_or_else(|| AnswersError::UnknownQuestion {
+                checklist: checklist.id.clone(),
+                question: qid.clone(),
+            })?;
+        value_to_answer(q, v)?;
+    }
+
+    let created = EventBody::Created {
+        officer: officer.to_string(),
+        location: location.to_string(),
+        checklist: checklist.id.clone(),
+        checklist_title: checklist.title.clone(),
+        guidance_version: g.version.clone(),
+        guidance_hash: g.hash.clone(),
+    };
+    let mut rest = Vec::new();
+    let mut raised: Vec<&'g Prompt> = Vec::new();
+    let mut record_prompts = |prompts: Vec<&'g Prompt>, rest: &mut Vec<EventBody>| {
+        for p in prompts {
+            rest.push(EventBody::PromptRaised {
+                prompt: p.id.clone(),
+                title: p.title.clone(),
+                urgency: p.urgency.as_str().to_string(),
+            });
+            raised.push(p);
+        }
+    };
+    let first = session.raise_pending();
+    record_prompts(first, &mut rest);
+    while let Some(q) = session.next_question() {
+        let answer = match file.answers.get(&q.id) {
+            Some(v) => value_to_answer(q, v)?,
+            None if q.required => return Err(AnswersError::Missing(q.id.clone())),
+            None => Answer::Skipped,
+        };
+        rest.push(EventBody::AnswerGiven {
+            question: q.id.clone(),
+            question_text: q.text.clone(),
+            answer: answer.clone(),
+        });
+        let newly = session
+            .answer(&q.id, answer)
+            .map_err(|e| AnswersError::BadValue {
+                question: q.id.clone(),
+                problem: e.to_string(),
+            })?;
+        record_prompts(newly, &mut rest);
+    }
+    if let Some(qid) = file.answers.keys().find(|qid| !session.is_visible(qid)) {
+        return Err(AnswersError::NotAsked(qid.clone()));
+    }
+    for (pid, spec) in &file.actions {
+        if !session.raised().contains(pid) {
+            return Err(AnswersError::UnraisedPrompt(pid.clone()));
+        }
+        let spec: ActionSpec = serde_json::from_value(spec.clone())
+            .map_err(|e| AnswersError::Shape(format!("action for prompt '{pid}': {e}")))?;
+        if spec.outcome == WelfareOutcome::NotPossible && spec.reason.trim().is_empty() {
+            return Err(AnswersError::Shape(format!(
+                "action for prompt '{pid}' is not_possible but gives no reason"
+            )));
+        }
+        rest.push(EventBody::WelfareAction {
+            prompt: pid.clone(),
+            outcome: spec.outcome,
+            reason: spec.reason.trim().to_string(),
+        });
+    }
+    let notes = match &file.notes {
+        None => vec![],
+        Some(Notes::One(n)) => vec![n.clone()],
+        Some(Notes::Many(v)) => v.clone(),
+    };
+    for n in notes.into_iter().filter(|n| !n.trim().is_empty()) {
+        rest.push(EventBody::NoteAdded { text: n });
+    }
+    if file.complete {
+        rest.push(completion(&session));
+    }
+    Ok(Plan {
+        created,
+        rest,
+        raised,
+        session,
+        complete: file.complete,
+    })
+}
+
+/// The `Completed` event: indicators and duties as the engine states them now.
+pub fn completion(session: &Session) -> EventBody {
+    EventBody::Completed {
+        indicators: session
+            .indicators()
+            .iter()
+            .map(|(q, _)| q.id.clone())
+            .collect(),
+        duties: session
+            .duties()
+            .iter()
+            .map(|d| DutySnapshot {
+                id: d.duty.id.clone(),
+                title: d.duty.title.clone(),
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn g() -> Guidance {
+        crate::guidance::load(None).unwrap()
+    }
+
+    fn types(p: &Plan) -> Vec<&'static str> {
+        p.rest.iter().map(|e| e.type_name()).collect()
+    }
+
+    #[test]
+    fn child_answers_raise_prompt_right_after_the_answer_and_complete() {
+        let g = g();
+        let f = AnswersFile::parse(r#"{"checklist":"general","answers":{"general_age":"yes"}}"#)
+            .unwrap();
+        let p = plan(&g, &f, "PC 1", "").unwrap();
+        let t = types(&p);
+        let ans = t.iter().position(|x| *x == "answer_given").unwrap();
+        assert_eq!(t[ans + 1], "prompt_raised", "{t:?}");
+        assert_eq!(*t.last().unwrap(), "completed");
+    }
+
+    #[test]
+    fn bad_inputs_name_the_question() {
+        let g = g();
+        let cases = [
+            (
+                r#"{"checklist":"general","answers":{"nope":"yes"}}"#,
+                "nope",
+            ),
+            (
+                r#"{"checklist":"general","answers":{"general_age":"maybe"}}"#,
+                "general_age",
+            ),
+            (r#"{"checklist":"general","answers":{}}"#, "general_age"),
+            (
+                r#"{"checklist":"general","answers":{"general_age":"yes","general_nrm_consent":"declines"}}"#,
+                "general_nrm_consent",
+            ),
+            (
+                r#"{"checklist":"general","answers":{"general_age":3}}"#,
+                "general_age",
+            ),
+        ];
+        for (src, q) in cases {
+            let f = AnswersFile::parse(src).unwrap();
+            let err = plan(&g, &f, "PC 1", "").unwrap_err().to_string();
+            assert!(err.contains(q), "{src}: {err}");
+        }
+    }
+
+    #[test]
+    fn unknown_fields_and_checklists_are_refused() {
+        assert!(AnswersFile::parse(r#"{"checklist":"general","answers":{},"extra":1}"#).is_err());
+        let g = g();
+        let f = AnswersFile::parse(r#"{"checklist":"nope","answers":{}}"#).unwrap();
+        assert!(matches!(
+            plan(&g, &f, "", ""),
+            Err(AnswersError::UnknownChecklist(_))
+        ));
+    }
+}
