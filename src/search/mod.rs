@@ -15,7 +15,7 @@ pub mod text;
 pub mod typo;
 
 use std::cell::OnceCell;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::Path;
 
 use rusqlite::params;
@@ -30,12 +30,19 @@ use typo::Vocab;
 /// The largest `--limit` accepted; the whole point is the few best passages.
 pub const MAX_LIMIT: usize = 100;
 
-/// BM25 weights for the `title`, `heading` and `body` columns. A word in a topic title or
-/// a section heading says what the passage is about; a word in the body may be in passing.
-const WEIGHTS: (f64, f64, f64) = (4.0, 8.0, 1.0);
+/// BM25 weights for the `title`, `heading` and `body` columns. A word in a section heading
+/// says what the passage is about; a word in the body may be in passing. The topic title
+/// is shared by every section of a topic, so it only tells topics apart (see
+/// `TITLE_BONUS`). Tuned on `tests/search_relevance.rs`.
+const WEIGHTS: (f64, f64, f64) = (1.0, 6.0, 1.0);
 /// Questions and prompts are short, and BM25 favours short documents; this keeps a
 /// passage that explains something above a one-line question that merely mentions it.
 const NON_SECTION_FACTOR: f64 = 0.7;
+/// Shares of a phrase's best score added when it is in a section heading or topic title.
+const HEADING_BONUS: f64 = 0.5;
+const TITLE_BONUS: f64 = 0.2;
+/// A match on a synonym counts for a little less than a match on the words typed.
+const SYNONYM_FACTOR: f64 = 0.8;
 /// Tokens of context in a snippet: about three lines on a 40-column phone.
 const SNIPPET_TOKENS: i64 = 20;
 /// Marks a highlight inside FTS5's snippet output. Control characters cannot occur in
@@ -242,11 +249,10 @@ impl<'g> Searcher<'g> {
             return Ok(out);
         }
 
-        let all: Vec<String> = kept.iter().map(Group::fts).collect();
-        out.hits = self.run(&all.join(" AND "), limit)?;
+        out.hits = self.ranked(&kept, " AND ", limit)?;
         if out.hits.is_empty() && kept.len() > 1 {
             out.partial = true;
-            out.hits = self.partial(&kept, limit)?;
+            out.hits = self.ranked(&kept, " OR ", limit)?;
         }
         Ok(out)
     }
@@ -294,76 +300,174 @@ impl<'g> Searcher<'g> {
         Ok(self.vocab.get_or_init(|| v))
     }
 
-    /// Runs one FTS5 expression and returns the best `limit` hits.
-    fn run(&self, fts: &str, limit: usize) -> Result<Vec<Hit>, SearchError> {
-        let rows = self.rows(fts, limit)?;
-        Ok(rows.into_iter().filter_map(|r| self.hit(r)).collect())
-    }
-
-    /// The passages that match the most groups, then by BM25 over all of them.
-    fn partial(&self, groups: &[Group], limit: usize) -> Result<Vec<Hit>, SearchError> {
-        let mut covered: Vec<HashSet<i64>> = Vec::new();
-        for g in groups {
-            let mut stmt = self
-                .conn()
-                .prepare_cached("SELECT rowid FROM docs WHERE docs MATCH ?1")
-                .map_err(SearchError::index)?;
-            let ids = stmt
-                .query_map([g.fts()], |r| r.get::<_, i64>(0))
-                .and_then(|rows| rows.collect::<rusqlite::Result<HashSet<i64>>>())
-                .map_err(SearchError::index)?;
-            covered.push(ids);
+    /// Ranks every document matching the groups joined by `op` (AND, or OR for partial
+    /// matches) and returns the best `limit` as hits.
+    ///
+    /// Each group is scored on its own with BM25 and the scores are added. Within a group
+    /// the typed words and each synonym are scored separately and the best one counts,
+    /// with synonyms discounted: a synonym widens what is found, but a passage that uses
+    /// the officer's own words comes first, and a passage is not rewarded for using
+    /// every synonym of one idea (FTS5's own bm25 over an OR would add them all up). For
+    /// partial matches, passages with more of the groups come first.
+    fn ranked(&self, groups: &[Group], op: &str, limit: usize) -> Result<Vec<Hit>, SearchError> {
+        let expanded: Vec<String> = groups.iter().map(Group::fts).collect();
+        let expanded = expanded.join(op);
+        let candidates = self.ranks(&expanded)?;
+        let partial = op.trim() == "OR";
+        if candidates.is_empty() {
+            return Ok(Vec::new());
         }
-        let any: Vec<String> = groups.iter().map(Group::fts).collect();
-        // The corpus is small: rank every partial match, then keep the best.
-        let mut rows = self.rows(&any.join(" OR "), 1000)?;
-        let count = |id: i64| covered.iter().filter(|s| s.contains(&id)).count();
-        rows.sort_by(|a, b| {
-            count(b.rowid)
-                .cmp(&count(a.rowid))
-                .then(a.rank.total_cmp(&b.rank))
+        // (groups matched, summed score) per candidate.
+        let mut scores: HashMap<i64, (usize, f64)> =
+            candidates.iter().map(|&(id, _)| (id, (0, 0.0))).collect();
+        for g in groups {
+            let mut best: HashMap<i64, f64> = HashMap::new();
+            let phrases = std::iter::once((&g.unit, 1.0))
+                .chain(g.alternatives.iter().map(|a| (a, SYNONYM_FACTOR)));
+            for (phrase, factor) in phrases {
+                for (id, s) in self.phrase_scores(phrase)? {
+                    let s = s * factor;
+                    let e = best.entry(id).or_insert(s);
+                    *e = e.max(s);
+                }
+            }
+            // For partial matches each group is put on the same scale (its best passage
+            // scores 1), so the best passage for each word is shown rather than several
+            // for whichever word happens to score highest.
+            let top = best.values().copied().fold(0.0, f64::max);
+            let scale = if partial && top > 0.0 { 1.0 / top } else { 1.0 };
+            for (id, s) in best {
+                let s = s * scale;
+                if let Some(v) = scores.get_mut(&id) {
+                    v.0 += 1;
+                    v.1 += s;
+                }
+            }
+        }
+        let mut scored: Vec<(i64, (usize, f64))> = scores.into_iter().collect();
+        scored.sort_by(|a, b| {
+            (b.1)
+                .0
+                .cmp(&(a.1).0)
+                .then((b.1).1.total_cmp(&(a.1).1))
+                .then(a.0.cmp(&b.0))
         });
-        rows.truncate(limit);
-        Ok(rows.into_iter().filter_map(|r| self.hit(r)).collect())
+        scored.truncate(limit);
+        let mut hits = Vec::with_capacity(scored.len());
+        for (id, (_, score)) in scored {
+            if let Some(row) = self.row(&expanded, id, score)? {
+                hits.extend(self.hit(row));
+            }
+        }
+        Ok(hits)
     }
 
-    fn rows(&self, fts: &str, limit: usize) -> Result<Vec<Row>, SearchError> {
+    /// Score (higher is better) of every document containing one word or phrase: BM25,
+    /// plus a bonus when a section's heading, or its topic's title, contains it.
+    ///
+    /// Why a bonus rather than only BM25 column weights: BM25 saturates term frequency,
+    /// so a heading weight of 6 ends up barely ahead of a title weight of 2, and every
+    /// section of a topic shares its title. The bonus is a share of the phrase's best
+    /// BM25 score anywhere, so it scales with how rare the phrase is.
+    fn phrase_scores(&self, unit: &Unit) -> Result<HashMap<i64, f64>, SearchError> {
+        let fts = unit.fts();
+        let mut scores: HashMap<i64, f64> = self
+            .ranks(&fts)?
+            .into_iter()
+            .map(|(id, rank)| (id, -rank))
+            .collect();
+        let top = scores.values().copied().fold(0.0, f64::max);
+        for (column, bonus) in [("heading", HEADING_BONUS), ("title", TITLE_BONUS)] {
+            let mut ids = self.sections_with(column, &fts, false)?;
+            if column == "heading" {
+                // A topic's summary has no heading of its own: its title is its heading.
+                ids.extend(self.sections_with("title", &fts, true)?);
+            }
+            for id in ids {
+                if let Some(s) = scores.get_mut(&id) {
+                    *s += bonus * top;
+                }
+            }
+        }
+        Ok(scores)
+    }
+
+    /// Sections whose `column` matches `fts` (a single phrase).
+    fn sections_with(
+        &self,
+        column: &str,
+        fts: &str,
+        summaries: bool,
+    ) -> Result<Vec<i64>, SearchError> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached(
+                "SELECT rowid FROM docs WHERE docs MATCH ?1 AND kind = 'section'
+                   AND (?2 = 0 OR ref LIKE '%#summary')",
+            )
+            .map_err(SearchError::index)?;
+        stmt.query_map(params![format!("{column} : {fts}"), summaries], |r| {
+            r.get(0)
+        })
+        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<i64>>>())
+        .map_err(SearchError::index)
+    }
+
+    /// (rowid, rank) of every document matching `fts`; lower rank is better.
+    fn ranks(&self, fts: &str) -> Result<Vec<(i64, f64)>, SearchError> {
         let (wt, wh, wb) = WEIGHTS;
+        let ns = NON_SECTION_FACTOR;
         let sql = format!(
-            "SELECT rowid, kind, ref,
-                    bm25(docs, {wt}, {wh}, {wb})
-                      * CASE kind WHEN 'section' THEN 1.0 ELSE {NON_SECTION_FACTOR} END AS rank,
-                    snippet(docs, 2, ?2, ?3, '…', {SNIPPET_TOKENS}),
-                    snippet(docs, 1, ?2, ?3, '…', {SNIPPET_TOKENS}),
-                    length(body)
-             FROM docs WHERE docs MATCH ?1
-             ORDER BY rank LIMIT ?4"
+            "SELECT rowid, bm25(docs, {wt}, {wh}, {wb})
+                      * CASE kind WHEN 'section' THEN 1.0 ELSE {ns} END
+             FROM docs WHERE docs MATCH ?1"
         );
         let mut stmt = self
             .conn()
             .prepare_cached(&sql)
             .map_err(SearchError::index)?;
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        stmt.query_map(params![fts, MARK_OPEN, MARK_CLOSE, limit], |r| {
-            let body_len: i64 = r.get(6)?;
+        stmt.query_map([fts], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(SearchError::index)
+    }
+
+    /// What is needed to show one ranked document: its kind, reference and snippet.
+    fn row(&self, fts: &str, id: i64, score: f64) -> Result<Option<Row>, SearchError> {
+        let sql = format!(
+            "SELECT kind, ref,
+                    snippet(docs, 2, ?3, ?4, '…', {SNIPPET_TOKENS}),
+                    snippet(docs, 1, ?3, ?4, '…', {SNIPPET_TOKENS}),
+                    length(body)
+             FROM docs WHERE docs MATCH ?1 AND rowid = ?2"
+        );
+        let mut stmt = self
+            .conn()
+            .prepare_cached(&sql)
+            .map_err(SearchError::index)?;
+        let mut rows = stmt
+            .query(params![fts, id, MARK_OPEN, MARK_CLOSE])
+            .map_err(SearchError::index)?;
+        let Some(r) = rows.next().map_err(SearchError::index)? else {
+            return Ok(None);
+        };
+        let read = || -> rusqlite::Result<Row> {
+            let body_len: i64 = r.get(4)?;
             Ok(Row {
-                rowid: r.get(0)?,
-                kind: r.get(1)?,
-                reference: r.get(2)?,
-                rank: r.get(3)?,
+                kind: r.get(0)?,
+                reference: r.get(1)?,
+                score,
                 // An empty body (a question with no help) shows the heading instead.
-                snippet: if body_len > 0 { r.get(4)? } else { r.get(5)? },
+                snippet: if body_len > 0 { r.get(2)? } else { r.get(3)? },
             })
-        })
-        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<Row>>>())
-        .map_err(SearchError::index)
+        };
+        read().map(Some).map_err(SearchError::index)
     }
 
     /// Resolves an index row against the guidance. A row the guidance does not know
     /// cannot happen with a matching hash; it is skipped rather than shown wrong.
     fn hit(&self, r: Row) -> Option<Hit> {
         let snippet = Snippet::from_marked(&r.snippet);
-        let score = -r.rank;
+        let score = r.score;
         match Kind::parse(&r.kind)? {
             Kind::Section => {
                 let (t, s) = self.g.resolve_link(&r.reference)?;
@@ -423,10 +527,9 @@ impl<'g> Searcher<'g> {
 }
 
 struct Row {
-    rowid: i64,
     kind: String,
     reference: String,
-    rank: f64,
+    score: f64,
     snippet: String,
 }
 

@@ -116,9 +116,15 @@ impl Synonyms {
                 i += n;
                 continue;
             }
+            // A quoted phrase means exactly those words, so it is not widened.
+            let alternatives = if u.quoted {
+                Vec::new()
+            } else {
+                self.lookup(&u.words).unwrap_or_default()
+            };
             out.push(Group {
                 unit: u.clone(),
-                alternatives: self.lookup(&u.words).unwrap_or_default(),
+                alternatives,
             });
             i += 1;
         }
@@ -186,9 +192,10 @@ mod tests {
             fts(&s, "national referral mechanism"),
             [r#"("national referral mechanism" OR "nrm")"#]
         );
+        // Quoted means exactly these words.
         assert_eq!(
             fts(&s, r#""national referral mechanism""#),
-            [r#"("national referral mechanism" OR "nrm")"#]
+            [r#""national referral mechanism""#]
         );
     }
 
