@@ -363,6 +363,9 @@ struct RawSynonym {
 }
 
 pub fn synonyms(ctx: &mut Ctx, raw: RawSynonyms) -> Vec<SynonymGroup> {
+    // Search looks a term up in the first group that has it, so a term in two groups
+    // silently loses the second. Terms are compared as search sees them: words only.
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     raw.synonyms
         .iter()
         .map(|s| {
@@ -381,6 +384,27 @@ pub fn synonyms(ctx: &mut Ctx, raw: RawSynonyms) -> Vec<SynonymGroup> {
                 .any(|t| t.is_empty() || !t.chars().any(char::is_alphanumeric))
             {
                 ctx.problem(line, "a synonym term is empty or has no letters or digits");
+            }
+            for t in &terms {
+                let key = crate::search::query::words(t).join(" ");
+                if key.is_empty() {
+                    continue;
+                }
+                match seen.get(&key) {
+                    Some(&first) if first == line => ctx.problem(
+                        line,
+                        format!("the synonym term '{t}' is listed twice in this group"),
+                    ),
+                    Some(&first) => ctx.problem(
+                        line,
+                        format!(
+                            "the synonym term '{t}' is already in the group on line {first}; search would use only that one, so merge the groups"
+                        ),
+                    ),
+                    None => {
+                        seen.insert(key, line);
+                    }
+                }
             }
             SynonymGroup {
                 terms,

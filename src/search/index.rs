@@ -125,7 +125,7 @@ pub fn documents(g: &Guidance) -> Vec<Doc> {
 /// An open index, ready to query.
 pub struct Index {
     pub(super) conn: Connection,
-    /// Where it came from, for the benchmark and `--debug`-style reporting.
+    /// Whether it was read from the cache file (for tests and the retry in `search`).
     pub from_cache: bool,
 }
 

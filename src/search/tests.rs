@@ -350,3 +350,22 @@ fn snippet_parsing_tolerates_odd_markers() {
     assert_eq!(s.marked("[", "]"), "a [b] c [d]");
     assert_eq!(Snippet::from_marked("").parts, []);
 }
+
+#[test]
+fn a_synonym_term_in_two_groups_is_a_validation_problem() {
+    let dup = "[[synonyms]]\nterms = [\"nrm\", \"national referral mechanism\"]\n\n[[synonyms]]\nterms = [\"NRM\", \"referral\"]\n\n[[synonyms]]\nterms = [\"s45\", \"s45\"]\n";
+    let files = GuidanceFiles::from_memory(&[
+        ("manifest.toml", MANIFEST),
+        ("topics/labour.md", LABOUR),
+        ("topics/law.md", LAW),
+        ("prompts.toml", PROMPTS),
+        ("duties.toml", ""),
+        ("checklists/general.toml", CHECKLIST),
+        ("synonyms.toml", dup),
+    ]);
+    let (_, problems) = crate::guidance::check(&files);
+    let text = problems.to_string();
+    assert!(text.contains("already in the group on line 2"), "{text}");
+    assert!(text.contains("listed twice"), "{text}");
+    assert_eq!(problems.len(), 2, "{text}");
+}
