@@ -241,7 +241,7 @@ impl<'g> Searcher<'g> {
         for grp in groups {
             if self.matches_any(&grp.fts())? {
                 kept.push(grp);
-            } else {
+            } else if !out.missing.contains(&grp.unit.display()) {
                 out.missing.push(grp.unit.display());
             }
         }

@@ -19,10 +19,11 @@ const MAX_WORD_CHARS: usize = 64;
 /// Words too common to require: dropped from a query that has other words, so "what to do
 /// with a child" means "child". Kept inside quoted phrases and when nothing else is left.
 const STOP_WORDS: &[&str] = &[
-    "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "has",
-    "have", "how", "i", "if", "in", "is", "it", "its", "my", "not", "of", "on", "or", "should",
-    "that", "the", "their", "them", "there", "they", "this", "to", "was", "we", "were", "what",
-    "when", "where", "which", "who", "why", "will", "with", "you",
+    "a", "about", "an", "and", "are", "as", "at", "be", "by", "can", "could", "did", "do", "does",
+    "for", "from", "has", "have", "he", "her", "him", "his", "how", "i", "if", "in", "is", "it",
+    "its", "me", "my", "not", "of", "on", "or", "our", "said", "say", "says", "she", "should",
+    "that", "the", "their", "them", "there", "they", "this", "to", "us", "was", "we", "were",
+    "what", "when", "where", "which", "who", "why", "will", "with", "would", "you", "your",
 ];
 
 pub fn is_stop_word(w: &str) -> bool {
