@@ -280,7 +280,11 @@ impl<'g> Searcher<'g> {
         let mut fixed = unit.clone();
         let mut changed = false;
         for w in &mut fixed.words {
-            if self.synonyms.knows(w) || self.matches_any(&Unit::word(w).fts())? {
+            // A stop word is dropped later anyway; "correcting" it would only add noise.
+            if query::is_stop_word(w)
+                || self.synonyms.knows(w)
+                || self.matches_any(&Unit::word(w).fts())?
+            {
                 continue;
             }
             if let Some(near) = self.vocab()?.nearest(w) {

@@ -369,3 +369,13 @@ fn a_synonym_term_in_two_groups_is_a_validation_problem() {
     assert!(text.contains("listed twice"), "{text}");
     assert_eq!(problems.len(), 2, "{text}");
 }
+
+#[test]
+fn stop_words_are_never_corrected() {
+    let g = guidance();
+    // "would" is not in the fixture and is one edit from "could"-like words; it is a stop
+    // word, so it is dropped, not corrected.
+    let o = find(&g, "would debt");
+    assert!(o.corrections.is_empty(), "{:?}", o.corrections);
+    assert_eq!(ids(&o)[0], "labour#debt");
+}
