@@ -326,6 +326,31 @@ impl Store {
         })
     }
 
+    /// The shortest prefix of `id` (at least 8 characters) that no other encounter shares,
+    /// git-style, so lists can show ids that fit a phone screen and still resolve.
+    /// UUIDv7 ids made in the same minute share their first 8 characters, so a fixed
+    /// length would not do.
+    pub fn short_id(&self, id: &str) -> Result<String, StoreError> {
+        let neighbour = |sql: &str| -> Result<Option<String>, StoreError> {
+            self.conn
+                .prepare_cached(sql)
+                .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
+                .map_err(|e| self.err(e))
+        };
+        let before = neighbour("SELECT id FROM encounters WHERE id < ?1 ORDER BY id DESC LIMIT 1")?;
+        let after = neighbour("SELECT id FROM encounters WHERE id > ?1 ORDER BY id LIMIT 1")?;
+        let shared = |other: &Option<String>| {
+            other.as_deref().map_or(0, |o| {
+                id.chars()
+                    .zip(o.chars())
+                    .take_while(|(a, b)| a == b)
+                    .count()
+            })
+        };
+        let n = (shared(&before).max(shared(&after)) + 1).max(8);
+        Ok(id.chars().take(n).collect())
+    }
+
     /// Up to three ids whose start is closest to what was typed, for "did you mean".
     fn nearest_ids(&self, p: &str) -> Result<Vec<String>, StoreError> {
         if p.is_empty() {

@@ -470,3 +470,17 @@ fn since_accepts_dates_and_times() {
     assert_eq!(format_offset(-19800), "-05:30");
     assert_eq!(format_offset(0), "+00:00");
 }
+
+#[test]
+fn short_ids_are_unique_prefixes() {
+    let (_d, path) = tmp();
+    let mut s = Store::open(&path).unwrap();
+    let ids: Vec<String> = (0..20)
+        .map(|_| s.create_encounter(created("PC")).unwrap().encounter_id)
+        .collect();
+    for id in &ids {
+        let short = s.short_id(id).unwrap();
+        assert!(short.len() >= 8);
+        assert_eq!(&s.resolve_id(&short).unwrap(), id);
+    }
+}
