@@ -129,6 +129,12 @@ impl Store {
         &self.device_id
     }
 
+    /// Shortens the lock wait, so tests can meet a busy database without waiting 15 s.
+    #[cfg(test)]
+    pub(crate) fn set_busy_timeout(&self, d: Duration) {
+        let _ = self.conn.busy_timeout(d);
+    }
+
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         schema::user_version(&self.conn).map_err(|e| self.err(e))
     }

@@ -484,3 +484,25 @@ fn short_ids_are_unique_prefixes() {
         assert_eq!(&s.resolve_id(&short).unwrap(), id);
     }
 }
+
+#[test]
+fn a_held_lock_becomes_busy_not_a_raw_error() {
+    let (_d, path) = tmp();
+    let mut s = Store::open(&path).unwrap();
+    let id = s.create_encounter(created("PC 1")).unwrap().encounter_id;
+    s.set_busy_timeout(Duration::from_millis(30));
+    let other = sql(&path);
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let e = s
+        .append(&id, EventBody::NoteAdded { text: "n".into() })
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Busy { .. }), "{e:?}");
+    assert_eq!(e.exit(), crate::error::Exit::TempFail);
+    assert!(e.to_string().contains("another msht is using"), "{e}");
+    assert!(!e.to_string().contains("locked"), "{e}");
+    // Reading still works while another process writes (WAL).
+    assert_eq!(s.events(&id).unwrap().len(), 1);
+    other.execute_batch("COMMIT").unwrap();
+    s.append(&id, EventBody::NoteAdded { text: "n".into() })
+        .unwrap();
+}
