@@ -62,6 +62,11 @@ pub struct Store {
     device_id: String,
 }
 
+/// What `walk` calls per encounter: its events (or the break that made one unreadable)
+/// and the summary's (event_count, head_hash).
+type WalkFn<'a> =
+    dyn FnMut(Result<Vec<Event>, ChainBreak>, (i64, String)) -> Result<(), StoreError> + 'a;
+
 /// Where an encounter's chain ends, read inside a write transaction.
 struct Head {
     id: String,
@@ -453,11 +458,7 @@ impl Store {
     /// Like `for_each_encounter`, also passing the summary's (event_count, head_hash). An
     /// encounter with an unreadable event comes as `Err`, so verification can go on to the
     /// next one.
-    fn walk(
-        &self,
-        filter: &ListFilter,
-        f: &mut dyn FnMut(Result<Vec<Event>, ChainBreak>, (i64, String)) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
+    fn walk(&self, filter: &ListFilter, f: &mut WalkFn<'_>) -> Result<(), StoreError> {
         // A read transaction: every encounter comes from the same snapshot even while
         // another msht appends.
         let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
