@@ -1,0 +1,176 @@
+//! The store's errors: each one sentence that says what happened and what to do next, and
+//! each mapped to the `sysexits` code a script can rely on.
+//!
+//! Raw SQLite messages ("database is locked", "file is not a database") never reach the
+//! user: `classify` turns every rusqlite error into one of these variants.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::error::Exit;
+use crate::record::{ChainBreak, Status};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "could not find a data directory for this user; pass --db PATH or set MSHT_DB to choose where encounters are kept"
+    )]
+    NoDataDir,
+    #[error(
+        "{} is not an msht database, so msht has not touched it; pass --db (or MSHT_DB) with the right file, or a new file name",
+        path.display()
+    )]
+    NotADatabase { path: PathBuf },
+    #[error(
+        "the database {} is damaged ({detail}); msht has not changed it: keep a copy of the file and ask your IT support to recover it",
+        path.display()
+    )]
+    Corrupt { path: PathBuf, detail: String },
+    #[error(
+        "the database {} was written by a newer msht (schema {found}, this msht knows up to {supported}); update msht to open it (the file was not changed)",
+        path.display()
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    #[error("could not use {}: {source}; check the path and its permissions", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error(
+        "the disk holding {} is full, so nothing more could be saved (everything saved before is safe); free some space and try again",
+        path.display()
+    )]
+    DiskFull { path: PathBuf },
+    #[error(
+        "could not write to {} ({detail}); check the file and folder permissions and that the disk is writable",
+        path.display()
+    )]
+    Unwritable { path: PathBuf, detail: String },
+    #[error(
+        "another msht is using {} and did not finish within several seconds; nothing was saved by this command, try again in a moment",
+        path.display()
+    )]
+    Busy { path: PathBuf },
+    #[error("the database {} gave an unexpected error ({detail}); please report this", path.display())]
+    Database { path: PathBuf, detail: String },
+    #[error("{}", not_found_message(.prefix, .nearest))]
+    NotFound {
+        prefix: String,
+        nearest: Vec<String>,
+    },
+    #[error(
+        "'{prefix}' matches more than one encounter ({}); type more of the id",
+        .matches.join(", ")
+    )]
+    Ambiguous {
+        prefix: String,
+        matches: Vec<String>,
+    },
+    #[error(
+        "RECORD ALTERED: {0}. Do not change the database file; report it to your supervisor, it may be evidence"
+    )]
+    Tampered(ChainBreak),
+    #[error(
+        "encounter {id} is {}, and only a draft can take {what}; a complete record is corrected with `msht encounters amend {id} --reason ...`",
+        .status.as_str()
+    )]
+    NotDraft {
+        id: String,
+        status: Status,
+        what: &'static str,
+    },
+    #[error(
+        "encounter {id} is {}, and only a complete encounter can be amended{}",
+        .status.as_str(),
+        if *.status == Status::Draft { "; finish it first with `msht encounters complete ID` or keep answering it with `msht check --resume ID`" } else { "" }
+    )]
+    NotComplete { id: String, status: Status },
+    #[error("encounter {id} is already void; its events are kept unchanged")]
+    AlreadyVoid { id: String },
+    #[error("{what} needs a reason; give one with --reason TEXT")]
+    ReasonRequired { what: &'static str },
+    #[error("{0}")]
+    BadEvent(String),
+    #[error("'{0}' is not a date; use YYYY-MM-DD or an RFC 3339 time such as 2026-11-30T09:00:00Z")]
+    BadDate(String),
+}
+
+fn not_found_message(prefix: &str, nearest: &[String]) -> String {
+    if nearest.is_empty() {
+        format!("no encounter has an id starting '{prefix}'; `msht encounters list` shows them")
+    } else {
+        format!(
+            "no encounter has an id starting '{prefix}'; did you mean {}? `msht encounters list` shows them all",
+            nearest.join(", ")
+        )
+    }
+}
+
+impl StoreError {
+    pub fn exit(&self) -> Exit {
+        match self {
+            StoreError::NoDataDir
+            | StoreError::Io { .. }
+            | StoreError::DiskFull { .. }
+            | StoreError::Unwritable { .. } => Exit::IoErr,
+            StoreError::NotADatabase { .. }
+            | StoreError::Corrupt { .. }
+            | StoreError::TooNew { .. }
+            | StoreError::Tampered(_)
+            | StoreError::NotDraft { .. }
+            | StoreError::NotComplete { .. }
+            | StoreError::AlreadyVoid { .. }
+            | StoreError::ReasonRequired { .. }
+            | StoreError::BadEvent(_) => Exit::DataErr,
+            StoreError::Busy { .. } => Exit::TempFail,
+            StoreError::NotFound { .. } | StoreError::Ambiguous { .. } => Exit::NoInput,
+            StoreError::BadDate(_) => Exit::Usage,
+            StoreError::Database { .. } => Exit::Failure,
+        }
+    }
+
+    /// Whether retrying the whole transaction may succeed.
+    pub(crate) fn is_busy(&self) -> bool {
+        matches!(self, StoreError::Busy { .. })
+    }
+
+    pub(crate) fn io(path: &Path, source: io::Error) -> Self {
+        StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// Turns a rusqlite error into the variant a user can act on.
+pub(crate) fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode as C;
+    let path = path.to_path_buf();
+    match &e {
+        rusqlite::Error::SqliteFailure(f, msg) => {
+            let detail = msg.clone().unwrap_or_else(|| f.to_string());
+            match f.code {
+                C::DatabaseBusy | C::DatabaseLocked => StoreError::Busy { path },
+                C::DatabaseCorrupt => StoreError::Corrupt { path, detail },
+                C::NotADatabase => StoreError::NotADatabase { path },
+                C::DiskFull => StoreError::DiskFull { path },
+                C::ReadOnly
+                | C::CannotOpen
+                | C::SystemIoFailure
+                | C::PermissionDenied
+                | C::AuthorizationForStatementDenied
+                | C::NoLargeFileSupport => StoreError::Unwritable { path, detail },
+                _ => StoreError::Database { path, detail },
+            }
+        }
+        _ => StoreError::Database {
+            path,
+            detail: e.to_string(),
+        },
+    }
+}

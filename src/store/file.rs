@@ -1,0 +1,126 @@
+//! The database file before SQLite sees it: created owner-only, and anything that is not
+//! an SQLite database (or is visibly cut short) refused before SQLite could write to it.
+
+use std::fs;
+use std::io::Read;
+use std::path::Path;
+
+use super::error::StoreError;
+
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// Makes sure `path` is a file SQLite may open as an msht database: creates it (and its
+/// folders) owner-only if missing, tightens its mode if others can read it, and refuses a
+/// file that is not SQLite or is shorter than its header says.
+pub fn prepare(path: &Path) -> Result<(), StoreError> {
+    match fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => Err(StoreError::io(
+            path,
+            std::io::Error::other("it is a folder, not a database file"),
+        )),
+        Ok(meta) => {
+            check_header(path, meta.len())?;
+            owner_only(path, &meta)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(path),
+        Err(e) => Err(StoreError::io(path, e)),
+    }
+}
+
+fn create(path: &Path) -> Result<(), StoreError> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        let mut b = fs::DirBuilder::new();
+        b.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+        b.create(parent).map_err(|e| StoreError::io(parent, e))?;
+    }
+    let mut o = fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    // Created 0600 here, before SQLite writes a byte: SQLite then gives the -wal and -shm
+    // files the same mode as the database.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    match o.open(path) {
+        Ok(_) => Ok(()),
+        // Another msht created it a moment ago; it is empty or a database, check it.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => prepare(path),
+        Err(e) => Err(StoreError::io(path, e)),
+    }
+}
+
+#[cfg(unix)]
+fn owner_only(path: &Path, meta: &fs::Metadata) -> Result<(), StoreError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = meta.permissions().mode();
+    if mode & 0o077 != 0 {
+        fs::set_permissions(path, fs::Permissions::from_mode(mode & 0o700))
+            .map_err(|e| StoreError::io(path, e))?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn owner_only(_path: &Path, _meta: &fs::Metadata) -> Result<(), StoreError> {
+    Ok(())
+}
+
+/// Reads the 100-byte SQLite header. An empty file is a database not yet written (we may
+/// have crashed right after creating it).
+fn check_header(path: &Path, len: u64) -> Result<(), StoreError> {
+    if len == 0 {
+        return Ok(());
+    }
+    let mut header = [0u8; 100];
+    let mut f = fs::File::open(path).map_err(|e| StoreError::io(path, e))?;
+    let mut got = 0;
+    while got < header.len() {
+        match f.read(&mut header[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) => return Err(StoreError::io(path, e)),
+        }
+    }
+    if got < 16 || &header[..16] != SQLITE_MAGIC {
+        return Err(StoreError::NotADatabase {
+            path: path.to_path_buf(),
+        });
+    }
+    if got < 100 {
+        return Err(StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail: "the file is cut short inside its header".into(),
+        });
+    }
+    // A write-ahead log may hold pages the file does not have yet (a checkpoint cut short
+    // by a crash writes page 1 first); SQLite recovers that, so only judge the size when
+    // there is no log.
+    if has_wal(path) {
+        return Ok(());
+    }
+    let be32 = |at: usize| {
+        u32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
+    };
+    let page_size = match u16::from_be_bytes([header[16], header[17]]) {
+        1 => 65536u64,
+        n => u64::from(n),
+    };
+    let pages = u64::from(be32(28));
+    // The page count is only meaningful when "version-valid-for" matches the change counter.
+    if be32(92) == be32(24) && pages > 0 && page_size * pages > len {
+        return Err(StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail: format!(
+                "the file is cut short: {len} bytes where its header says {}",
+                page_size * pages
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn has_wal(path: &Path) -> bool {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    fs::metadata(Path::new(&wal)).is_ok_and(|m| m.len() > 0)
+}
