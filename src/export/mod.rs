@@ -52,6 +52,8 @@ pub enum ExportError {
     Chain(String, ChainBreak),
     #[error("encounter {0} has no events, so there is nothing to export; run `msht doctor`")]
     Empty(String),
+    #[error("the export was interrupted; no --out file was written (stdout may hold part of it)")]
+    Interrupted,
     #[error("could not write {path}: {source}")]
     Io {
         path: String,
@@ -71,6 +73,7 @@ impl ExportError {
             // input data was wrong (which is what 65 would tell a script).
             ExportError::Exists(_) => Exit::IoErr,
             ExportError::Chain(..) | ExportError::Empty(_) => Exit::DataErr,
+            ExportError::Interrupted => Exit::Failure,
             ExportError::Io { source, .. } => crate::error::io_exit(source),
         }
     }
