@@ -332,7 +332,12 @@ fn export_all(ctx: &Ctx, args: &Args) -> Result<()> {
         let stop = Arc::clone(&stop);
         let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
     }
-    let guidance = ctx.guidance().ok();
+    // Labels are built once: every encounter run against the guidance in use shares them.
+    let (guidance_hash, current_labels) = match ctx.guidance() {
+        Ok(g) => (g.hash.clone(), Labels::for_encounter(&g, &g.hash)),
+        Err(_) => (String::new(), Labels::default()),
+    };
+    let no_labels = Labels::default();
     let mut exported = 0usize;
     let mut skipped_void = 0usize;
     let mut failure: Option<Error> = None;
@@ -350,11 +355,12 @@ fn export_all(ctx: &Ctx, args: &Args) -> Result<()> {
                 skipped_void += 1;
                 return Ok(());
             }
-            let labels = guidance
-                .as_ref()
-                .map(|g| Labels::for_encounter(g, &state.guidance_hash))
-                .unwrap_or_default();
-            let rec = build_record(&events, &state, &labels);
+            let labels = if !guidance_hash.is_empty() && state.guidance_hash == guidance_hash {
+                &current_labels
+            } else {
+                &no_labels
+            };
+            let rec = build_record(&events, &state, labels);
             match &mut rows {
                 Rows::Jsonl(w) => {
                     serde_json::to_writer(&mut *w, &rec).map_err(io::Error::other)?;
