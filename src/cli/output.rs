@@ -64,7 +64,10 @@ pub fn wrap_indent(text: &str, width: usize, first: &str, rest: &str) -> Vec<Str
     let opts = textwrap::Options::new(width.max(10))
         .initial_indent(first)
         .subsequent_indent(rest)
-        .break_words(true);
+        .break_words(true)
+        // Never split at a hyphen: ids and commands (`child-safeguarding#first-steps`)
+        // must stay copyable.
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
     textwrap::wrap(text, opts)
         .into_iter()
         .map(|c| c.into_owned())
