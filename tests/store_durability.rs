@@ -233,6 +233,36 @@ fn two_processes_append_at_once_and_lose_nothing() {
     assert_eq!(s.count().unwrap(), 3);
 }
 
+#[test]
+fn a_new_database_opened_by_several_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new").join("fresh.db");
+    let children: Vec<Child> = (0..4)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_msht"))
+                .args(["encounters", "list", "--json"])
+                .env("MSHT_DB", &path)
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let s = Store::open(&path).unwrap();
+    assert_eq!(
+        s.schema_version().unwrap(),
+        msht::store::MIGRATIONS.len() as i64
+    );
+}
+
 fn acked_line(l: &str) -> Option<String> {
     acked(l)
 }

@@ -168,7 +168,8 @@ fn render(r: &Report, width: usize) -> Vec<String> {
         Some(g) => {
             line(&mut l, format!("guidance: {}", g.origin));
             line(&mut l, format!("guidance version: {}", g.version));
-            line(&mut l, format!("guidance hash: {}", g.hash));
+            // Unwrapped: a hash is copied whole.
+            l.push(format!("guidance hash: {}", g.hash));
         }
         None => line(
             &mut l,

@@ -141,12 +141,15 @@ fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
     let mut lines = Vec::new();
     for r in &rows {
         let short = store.short_id(&r.id)?;
-        lines.push(format!(
-            "{}  {}  {}",
-            output::bold().apply_to(&short),
-            status_styled(r.status),
-            local_time(&r.created_at, None)
-        ));
+        let when = local_time(&r.created_at, None);
+        let id = output::bold().apply_to(&short);
+        // Id and status first; the time joins them only if it fits (40-column phones).
+        if short.len() + 2 + 8 + 2 + when.len() <= width {
+            lines.push(format!("{id}  {}  {when}", status_styled(r.status, 8)));
+        } else {
+            lines.push(format!("{id}  {}", status_styled(r.status, 0)));
+            lines.push(format!("  {when}"));
+        }
         let detail = format!("{} · {} · {}", r.officer, r.location, r.checklist);
         lines.extend(output::wrap_indent(&detail, width, "  ", "  "));
     }
@@ -165,8 +168,9 @@ fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
     Ok(output::print_lines(&lines)?)
 }
 
-fn status_styled(s: Status) -> String {
-    let text = format!("{:<8}", s.as_str());
+/// The status word, padded to `pad` columns before styling (escape codes have no width).
+fn status_styled(s: Status, pad: usize) -> String {
+    let text = format!("{:<pad$}", s.as_str());
     match s {
         Status::Draft => console::style(text).yellow().to_string(),
         Status::Complete => console::style(text).green().to_string(),

@@ -62,6 +62,11 @@ pub struct Store {
     device_id: String,
 }
 
+/// What `walk` calls per encounter: its events (or the break that made one unreadable)
+/// and the summary's (event_count, head_hash).
+type WalkFn<'a> =
+    dyn FnMut(Result<Vec<Event>, ChainBreak>, (i64, String)) -> Result<(), StoreError> + 'a;
+
 /// Where an encounter's chain ends, read inside a write transaction.
 struct Head {
     id: String,
@@ -445,15 +450,15 @@ impl Store {
         filter: &ListFilter,
         f: &mut dyn FnMut(Vec<Event>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        self.walk(filter, &mut |events, _| f(events))
+        self.walk(filter, &mut |events, _| {
+            f(events.map_err(StoreError::Tampered)?)
+        })
     }
 
-    /// Like `for_each_encounter`, also passing the summary's (event_count, head_hash).
-    fn walk(
-        &self,
-        filter: &ListFilter,
-        f: &mut dyn FnMut(Vec<Event>, (i64, String)) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
+    /// Like `for_each_encounter`, also passing the summary's (event_count, head_hash). An
+    /// encounter with an unreadable event comes as `Err`, so verification can go on to the
+    /// next one.
+    fn walk(&self, filter: &ListFilter, f: &mut WalkFn<'_>) -> Result<(), StoreError> {
         // A read transaction: every encounter comes from the same snapshot even while
         // another msht appends.
         let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
@@ -476,7 +481,11 @@ impl Store {
                 row.get(1).map_err(|e| self.err(e))?,
                 row.get(2).map_err(|e| self.err(e))?,
             );
-            let events = self.events(&id)?;
+            let events = match self.events(&id) {
+                Ok(events) => Ok(events),
+                Err(StoreError::Tampered(b)) => Err(b),
+                Err(e) => return Err(e),
+            };
             f(events, summary)?;
         }
         Ok(())
@@ -488,20 +497,14 @@ impl Store {
         let mut breaks = Vec::new();
         let all = ListFilter::default();
         self.walk(&all, &mut |events, summary| {
-            if let Err(b) = EncounterState::verify(&events) {
-                breaks.push(b);
-            } else if let Some(b) = summary_mismatch(&events, Some(summary)) {
+            let found = events.and_then(|events| {
+                EncounterState::verify(&events)?;
+                summary_mismatch(&events, Some(summary)).map_or(Ok(()), Err)
+            });
+            if let Err(b) = found {
                 breaks.push(b);
             }
             Ok(())
-        })
-        .or_else(|e| match e {
-            // An unreadable event is itself a break; `walk` stops there, so report it.
-            StoreError::Tampered(b) => {
-                breaks.push(b);
-                Ok(())
-            }
-            e => Err(e),
         })?;
         let mut stmt = self
             .conn
@@ -604,7 +607,14 @@ fn write<T>(
         if !(e.is_busy() && attempt < WRITE_ATTEMPTS) {
             return Err(e);
         }
+        backoff(attempt);
     }
+}
+
+/// A short pause before retrying, longer each time, so two waiting writers do not retry
+/// in lock-step (and steps SQLite does not wait on by itself get a real second chance).
+fn backoff(attempt: usize) {
+    std::thread::sleep(Duration::from_millis(50 * attempt as u64));
 }
 
 /// Retries a non-transactional step (opening, migrating) that met a busy lock.
@@ -619,6 +629,7 @@ fn retry<T>(path: &Path, mut f: impl FnMut() -> rusqlite::Result<T>) -> Result<T
                 if !(e.is_busy() && attempt < WRITE_ATTEMPTS) {
                     return Err(e);
                 }
+                backoff(attempt);
             }
         }
     }

@@ -389,6 +389,22 @@ fn unreadable_event_is_a_break_not_a_crash() {
         other => panic!("{other:?}"),
     }
     assert_eq!(s.verify_all().unwrap()[0].event_id, e.id);
+    // Verification goes on past the unreadable encounter to the ones after it.
+    let later = s.create_encounter(created("PC 2")).unwrap();
+    let later_event = s
+        .append(&later.encounter_id, answer("age", Answer::No))
+        .unwrap();
+    c.execute(
+        "UPDATE events SET at = 'x' WHERE id = ?1",
+        [&later_event.id],
+    )
+    .unwrap();
+    let breaks = s.verify_all().unwrap();
+    assert_eq!(breaks.len(), 2, "{breaks:?}");
+    assert!(matches!(
+        s.for_each_encounter(&ListFilter::default(), &mut |_| Ok(())),
+        Err(StoreError::Tampered(_))
+    ));
 }
 
 #[test]
