@@ -206,8 +206,16 @@ fn round_trip_check_amend_export() {
         assert_eq!(answers[a["question"].as_str().unwrap()], value);
     }
 
-    // JSONL of everything: one valid encounter per line.
-    let lines = stdout(&db, &["export", "--all"]);
+    // JSONL of everything: one valid encounter per line; no progress bar or summary on
+    // a stderr that is not a terminal.
+    let o = msht(&db).args(["export", "--all"]).output().unwrap();
+    assert!(o.status.success());
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let lines = String::from_utf8(o.stdout).unwrap();
     let lines: Vec<&str> = lines.lines().collect();
     assert_eq!(lines.len(), 1);
     let v: Value = serde_json::from_str(lines[0]).unwrap();
@@ -303,13 +311,18 @@ fn out_is_owner_only_atomic_and_never_overwrites_without_force() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 
-    // --all to a file is owner-only too.
+    // --all to a file is owner-only too, and --json reports what was written.
     let all = d.path().join("all.jsonl");
-    msht(&db)
-        .args(["export", "--all", "--out"])
+    let o = msht(&db)
+        .args(["--json", "export", "--all", "--out"])
         .arg(&all)
-        .assert()
-        .success();
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let summary: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(summary["exported"], 1);
+    assert_eq!(summary["format"], "jsonl");
+    assert_eq!(std::fs::read_to_string(&all).unwrap().lines().count(), 1);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
