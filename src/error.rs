@@ -15,6 +15,8 @@ pub enum Exit {
     NoInput = 66,
     IoErr = 74,
     TempFail = 75,
+    /// Stopped by Ctrl-C, as shells expect (128 + SIGINT).
+    Interrupted = 130,
 }
 
 impl Exit {
@@ -45,6 +47,9 @@ pub enum Error {
     /// Input data (an answers file, say) is malformed; nothing was saved.
     #[error("{0}")]
     BadInput(String),
+    /// The officer pressed Ctrl-C; everything answered is already saved.
+    #[error("{0}")]
+    Interrupted(String),
     /// A named input does not exist.
     #[error("{0}")]
     NotFound(String),
@@ -76,6 +81,7 @@ impl Error {
             Error::Usage(_) => Exit::Usage,
             Error::BadInput(_) => Exit::DataErr,
             Error::NotFound(_) => Exit::NoInput,
+            Error::Interrupted(_) => Exit::Interrupted,
             Error::Io { source, .. } => io_exit(source),
         }
     }

@@ -1,31 +1,214 @@
-//! `msht check`: placeholder until the guided checklist issue lands.
+//! `msht check`: the guided checklist. With a terminal it is interactive (see `scene.rs`);
+//! with `--answers FILE` the same engine runs on a JSON file and prints the outcome.
 
-use std::path::PathBuf;
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
 
 use super::Ctx;
+use super::output::{self, bold};
+use crate::answers::{self, AnswersFile};
 use crate::error::{Error, Result};
+use crate::store::Store;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Checklist to run (see `msht checklist list`)
     #[arg(long)]
     pub checklist: Option<String>,
-    /// Officer id (collar number)
+    /// Officer id (collar number); remembered from the last encounter
     #[arg(long)]
     pub officer: Option<String>,
     /// Where the encounter happens
     #[arg(long)]
     pub location: Option<String>,
     /// Continue a draft encounter where it stopped
-    #[arg(long, value_name = "ENCOUNTER")]
+    #[arg(long, value_name = "ENCOUNTER", conflicts_with_all = ["checklist", "answers"])]
     pub resume: Option<String>,
     /// Take answers from a JSON file (`-` for stdin) instead of a terminal
     #[arg(long, value_name = "FILE")]
     pub answers: Option<PathBuf>,
 }
 
-pub fn run(_ctx: &Ctx, _args: Args) -> Result<()> {
-    Err(Error::Usage(
-        "`msht check` is not available in this build yet".into(),
-    ))
+pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
+    if let Some(path) = args.answers.clone() {
+        return from_answers(ctx, &args, &path);
+    }
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return Err(Error::Usage(
+            "msht check needs a terminal to ask questions; to record from a file use `msht check --answers FILE` (or `-` for stdin)"
+                .into(),
+        ));
+    }
+    super::scene::run(ctx, args)
+}
+
+fn read_answers(path: &Path) -> Result<String> {
+    if path == Path::new("-") {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| Error::BadInput(format!("could not read the answers from stdin: {e}")))?;
+        return Ok(s);
+    }
+    match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
+            Error::BadInput(format!(
+                "the answers file {} is not UTF-8 text",
+                path.display()
+            ))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::NotFound(format!(
+            "the answers file {} does not exist; check the path",
+            path.display()
+        ))),
+        Err(e) => Err(Error::io(
+            format!("could not read the answers file {}", path.display()),
+            e,
+        )),
+    }
+}
+
+#[derive(Serialize)]
+struct IndicatorJson<'a> {
+    question: &'a str,
+    text: &'a str,
+    answer: &'a str,
+}
+
+#[derive(Serialize)]
+struct PromptJson<'a> {
+    id: &'a str,
+    title: &'a str,
+    urgency: &'a str,
+}
+
+#[derive(Serialize)]
+struct DutyJson<'a> {
+    id: &'a str,
+    title: &'a str,
+    next: &'a str,
+    because: &'a [String],
+}
+
+#[derive(Serialize)]
+struct OutcomeJson<'a> {
+    encounter_id: &'a str,
+    status: &'a str,
+    checklist: &'a str,
+    indicators: Vec<IndicatorJson<'a>>,
+    welfare_prompts: Vec<PromptJson<'a>>,
+    duties: Vec<DutyJson<'a>>,
+}
+
+fn from_answers(ctx: &Ctx, args: &Args, path: &Path) -> Result<()> {
+    let g = ctx.guidance()?;
+    let text = read_answers(path)?;
+    let file = AnswersFile::parse(&text)?;
+    let mut store = Store::open_ctx(ctx.db.as_deref())?;
+    let officer = match args
+        .officer
+        .clone()
+        .or_else(|| file.officer.clone())
+        .filter(|o| !o.trim().is_empty())
+    {
+        Some(o) => o,
+        None => store.last_officer()?.ok_or_else(|| {
+            Error::BadInput(
+                "the answers file names no officer; add \"officer\" to it or pass --officer".into(),
+            )
+        })?,
+    };
+    let location = args
+        .location
+        .clone()
+        .or_else(|| file.location.clone())
+        .unwrap_or_default();
+    let plan = answers::plan(&g, &file, &officer, &location)?;
+    let events = store.record_encounter(plan.created.clone(), plan.rest.clone())?;
+    let id = events
+        .first()
+        .map(|e| e.encounter_id.clone())
+        .unwrap_or_default();
+    let status = if plan.complete { "complete" } else { "draft" };
+    let indicators = plan.session.indicators();
+    let duties = plan.session.duties();
+    if ctx.json {
+        let out = OutcomeJson {
+            encounter_id: &id,
+            status,
+            checklist: plan.session.checklist_id(),
+            indicators: indicators
+                .iter()
+                .map(|(q, a)| IndicatorJson {
+                    question: &q.id,
+                    text: &q.text,
+                    answer: a.as_value(),
+                })
+                .collect(),
+            welfare_prompts: plan
+                .raised
+                .iter()
+                .map(|p| PromptJson {
+                    id: &p.id,
+                    title: &p.title,
+                    urgency: p.urgency.as_str(),
+                })
+                .collect(),
+            duties: duties
+                .iter()
+                .map(|d| DutyJson {
+                    id: &d.duty.id,
+                    title: &d.duty.title,
+                    next: &d.duty.next,
+                    because: &d.because,
+                })
+                .collect(),
+        };
+        return Ok(output::print_json(&out)?);
+    }
+    let w = output::width();
+    let mut lines = output::wrap(&format!("Encounter {id} saved ({status})."), w);
+    lines.push(bold().apply_to("Indicators (yes or unsure)").to_string());
+    if indicators.is_empty() {
+        lines.push("None recorded.".into());
+    }
+    for (q, a) in &indicators {
+        lines.extend(output::wrap_indent(
+            &format!("{} → {}", q.text, a.display(Some(q))),
+            w,
+            "• ",
+            "  ",
+        ));
+    }
+    lines.push(bold().apply_to("Welfare prompts raised").to_string());
+    if plan.raised.is_empty() {
+        lines.push("None.".into());
+    }
+    for p in &plan.raised {
+        lines.extend(output::wrap_indent(
+            &format!("[{}] {}", p.urgency.label(), p.title),
+            w,
+            "• ",
+            "  ",
+        ));
+    }
+    lines.push(bold().apply_to("Duties that follow").to_string());
+    if duties.is_empty() {
+        lines.push("None from these answers.".into());
+    }
+    for d in &duties {
+        lines.extend(output::wrap_indent(
+            &format!("{}: {}", d.duty.title, d.duty.next),
+            w,
+            "• ",
+            "  ",
+        ));
+    }
+    lines.extend(output::wrap(
+        &format!("Next: msht export {id} --format md"),
+        w,
+    ));
+    Ok(output::print_lines(&lines)?)
 }

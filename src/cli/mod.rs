@@ -9,6 +9,7 @@ mod export;
 mod guidance;
 mod guide;
 pub mod output;
+mod scene;
 mod search;
 mod sync;
 

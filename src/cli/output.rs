@@ -64,7 +64,10 @@ pub fn wrap_indent(text: &str, width: usize, first: &str, rest: &str) -> Vec<Str
     let opts = textwrap::Options::new(width.max(10))
         .initial_indent(first)
         .subsequent_indent(rest)
-        .break_words(true);
+        .break_words(true)
+        // Never split at a hyphen: ids and commands (`child-safeguarding#first-steps`)
+        // must stay copyable.
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
     textwrap::wrap(text, opts)
         .into_iter()
         .map(|c| c.into_owned())
@@ -76,22 +79,49 @@ fn plain_inline(s: &str) -> String {
     s.replace("**", "").replace('`', "")
 }
 
+/// A paragraph or list item being gathered from several source lines.
+#[derive(Default)]
+struct Block {
+    text: String,
+    /// For a list item: the first-line prefix (indent and marker).
+    marker: Option<String>,
+}
+
+impl Block {
+    fn flush(&mut self, width: usize, out: &mut Vec<String>) {
+        if self.text.is_empty() {
+            return;
+        }
+        let text = plain_inline(&self.text);
+        match self.marker.take() {
+            Some(first) => {
+                let rest = " ".repeat(first.chars().count());
+                out.extend(wrap_indent(&text, width, &first, &rest));
+            }
+            None => out.extend(wrap(&text, width)),
+        }
+        self.text.clear();
+    }
+
+    fn push(&mut self, line: &str) {
+        if !self.text.is_empty() {
+            self.text.push(' ');
+        }
+        self.text.push_str(line);
+    }
+}
+
 /// Renders the Markdown used in guidance topics as wrapped lines for a terminal.
+/// A list item may run over several source lines; they are joined before wrapping.
 pub fn render_markdown(md: &str, width: usize) -> Vec<String> {
     let mut out = Vec::new();
-    let mut para = String::new();
-    let flush = |para: &mut String, out: &mut Vec<String>| {
-        if !para.is_empty() {
-            out.extend(wrap(&plain_inline(para), width));
-            para.clear();
-        }
-    };
+    let mut block = Block::default();
     for line in md.lines() {
         let t = line.trim_end();
         let trimmed = t.trim_start();
         let indent = t.len() - trimmed.len();
         if trimmed.is_empty() {
-            flush(&mut para, &mut out);
+            block.flush(width, &mut out);
             if out.last().is_some_and(|l: &String| !l.is_empty()) {
                 out.push(String::new());
             }
@@ -99,27 +129,22 @@ pub fn render_markdown(md: &str, width: usize) -> Vec<String> {
             .strip_prefix("### ")
             .or_else(|| trimmed.strip_prefix("#### "))
         {
-            flush(&mut para, &mut out);
+            block.flush(width, &mut out);
             for l in wrap(&plain_inline(h), width) {
                 out.push(bold().apply_to(l).to_string());
             }
         } else if let Some((marker, item)) = list_item(trimmed) {
-            flush(&mut para, &mut out);
-            let pad = " ".repeat(indent.min(8));
-            let first = format!("{pad}{marker} ");
-            let rest = " ".repeat(first.chars().count());
-            out.extend(wrap_indent(&plain_inline(item), width, &first, &rest));
+            block.flush(width, &mut out);
+            block.marker = Some(format!("{}{marker} ", " ".repeat(indent.min(8))));
+            block.push(item);
         } else if trimmed.starts_with('|') {
-            flush(&mut para, &mut out);
+            block.flush(width, &mut out);
             out.extend(wrap(&plain_inline(trimmed), width));
         } else {
-            if !para.is_empty() {
-                para.push(' ');
-            }
-            para.push_str(trimmed);
+            block.push(trimmed);
         }
     }
-    flush(&mut para, &mut out);
+    block.flush(width, &mut out);
     while out.last().is_some_and(|l| l.is_empty()) {
         out.pop();
     }
@@ -165,6 +190,18 @@ mod tests {
         for l in render_markdown(md, 40) {
             assert!(console::measure_text_width(&l) <= 40, "{l:?}");
         }
+    }
+
+    #[test]
+    fn a_list_item_over_two_source_lines_stays_one_item() {
+        let lines = render_markdown(
+            "- first part of the item\n  and its continuation\n- next",
+            80,
+        );
+        assert_eq!(
+            lines,
+            ["• first part of the item and its continuation", "• next"]
+        );
     }
 
     #[test]

@@ -54,6 +54,7 @@ id = "consent"
 text = "Consent?"
 kind = "choice"
 help = "Ask."
+last = true
 when = "age == no"
 choices = [{ id = "consents", label = "Yes" }, { id = "declines", label = "No" }]
 [[triggers]]
@@ -111,7 +112,8 @@ fn follows_includes_then_own_questions() {
     let s = Session::new(&g, "labour").unwrap();
     assert_eq!(
         ids(s.questions(), |q| &q.id),
-        ["age", "hurt", "consent", "wages"]
+        ["age", "hurt", "wages", "consent"],
+        "a `last` question of an included checklist comes after the includer's own"
     );
     assert_eq!(s.next_question().unwrap().id, "age");
 }

@@ -99,6 +99,9 @@ pub struct Question {
     pub weight: Weight,
     pub when: Option<Condition>,
     pub required: bool,
+    /// Asked after every other question, including those of checklists that include
+    /// this one (the consent question belongs after the signs have been seen).
+    pub last: bool,
     pub checklist: String,
     pub at: Location,
 }
@@ -264,10 +267,14 @@ impl Guidance {
             triggers: Vec::new(),
             duties: Vec::new(),
         };
-        for c in order {
-            flat.questions.extend(c.questions.iter());
+        for c in &order {
+            flat.questions
+                .extend(c.questions.iter().filter(|q| !q.last));
             flat.triggers.extend(c.triggers.iter());
             flat.duties.extend(c.duties.iter());
+        }
+        for c in &order {
+            flat.questions.extend(c.questions.iter().filter(|q| q.last));
         }
         Some(flat)
     }

@@ -151,6 +151,8 @@ struct RawQuestion {
     when: Option<Spanned<String>>,
     #[serde(default)]
     required: bool,
+    #[serde(default)]
+    last: bool,
 }
 
 #[derive(Deserialize)]
@@ -235,6 +237,7 @@ pub fn checklist(ctx: &mut Ctx, raw: RawChecklist) -> Checklist {
                 weight: q.weight,
                 when: q.when.as_ref().and_then(|w| ctx.condition(w)),
                 required: q.required,
+                last: q.last,
                 checklist: id.clone(),
                 at: ctx.at(&q.id),
             }

@@ -152,12 +152,11 @@ fn checklist(g: &Guidance, c: &Checklist, p: &mut Problems) {
     let Some(flat) = g.flattened(&c.id) else {
         return;
     };
-    let position: HashMap<&str, usize> = flat
-        .questions
-        .iter()
-        .enumerate()
-        .map(|(i, q)| (q.id.as_str(), i))
-        .collect();
+    // The first definition wins: a duplicate id is reported on its own.
+    let mut position: HashMap<&str, usize> = HashMap::new();
+    for (i, q) in flat.questions.iter().enumerate() {
+        position.entry(q.id.as_str()).or_insert(i);
+    }
 
     let mut unreachable: HashSet<&str> = HashSet::new();
     for (i, q) in flat.questions.iter().enumerate() {

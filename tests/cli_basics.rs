@@ -1,0 +1,158 @@
+//! The read-only commands and the process contract: exit codes, `--json` shapes,
+//! `NO_COLOR`, narrow screens and closed pipes.
+
+use std::process::Stdio;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn msht() -> Command {
+    let mut c = Command::new(assert_cmd::cargo::cargo_bin!("msht"));
+    c.env_remove("MSHT_GUIDANCE").env("NO_COLOR", "1");
+    c
+}
+
+#[test]
+fn help_is_exit_0_and_a_usage_error_is_64() {
+    msht().arg("--help").assert().success();
+    msht().args(["checklist", "--help"]).assert().success();
+    msht().arg("no-such-command").assert().code(64);
+    msht()
+        .args(["search"])
+        .arg("--no-such-flag")
+        .assert()
+        .code(64);
+}
+
+#[test]
+fn checklist_show_json_has_the_spec_fields() {
+    let out = msht()
+        .args(["checklist", "show", "general", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["id"], "general");
+    assert!(v["title"].is_string());
+    let qs = v["questions"].as_array().unwrap();
+    assert!(qs.len() > 5);
+    for q in qs {
+        assert!(
+            q["id"].is_string() && q["text"].is_string() && q["kind"].is_string(),
+            "{q}"
+        );
+        if q["kind"] == "choice" {
+            assert!(
+                q["choices"].as_array().is_some_and(|c| !c.is_empty()),
+                "{q}"
+            );
+        }
+    }
+    assert!(qs.iter().any(|q| q["help"].is_string()));
+}
+
+#[test]
+fn every_checklist_of_the_spec_is_listed() {
+    let out = msht()
+        .args(["checklist", "list", "--json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    for id in [
+        "general",
+        "sexual",
+        "labour",
+        "criminal",
+        "cannabis",
+        "forced-criminality",
+        "domestic-servitude",
+        "organ-removal",
+        "child",
+    ] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+}
+
+#[test]
+fn guide_list_shows_all_six_areas_with_topics() {
+    let out = msht().args(["guide", "list"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for area in [
+        "Legislative framework",
+        "Identifying and engaging with victims",
+        "Actions to keep victims safe",
+        "Effective investigation and supervision",
+        "Governance, training and partnership working",
+        "Workforce considerations",
+    ] {
+        assert!(text.contains(area), "{area} missing:\n{text}");
+    }
+    assert!(
+        !text.contains("(no topics yet)"),
+        "every area has topics:\n{text}"
+    );
+}
+
+#[test]
+fn guide_show_a_section_and_unknown_topics() {
+    let out = msht()
+        .args(["guide", "show", "nrm", "--json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let first_section = v["sections"][1]["id"].as_str().unwrap().to_string();
+    assert!(!v["sources"].as_array().unwrap().is_empty());
+    let target = format!("nrm#{first_section}");
+    let out = msht()
+        .args(["guide", "show", &target, "--json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["sections"].as_array().unwrap().len(), 1);
+    msht()
+        .args(["guide", "show", "no-such-topic"])
+        .assert()
+        .code(66);
+    msht()
+        .args(["guide", "show", "nrm#no-such-section"])
+        .assert()
+        .code(66);
+}
+
+#[test]
+fn guide_show_at_40_columns_without_colour_fits_and_has_no_escapes() {
+    let out = msht()
+        .args(["guide", "show", "s45-defence"])
+        .env("COLUMNS", "40")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains('\x1b'), "NO_COLOR means no escape codes");
+    for line in text.lines() {
+        assert!(console::measure_text_width(line) <= 40, "{line:?}");
+    }
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    // The reading end is closed before msht starts, so its first write fails with EPIPE,
+    // as it would under `msht guide show nrm | head -0`.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin!("msht"))
+        .args(["guide", "show", "nrm"])
+        .env("RUST_BACKTRACE", "1")
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
