@@ -53,7 +53,7 @@ fn different_content_under_a_known_id_is_refused_not_overwritten() {
     let mut hub = Store::open(&t.path().join("hub.db")).unwrap();
     sync::import_paths(&mut hub, &[good], &mut |_| {}).unwrap();
     for _ in 0..2 {
-        let s = sync::import_paths(&mut hub, &[forged.clone()], &mut |_| {}).unwrap();
+        let s = sync::import_paths(&mut hub, std::slice::from_ref(&forged), &mut |_| {}).unwrap();
         assert_eq!(s.refused_events, 1);
         assert!(matches!(s.failure(), Some(sync::SyncError::Conflicts(1))));
     }
