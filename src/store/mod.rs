@@ -10,6 +10,7 @@
 mod error;
 mod file;
 mod schema;
+mod sync;
 #[cfg(test)]
 mod tests;
 
