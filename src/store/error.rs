@@ -63,10 +63,7 @@ pub enum StoreError {
         prefix: String,
         nearest: Vec<String>,
     },
-    #[error(
-        "'{prefix}' matches more than one encounter ({}); type more of the id",
-        .matches.join(", ")
-    )]
+    #[error("{}", ambiguous_message(.prefix, .matches))]
     Ambiguous {
         prefix: String,
         matches: Vec<String>,
@@ -109,6 +106,19 @@ fn not_found_message(prefix: &str, nearest: &[String]) -> String {
             nearest.join(", ")
         )
     }
+}
+
+fn ambiguous_message(prefix: &str, matches: &[String]) -> String {
+    let shown: Vec<&str> = matches.iter().take(5).map(String::as_str).collect();
+    let more = if matches.len() > shown.len() {
+        ", …"
+    } else {
+        ""
+    };
+    format!(
+        "'{prefix}' matches more than one encounter ({}{more}); type more of the id",
+        shown.join(", ")
+    )
 }
 
 impl StoreError {

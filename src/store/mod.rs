@@ -10,6 +10,7 @@
 mod error;
 mod file;
 mod schema;
+mod sync;
 #[cfg(test)]
 mod tests;
 
@@ -61,6 +62,11 @@ pub struct Store {
     path: PathBuf,
     device_id: String,
 }
+
+/// What `walk` calls per encounter: its events (or the break that made one unreadable)
+/// and the summary's (event_count, head_hash).
+type WalkFn<'a> =
+    dyn FnMut(Result<Vec<Event>, ChainBreak>, (i64, String)) -> Result<(), StoreError> + 'a;
 
 /// Where an encounter's chain ends, read inside a write transaction.
 struct Head {
@@ -127,6 +133,12 @@ impl Store {
     /// This database's device id, written once when the database was made.
     pub fn device_id(&self) -> &str {
         &self.device_id
+    }
+
+    /// Shortens the lock wait, so tests can meet a busy database without waiting 15 s.
+    #[cfg(test)]
+    pub(crate) fn set_busy_timeout(&self, d: Duration) {
+        let _ = self.conn.busy_timeout(d);
     }
 
     pub fn schema_version(&self) -> Result<i64, StoreError> {
@@ -326,6 +338,31 @@ impl Store {
         })
     }
 
+    /// The shortest prefix of `id` (at least 8 characters) that no other encounter shares,
+    /// git-style, so lists can show ids that fit a phone screen and still resolve.
+    /// UUIDv7 ids made in the same minute share their first 8 characters, so a fixed
+    /// length would not do.
+    pub fn short_id(&self, id: &str) -> Result<String, StoreError> {
+        let neighbour = |sql: &str| -> Result<Option<String>, StoreError> {
+            self.conn
+                .prepare_cached(sql)
+                .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
+                .map_err(|e| self.err(e))
+        };
+        let before = neighbour("SELECT id FROM encounters WHERE id < ?1 ORDER BY id DESC LIMIT 1")?;
+        let after = neighbour("SELECT id FROM encounters WHERE id > ?1 ORDER BY id LIMIT 1")?;
+        let shared = |other: &Option<String>| {
+            other.as_deref().map_or(0, |o| {
+                id.chars()
+                    .zip(o.chars())
+                    .take_while(|(a, b)| a == b)
+                    .count()
+            })
+        };
+        let n = (shared(&before).max(shared(&after)) + 1).max(8);
+        Ok(id.chars().take(n).collect())
+    }
+
     /// Up to three ids whose start is closest to what was typed, for "did you mean".
     fn nearest_ids(&self, p: &str) -> Result<Vec<String>, StoreError> {
         if p.is_empty() {
@@ -414,15 +451,15 @@ impl Store {
         filter: &ListFilter,
         f: &mut dyn FnMut(Vec<Event>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        self.walk(filter, &mut |events, _| f(events))
+        self.walk(filter, &mut |events, _| {
+            f(events.map_err(StoreError::Tampered)?)
+        })
     }
 
-    /// Like `for_each_encounter`, also passing the summary's (event_count, head_hash).
-    fn walk(
-        &self,
-        filter: &ListFilter,
-        f: &mut dyn FnMut(Vec<Event>, (i64, String)) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
+    /// Like `for_each_encounter`, also passing the summary's (event_count, head_hash). An
+    /// encounter with an unreadable event comes as `Err`, so verification can go on to the
+    /// next one.
+    fn walk(&self, filter: &ListFilter, f: &mut WalkFn<'_>) -> Result<(), StoreError> {
         // A read transaction: every encounter comes from the same snapshot even while
         // another msht appends.
         let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
@@ -445,7 +482,11 @@ impl Store {
                 row.get(1).map_err(|e| self.err(e))?,
                 row.get(2).map_err(|e| self.err(e))?,
             );
-            let events = self.events(&id)?;
+            let events = match self.events(&id) {
+                Ok(events) => Ok(events),
+                Err(StoreError::Tampered(b)) => Err(b),
+                Err(e) => return Err(e),
+            };
             f(events, summary)?;
         }
         Ok(())
@@ -457,20 +498,14 @@ impl Store {
         let mut breaks = Vec::new();
         let all = ListFilter::default();
         self.walk(&all, &mut |events, summary| {
-            if let Err(b) = EncounterState::verify(&events) {
-                breaks.push(b);
-            } else if let Some(b) = summary_mismatch(&events, Some(summary)) {
+            let found = events.and_then(|events| {
+                EncounterState::verify(&events)?;
+                summary_mismatch(&events, Some(summary)).map_or(Ok(()), Err)
+            });
+            if let Err(b) = found {
                 breaks.push(b);
             }
             Ok(())
-        })
-        .or_else(|e| match e {
-            // An unreadable event is itself a break; `walk` stops there, so report it.
-            StoreError::Tampered(b) => {
-                breaks.push(b);
-                Ok(())
-            }
-            e => Err(e),
         })?;
         let mut stmt = self
             .conn
@@ -573,7 +608,14 @@ fn write<T>(
         if !(e.is_busy() && attempt < WRITE_ATTEMPTS) {
             return Err(e);
         }
+        backoff(attempt);
     }
+}
+
+/// A short pause before retrying, longer each time, so two waiting writers do not retry
+/// in lock-step (and steps SQLite does not wait on by itself get a real second chance).
+fn backoff(attempt: usize) {
+    std::thread::sleep(Duration::from_millis(50 * attempt as u64));
 }
 
 /// Retries a non-transactional step (opening, migrating) that met a busy lock.
@@ -588,6 +630,7 @@ fn retry<T>(path: &Path, mut f: impl FnMut() -> rusqlite::Result<T>) -> Result<T
                 if !(e.is_busy() && attempt < WRITE_ATTEMPTS) {
                     return Err(e);
                 }
+                backoff(attempt);
             }
         }
     }

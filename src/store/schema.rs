@@ -61,6 +61,83 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX encounters_by_created ON encounters (created_at, id);
     CREATE INDEX encounters_by_status ON encounters (status, created_at, id);
     "#,
+    // 2: sync bookkeeping (src/store/sync.rs). None of it is the record: these tables say
+    // which bundles left, which events a receiver acknowledged, and what arrived that could
+    // not (yet) join the record.
+    r#"
+    -- Bundles this database wrote with `sync push`, and the events each carried.
+    CREATE TABLE sync_pushes (
+        bundle_sha256 TEXT PRIMARY KEY,
+        bundle_seq    INTEGER NOT NULL,
+        file          TEXT NOT NULL,
+        dir           TEXT NOT NULL,
+        created_at    TEXT NOT NULL,
+        event_count   INTEGER NOT NULL,
+        receipt_at    TEXT,
+        receipt_by    TEXT,
+        acknowledged  INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    CREATE TABLE sync_push_events (
+        bundle_sha256 TEXT NOT NULL,
+        event_id      TEXT NOT NULL,
+        hash          TEXT NOT NULL,
+        PRIMARY KEY (bundle_sha256, event_id)
+    ) STRICT, WITHOUT ROWID;
+
+    -- Events a receiver said it holds in its verified record. Only these may be pruned.
+    CREATE TABLE sync_acked (
+        event_id      TEXT PRIMARY KEY,
+        hash          TEXT NOT NULL,
+        bundle_sha256 TEXT NOT NULL,
+        receiver      TEXT NOT NULL,
+        acked_at      TEXT NOT NULL
+    ) STRICT, WITHOUT ROWID;
+
+    -- Verified events whose encounter's earlier events have not arrived yet. They join
+    -- `events` as soon as the gap is filled, whichever bundle fills it.
+    CREATE TABLE sync_held (
+        event_id      TEXT PRIMARY KEY,
+        encounter_id  TEXT NOT NULL,
+        seq           INTEGER NOT NULL,
+        hash          TEXT NOT NULL,
+        event         TEXT NOT NULL,
+        bundle_sha256 TEXT NOT NULL,
+        received_at   TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX sync_held_by_encounter ON sync_held (encounter_id, seq);
+
+    -- Events refused because they contradict what is held (same id, different content;
+    -- or a different event at the same place in a chain). Kept for a person to review,
+    -- never merged and never silently dropped.
+    CREATE TABLE sync_conflicts (
+        event_id      TEXT NOT NULL,
+        encounter_id  TEXT NOT NULL,
+        seq           INTEGER NOT NULL,
+        hash          TEXT NOT NULL,
+        event         TEXT NOT NULL,
+        reason        TEXT NOT NULL,
+        bundle_sha256 TEXT NOT NULL,
+        received_at   TEXT NOT NULL,
+        UNIQUE (event_id, hash)
+    ) STRICT;
+
+    -- Bundles imported here, first import only (a repeat import changes nothing).
+    CREATE TABLE sync_imports (
+        bundle_sha256 TEXT PRIMARY KEY,
+        device_id     TEXT NOT NULL,
+        file          TEXT NOT NULL,
+        imported_at   TEXT NOT NULL,
+        event_count   INTEGER NOT NULL
+    ) STRICT;
+
+    -- Encounters removed by `sync prune`: what went, when, and that a receiver held it.
+    CREATE TABLE sync_pruned (
+        encounter_id  TEXT PRIMARY KEY,
+        event_count   INTEGER NOT NULL,
+        head_hash     TEXT NOT NULL,
+        pruned_at     TEXT NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this binary writes.

@@ -389,6 +389,22 @@ fn unreadable_event_is_a_break_not_a_crash() {
         other => panic!("{other:?}"),
     }
     assert_eq!(s.verify_all().unwrap()[0].event_id, e.id);
+    // Verification goes on past the unreadable encounter to the ones after it.
+    let later = s.create_encounter(created("PC 2")).unwrap();
+    let later_event = s
+        .append(&later.encounter_id, answer("age", Answer::No))
+        .unwrap();
+    c.execute(
+        "UPDATE events SET at = 'x' WHERE id = ?1",
+        [&later_event.id],
+    )
+    .unwrap();
+    let breaks = s.verify_all().unwrap();
+    assert_eq!(breaks.len(), 2, "{breaks:?}");
+    assert!(matches!(
+        s.for_each_encounter(&ListFilter::default(), &mut |_| Ok(())),
+        Err(StoreError::Tampered(_))
+    ));
 }
 
 #[test]
@@ -469,4 +485,40 @@ fn since_accepts_dates_and_times() {
     assert_eq!(format_offset(3600), "+01:00");
     assert_eq!(format_offset(-19800), "-05:30");
     assert_eq!(format_offset(0), "+00:00");
+}
+
+#[test]
+fn short_ids_are_unique_prefixes() {
+    let (_d, path) = tmp();
+    let mut s = Store::open(&path).unwrap();
+    let ids: Vec<String> = (0..20)
+        .map(|_| s.create_encounter(created("PC")).unwrap().encounter_id)
+        .collect();
+    for id in &ids {
+        let short = s.short_id(id).unwrap();
+        assert!(short.len() >= 8);
+        assert_eq!(&s.resolve_id(&short).unwrap(), id);
+    }
+}
+
+#[test]
+fn a_held_lock_becomes_busy_not_a_raw_error() {
+    let (_d, path) = tmp();
+    let mut s = Store::open(&path).unwrap();
+    let id = s.create_encounter(created("PC 1")).unwrap().encounter_id;
+    s.set_busy_timeout(Duration::from_millis(30));
+    let other = sql(&path);
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let e = s
+        .append(&id, EventBody::NoteAdded { text: "n".into() })
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Busy { .. }), "{e:?}");
+    assert_eq!(e.exit(), crate::error::Exit::TempFail);
+    assert!(e.to_string().contains("another msht is using"), "{e}");
+    assert!(!e.to_string().contains("locked"), "{e}");
+    // Reading still works while another process writes (WAL).
+    assert_eq!(s.events(&id).unwrap().len(), 1);
+    other.execute_batch("COMMIT").unwrap();
+    s.append(&id, EventBody::NoteAdded { text: "n".into() })
+        .unwrap();
 }

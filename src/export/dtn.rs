@@ -1,0 +1,120 @@
+//! The Duty to Notify copy (MSA 2015 s52). For an adult who did not consent to the NRM,
+//! the notification must not identify them, so this copy keeps only structured facts
+//! (yes/no/unsure and choice answers, indicators, prompts and what was done, duties,
+//! times, the officer) and drops every piece of free text, because free text is where a
+//! name, a date of birth, a phone number or an address ends up.
+//!
+//! The location is omitted, not shortened. It is one free-text field ("car wash behind 14
+//! Acacia Avenue, Leeds LS1 4AB"), and no rule can reliably cut it down to a town without
+//! sometimes keeping a house number or a postcode. The officer types the general area (town
+//! or force area) into the notification by hand; the Markdown says so.
+//!
+//! A Duty to Notify is never used for a child: a child (or a person whose age is unclear)
+//! is always referred to the NRM, so this refuses unless the record says the person is an
+//! adult.
+
+use super::ExportError;
+use super::record::{Audience, ExportRecord};
+use crate::engine::Answer;
+
+/// The guidance question that records whether the person is, or may be, under 18. The
+/// one guidance id export depends on: if it is renamed, a DtN export refuses rather than
+/// risk anonymising a child's record.
+pub const AGE_QUESTION: &str = "general_age";
+
+/// The checklist run only for children.
+const CHILD_CHECKLIST: &str = "child";
+
+/// Turns a full record into the anonymised Duty to Notify copy, listing in `left_out`
+/// what was removed. Refuses for a child or when the record does not say "adult".
+pub fn anonymise(mut rec: ExportRecord) -> Result<ExportRecord, ExportError> {
+    let age = rec
+        .answers
+        .iter()
+        .find(|a| a.question == AGE_QUESTION)
+        .map(|a| &a.answer);
+    match age {
+        _ if rec.checklist.id == CHILD_CHECKLIST => {
+            return Err(ExportError::ChildDtn(rec.encounter_id));
+        }
+        Some(Answer::Yes | Answer::Unsure) => return Err(ExportError::ChildDtn(rec.encounter_id)),
+        Some(Answer::No) => {}
+        _ => return Err(ExportError::AgeUnknownDtn(rec.encounter_id)),
+    }
+
+    let mut left_out = vec![
+        "the person's name, date of birth and contact details: msht never records them, \
+         and they must not be added to the notification"
+            .to_string(),
+    ];
+    if rec.location.take().is_some() {
+        left_out.push(
+            "the location as recorded (free text that may hold an exact address); \
+             give only the town or force area in the notification"
+                .to_string(),
+        );
+    }
+    if !rec.notes.is_empty() {
+        left_out.push(format!(
+            "{} free-text note{} by the officer",
+            rec.notes.len(),
+            if rec.notes.len() == 1 { "" } else { "s" }
+        ));
+        rec.notes.clear();
+    }
+
+    let mut text_questions = Vec::new();
+    for a in &mut rec.answers {
+        let had_text = matches!(a.answer, Answer::Text(_))
+            || a.earlier
+                .iter()
+                .any(|e| matches!(e.answer, Answer::Text(_)));
+        a.earlier.retain(|e| !matches!(e.answer, Answer::Text(_)));
+        if had_text {
+            text_questions.push(a.question.clone());
+        }
+    }
+    rec.answers.retain(|a| !matches!(a.answer, Answer::Text(_)));
+    rec.indicators
+        .retain(|i| !matches!(i.answer, Answer::Text(_)));
+    if !text_questions.is_empty() {
+        left_out.push(format!(
+            "free-text answers to: {}",
+            text_questions.join(", ")
+        ));
+    }
+
+    let mut reasons = false;
+    for p in &mut rec.welfare_prompts {
+        reasons |= p.reason.take().is_some();
+    }
+    if reasons {
+        left_out.push("the reasons recorded for welfare actions (free text)".to_string());
+    }
+
+    let mut amend_text = false;
+    for m in &mut rec.amendments {
+        amend_text |= m.reason.take().is_some() | m.note.take().is_some();
+        if matches!(m.answer, Some(Answer::Text(_))) {
+            m.answer = None;
+            m.display = None;
+            amend_text = true;
+        }
+    }
+    if amend_text {
+        left_out.push("the reasons and notes given with amendments (free text)".to_string());
+    }
+    if rec.void.reason.take().is_some() {
+        left_out.push("the reason the record was voided (free text)".to_string());
+    }
+    if rec.events.take().is_some() {
+        left_out.push(
+            "the event list, because it holds the free text above; the event count and \
+             head hash still tie this copy to the full record"
+                .to_string(),
+        );
+    }
+    rec.audience = Audience::Dtn;
+    rec.left_out = left_out;
+    Ok(rec)
+}

