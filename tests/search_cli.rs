@@ -404,3 +404,24 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn colour_highlights_fit_a_narrow_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = msht(dir.path())
+        .env_remove("NO_COLOR")
+        .env("CLICOLOR_FORCE", "1")
+        .env("COLUMNS", "40")
+        .args(["search", "--limit", "10", "debt", "bondage"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains('\u{1b}'), "highlighted on a colour terminal");
+    assert!(
+        !text.contains("[debt"),
+        "no plain markers when colour is on"
+    );
+    for l in text.lines() {
+        assert!(console::measure_text_width(l) <= 40, "{l:?}");
+    }
+}

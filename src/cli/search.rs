@@ -13,6 +13,18 @@ use crate::error::Result;
 use crate::search::{self, Hit, Kind, Outcome};
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Words are all required; \"quoted words\" must be side by side; a trailing * matches any \
+ending. Abbreviations (NRM, DtN, s45, ICTG…) find their long forms. If nothing has every \
+word, the best partial matches are shown. Each result ends with the command that opens it.
+
+Examples:
+  msht search debt bondage
+  msht search \"duty to notify\"
+  msht search s45 --limit 3
+
+The index is cached in the platform cache directory (MSHT_CACHE_DIR overrides it; an \
+empty value turns the cache off).")]
 pub struct Args {
     /// Words to search for: "quoted phrase", prefix*
     #[arg(value_name = "WORDS")]
