@@ -13,8 +13,8 @@
 #   embedded  warm, but on the copy compiled into the binary (the default for officers)
 # msht reads guidance/ from disk with --guidance, so it reads the same files rg reads.
 #
-# Uses hyperfine if installed (apt-get install hyperfine), else a shell loop, which adds
-# the loop's own fork/exec cost to every command alike.
+# Uses hyperfine if installed (apt-get install hyperfine), else (or with NO_HYPERFINE=1) a
+# shell loop, which adds the loop's own fork/exec cost to every command alike.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,7 +53,7 @@ sh -c "${cmds[1]}" | grep -q "indicators#money" || {
 median_ms() { sort -n | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.2f", m}'; }
 
 declare -A med
-if command -v hyperfine >/dev/null; then
+if [ -z "${NO_HYPERFINE:-}" ] && command -v hyperfine >/dev/null; then
 	echo "hyperfine, $RUNS runs each, 10 warmup runs"
 	for i in "${!names[@]}"; do
 		hyperfine -N --style none --warmup 10 --runs "$RUNS" --prepare "${prepare[$i]}" \
@@ -62,7 +62,7 @@ if command -v hyperfine >/dev/null; then
 			head -1 | awk '{printf "%.2f", $2 * 1000}')
 	done
 else
-	echo "hyperfine not found: shell loop, $RUNS runs each (includes loop overhead)"
+	echo "shell loop (no hyperfine, or NO_HYPERFINE set), $RUNS runs each (includes loop overhead)"
 	for i in "${!names[@]}"; do
 		for _ in $(seq 5); do sh -c "${cmds[$i]}" >/dev/null; done
 		: >"$OUT/${names[$i]}.txt"
@@ -71,7 +71,7 @@ else
 			s=$(date +%s%N)
 			sh -c "${cmds[$i]}" >/dev/null
 			e=$(date +%s%N)
-			echo "scale=3; ($e - $s) / 1000000" | bc >>"$OUT/${names[$i]}.txt"
+			awk -v s="$s" -v e="$e" 'BEGIN {printf "%.3f\n", (e - s) / 1000000}' >>"$OUT/${names[$i]}.txt"
 		done
 		med[${names[$i]}]=$(median_ms <"$OUT/${names[$i]}.txt")
 	done
