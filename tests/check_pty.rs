@@ -94,21 +94,7 @@ impl Pty {
 
     /// Waits until `needle` appears in output not yet consumed; returns the text up to it.
     fn wait_for(&mut self, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let text = self.text();
-            if let Some(pos) = text[self.seen.min(text.len())..].find(needle) {
-                let start = self.seen;
-                self.seen += pos + needle.len();
-                return text[start..self.seen].to_string();
-            }
-            if Instant::now() > deadline {
-                panic!("timed out waiting for {needle:?}; output so far:\n{text}");
-            }
-            if !self.pump() {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-        }
+        self.wait_any(&[needle]).1
     }
 
     /// Waits for whichever of `needles` comes first in unconsumed output.

@@ -122,17 +122,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let store = Store::open_ctx(ctx.db.as_deref())?;
     let id = store.resolve_id(prefix)?;
     // `encounter` verifies the chain and that it ends where the database says it ends.
-    // It reads the events and the summary in two statements, so another msht appending
-    // between them looks like a removed event; a real alteration is still there when
-    // read again a moment later, so only a repeated failure is reported.
-    let mut attempts = 0;
-    while let Err(e) = store.encounter(&id) {
-        attempts += 1;
-        if !matches!(e, StoreError::Tampered(_)) || attempts >= 3 {
-            return Err(e.into());
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    store.encounter(&id)?;
     let events = store.events(&id)?;
     let state = checked_state(&id, &events)?;
     if state.status == Status::Void && !args.include_void {

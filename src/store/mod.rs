@@ -270,6 +270,9 @@ impl Store {
     /// Loads, verifies and replays one encounter. A chain that does not verify, or that
     /// does not end where the summary says it ends, is `StoreError::Tampered`.
     pub fn encounter(&self, encounter_id: &str) -> Result<EncounterState, StoreError> {
+        // One read transaction, so the events and the summary row come from the same
+        // snapshot: another process appending in between must not look like tampering.
+        let snapshot = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
         let events = self.events(encounter_id)?;
         if events.is_empty() {
             return Err(StoreError::NotFound {
@@ -287,6 +290,7 @@ impl Store {
             )
             .optional()
             .map_err(|e| self.err(e))?;
+        drop(snapshot);
         if let Some(b) = summary_mismatch(&events, summary) {
             return Err(StoreError::Tampered(b));
         }
