@@ -149,11 +149,21 @@ pub fn plan<'g>(
     };
     let first = session.raise_pending();
     record_prompts(first, &mut rest);
-    while let Some(q) = session.next_question() {
+    // Walk the asked questions in order. A question the file leaves out is left
+    // unanswered, not recorded as skipped: the record must not claim the officer chose to
+    // skip something they were never shown. Answers can change what is asked, so the
+    // asked list is re-read after each one.
+    let mut passed: Vec<String> = Vec::new();
+    while let Some(q) = session
+        .visible_questions()
+        .into_iter()
+        .find(|q| !passed.contains(&q.id))
+    {
+        passed.push(q.id.clone());
         let answer = match file.answers.get(&q.id) {
             Some(v) => value_to_answer(q, v)?,
             None if q.required => return Err(AnswersError::Missing(q.id.clone())),
-            None => Answer::Skipped,
+            None => continue,
         };
         rest.push(EventBody::AnswerGiven {
             question: q.id.clone(),
@@ -249,6 +259,28 @@ mod tests {
         let ans = t.iter().position(|x| *x == "answer_given").unwrap();
         assert_eq!(t[ans + 1], "prompt_raised", "{t:?}");
         assert_eq!(*t.last().unwrap(), "completed");
+    }
+
+    #[test]
+    fn questions_left_out_of_the_file_are_not_recorded_as_skipped() {
+        let g = g();
+        let f = AnswersFile::parse(r#"{"checklist":"general","answers":{"general_age":"yes"}}"#)
+            .unwrap();
+        let p = plan(&g, &f, "PC 1", "").unwrap();
+        let answered: Vec<_> = p
+            .rest
+            .iter()
+            .filter_map(|e| match e {
+                EventBody::AnswerGiven { question, .. } => Some(question.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(answered, ["general_age"]);
+        assert_eq!(
+            p.session.next_question().unwrap().id,
+            "general_danger",
+            "a draft would resume here"
+        );
     }
 
     #[test]
