@@ -159,18 +159,12 @@ impl Store {
         created: EventBody,
         rest: Vec<EventBody>,
     ) -> Result<Vec<Event>, StoreError> {
-        let EventBody::Created {
-            officer,
-            location,
-            checklist,
-            ..
-        } = &created
-        else {
+        // Checked before the transaction so a wrong first event costs nothing.
+        if !matches!(created, EventBody::Created { .. }) {
             return Err(StoreError::BadEvent(
                 "an encounter must start with a 'created' event".into(),
             ));
-        };
-        let (officer, location, checklist) = (officer.clone(), location.clone(), checklist.clone());
+        }
         let Store {
             conn,
             path,
@@ -184,20 +178,7 @@ impl Store {
                 hash: GENESIS_HASH.to_string(),
             };
             let first = next_event(&head, device_id, created.clone());
-            tx.execute(
-                "INSERT INTO encounters (id, status, officer, location, checklist, device_id,
-                     created_at, updated_at, event_count, head_hash)
-                 VALUES (?1, 'draft', ?2, ?3, ?4, ?5, ?6, ?6, 0, ?7)",
-                rusqlite::params![
-                    head.id,
-                    officer,
-                    location,
-                    checklist,
-                    device_id.as_str(),
-                    first.at,
-                    GENESIS_HASH
-                ],
-            )?;
+            insert_summary(tx, &first)?;
             insert_event(tx, &first)?;
             head.seq = 1;
             head.hash = first.hash.clone();
@@ -825,6 +806,37 @@ fn format_offset(seconds: i32) -> String {
     let sign = if seconds < 0 { '-' } else { '+' };
     let s = seconds.unsigned_abs();
     format!("{sign}{:02}:{:02}", s / 3600, (s % 3600) / 60)
+}
+
+/// The summary row of a new encounter, from its `created` event (recorded here or
+/// imported from another device, whose id the row keeps).
+fn insert_summary(tx: &Transaction, created: &Event) -> Result<(), TxError> {
+    let EventBody::Created {
+        officer,
+        location,
+        checklist,
+        ..
+    } = &created.body
+    else {
+        return Err(TxError::Store(StoreError::BadEvent(
+            "an encounter must start with a 'created' event".into(),
+        )));
+    };
+    tx.prepare_cached(
+        "INSERT INTO encounters (id, status, officer, location, checklist, device_id,
+             created_at, updated_at, event_count, head_hash)
+         VALUES (?1, 'draft', ?2, ?3, ?4, ?5, ?6, ?6, 0, ?7)",
+    )?
+    .execute(rusqlite::params![
+        created.encounter_id,
+        officer,
+        location,
+        checklist,
+        created.device_id,
+        created.at,
+        GENESIS_HASH
+    ])?;
+    Ok(())
 }
 
 fn insert_event(tx: &Transaction, e: &Event) -> Result<(), TxError> {

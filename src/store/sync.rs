@@ -18,8 +18,8 @@ use std::collections::{BTreeMap, HashSet};
 use rusqlite::{OptionalExtension, Transaction};
 
 use super::{
-    Head, RawEvent, Store, StoreError, TxError, check_rules, insert_event, load_head,
-    update_summary, write,
+    Head, RawEvent, Store, StoreError, TxError, check_rules, insert_event, insert_summary,
+    load_head, update_summary, write,
 };
 use crate::record::{Event, EventBody, GENESIS_HASH, Status};
 use crate::sync::receipt::Receipt;
@@ -452,35 +452,13 @@ fn merge_encounter(
         };
         let e = slot.remove(pos);
         let status = match &head {
-            None => match &e.body {
-                EventBody::Created {
-                    officer,
-                    location,
-                    checklist,
-                    ..
-                } => {
-                    // The summary row, as `record_encounter` writes it, but attributed to the
-                    // device that recorded the encounter.
-                    tx.prepare_cached(
-                        "INSERT INTO encounters (id, status, officer, location, checklist, device_id,
-                             created_at, updated_at, event_count, head_hash)
-                         VALUES (?1, 'draft', ?2, ?3, ?4, ?5, ?6, ?6, 0, ?7)",
-                    )?
-                    .execute(rusqlite::params![
-                        enc,
-                        officer,
-                        location,
-                        checklist,
-                        e.device_id,
-                        e.at,
-                        GENESIS_HASH
-                    ])?;
-                    Ok(Status::Draft)
-                }
-                _ => Err(StoreError::BadEvent(
-                    "an encounter must start with a 'created' event".into(),
-                )),
-            },
+            None if matches!(e.body, EventBody::Created { .. }) => {
+                insert_summary(tx, &e)?;
+                Ok(Status::Draft)
+            }
+            None => Err(StoreError::BadEvent(
+                "an encounter must start with a 'created' event".into(),
+            )),
             Some(h) => check_rules(h, &e.body),
         };
         let status = match status {
