@@ -47,3 +47,21 @@ fn a_scenario_fails_when_its_rule_is_removed() {
         "{failures:?}"
     );
 }
+
+#[test]
+fn a_scenario_fails_when_a_question_it_says_is_not_asked_is_asked() {
+    let mut g = guidance::load(None).unwrap();
+    let s = g
+        .scenarios
+        .iter_mut()
+        .find(|s| !s.not_asked.is_empty())
+        .expect("a scenario pins a hidden question");
+    // The age question is always asked, so claiming otherwise must fail.
+    s.not_asked.push("general_age".into());
+    let s = s.clone();
+    let failures = run_scenario(&g, &s);
+    assert!(
+        failures.iter().any(|f| f.contains("general_age")),
+        "{failures:?}"
+    );
+}

@@ -54,6 +54,11 @@ pub fn run_scenario(g: &Guidance, s: &Scenario) -> Vec<String> {
             failures.push(format!("duty '{d}' should follow but did not"));
         }
     }
+    for q in &s.not_asked {
+        if session.is_visible(q) {
+            failures.push(format!("question '{q}' must not be asked but was"));
+        }
+    }
     for d in &s.not_duties {
         if duties.contains(&d.as_str()) {
             failures.push(format!("duty '{d}' must not follow but did"));

@@ -203,6 +203,8 @@ pub struct Scenario {
     pub duties: Vec<String>,
     pub not_prompts: Vec<String>,
     pub not_duties: Vec<String>,
+    /// Questions that must not be asked with these answers.
+    pub not_asked: Vec<String>,
     pub at: Location,
 }
 

@@ -431,6 +431,8 @@ pub struct RawScenario {
     not_prompts: Vec<String>,
     #[serde(default)]
     not_duties: Vec<String>,
+    #[serde(default)]
+    not_asked: Vec<String>,
 }
 
 pub fn scenario(ctx: &mut Ctx, raw: RawScenario) -> Scenario {
@@ -454,6 +456,7 @@ pub fn scenario(ctx: &mut Ctx, raw: RawScenario) -> Scenario {
         duties: raw.duties,
         not_prompts: raw.not_prompts,
         not_duties: raw.not_duties,
+        not_asked: raw.not_asked,
         at: ctx.at(&raw.name),
     }
 }

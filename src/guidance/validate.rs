@@ -412,6 +412,18 @@ fn scenario(g: &Guidance, s: &Scenario, p: &mut Problems) {
             );
         }
     }
+    for qid in &s.not_asked {
+        if !flat.questions.iter().any(|q| &q.id == qid) {
+            p.add(
+                &s.at.file,
+                s.at.line,
+                format!(
+                    "scenario says '{qid}' is not asked, but checklist '{}' has no such question",
+                    s.checklist
+                ),
+            );
+        }
+    }
     for id in s.duties.iter().chain(&s.not_duties) {
         if g.duty(id).is_none() {
             p.add(
