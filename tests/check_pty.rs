@@ -266,6 +266,15 @@ fn a_child_answer_raises_the_childrens_services_prompt_at_once() {
     );
     assert!(chunk.contains("WELFARE: ACT NOW"), "{chunk}");
     assert!(
+        chunk.contains("!!!!!!!!!!"),
+        "framed in text, not only colour: {chunk}"
+    );
+    let raw = String::from_utf8_lossy(&p.raw);
+    assert!(
+        !raw.contains("\x1b[31") && !raw.contains("\x1b[1m"),
+        "NO_COLOR: no colour or bold codes"
+    );
+    assert!(
         chunk.to_lowercase().contains("children's services"),
         "{chunk}"
     );

@@ -91,7 +91,10 @@ impl Ui {
         Ok(())
     }
 
+    /// Styled text on stderr: colour follows stderr's terminal, not stdout's, so
+    /// `msht check > id.txt` still shows coloured prompts.
     fn styled(&self, text: &str, style: &console::Style) -> Result<()> {
+        let style = style.clone().for_stderr();
         for l in output::wrap(text, self.width) {
             self.line(&style.apply_to(l).to_string())?;
         }
@@ -325,7 +328,7 @@ fn resume<'g>(
             "✔ ",
             "  ",
         ) {
-            ui.line(&dim().apply_to(l).to_string())?;
+            ui.line(&dim().for_stderr().apply_to(l).to_string())?;
         }
     }
     Ok((id, session))
@@ -437,9 +440,9 @@ fn show_help(ui: &Ui, g: &Guidance, q: &Question) -> Result<()> {
 /// Draws a welfare prompt, set apart so an urgent one is unmistakable even without colour.
 fn show_prompt(ui: &Ui, p: &Prompt) -> Result<()> {
     let (mark, style) = match p.urgency {
-        Urgency::Immediate => ('!', urgent()),
-        Urgency::BeforeLeaving => ('=', bold()),
-        Urgency::Later => ('-', dim()),
+        Urgency::Immediate => ('!', urgent().for_stderr()),
+        Urgency::BeforeLeaving => ('=', bold().for_stderr()),
+        Urgency::Later => ('-', dim().for_stderr()),
     };
     let rule: String = std::iter::repeat_n(mark, ui.width).collect();
     ui.blank()?;
