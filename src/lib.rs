@@ -5,6 +5,7 @@
 //! to exit codes. Nothing below `cli` prints.
 
 pub mod answers;
+pub mod atomic;
 pub mod cli;
 pub mod engine;
 pub mod error;

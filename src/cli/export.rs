@@ -17,7 +17,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::Ctx;
 use super::encounters::StatusArg;
 use crate::error::{Error, Result};
-use crate::export::write::AtomicFile;
+use crate::export::write::{self, AtomicFile};
 use crate::export::{
     Audience, CsvSink, ExportError, ExportRecord, JSON_SCHEMA, Labels, anonymise, build_record,
     to_json, to_json_line, to_markdown,
@@ -146,7 +146,8 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         Some(mut f) => {
             let dest = f.dest().display().to_string();
             f.write_all(&bytes).map_err(|e| io_err(&dest, e))?;
-            f.commit()?;
+            let path = f.dest().to_path_buf();
+            f.commit().map_err(|e| write::error(&path, e))?;
             report_file(
                 ctx,
                 &dest,
@@ -226,7 +227,7 @@ fn checked_state(id: &str, events: &[Event]) -> Result<EncounterState> {
 
 fn open_out(args: &Args) -> Result<Option<AtomicFile>> {
     Ok(match &args.out {
-        Some(p) => Some(AtomicFile::create(p, args.force)?),
+        Some(p) => Some(AtomicFile::create(p, args.force).map_err(|e| write::error(p, e))?),
         None => None,
     })
 }
@@ -403,7 +404,8 @@ fn export_all(ctx: &Ctx, args: &Args) -> Result<()> {
         }
         Sink::File(f) => {
             let dest = dest.unwrap_or_default();
-            f.commit()?;
+            let path = f.dest().to_path_buf();
+            f.commit().map_err(|e| write::error(&path, e))?;
             report_file(
                 ctx,
                 &dest,

@@ -16,7 +16,6 @@
 //! colleague's laptop that imported your bundle pushes those events on to the force hub
 //! in its own bundles, so a relay never becomes a dead end.
 
-pub mod atomic;
 pub mod bundle;
 pub mod receipt;
 pub mod report;
@@ -142,7 +141,8 @@ pub fn push(store: &mut Store, dir: &Path) -> Result<PushReport, SyncError> {
         &out.events,
     );
     let name = bundle::file_name(&manifest, &hash);
-    let path = atomic::write_new(dir, &name, &bytes)
+    let path = dir.join(&name);
+    crate::atomic::write_new(&path, &bytes)
         .map_err(|e| SyncError::io("write the bundle into", dir, e))?;
     store.sync_record_push(
         &hash,
@@ -252,8 +252,9 @@ pub fn write_receipt(b: &Bundle, r: &Receipt) -> Result<Option<PathBuf>, SyncErr
     {
         return Ok(None);
     }
-    atomic::write_replace(dir, &name, &r.encode())
-        .map(Some)
+    let path = dir.join(&name);
+    crate::atomic::write_replace(&path, &r.encode())
+        .map(|()| Some(path))
         .map_err(|e| SyncError::io("write a receipt into", dir, e))
 }
 
