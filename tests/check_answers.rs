@@ -1,17 +1,11 @@
 //! `msht check --answers`: the guided checklist without a terminal, through the real binary.
 
+mod common;
+use common::msht;
+
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
-
-fn msht(db: &Path) -> Command {
-    let mut c = Command::new(assert_cmd::cargo::cargo_bin!("msht"));
-    c.env("MSHT_DB", db)
-        .env("NO_COLOR", "1")
-        .env_remove("MSHT_GUIDANCE");
-    c
-}
 
 fn encounter_count(db: &Path) -> usize {
     if !db.exists() {

@@ -2,29 +2,16 @@
 //! listing, showing, completing, amending, voiding, and tampering reported by name.
 //! Encounters are seeded through the library's store (the same code `check` uses).
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::{db, msht};
 
-use assert_cmd::Command;
+use std::path::Path;
+
 use msht::engine::Answer;
 use msht::record::EventBody;
 use msht::store::Store;
 use predicates::prelude::*;
 use serde_json::Value;
-
-fn msht(db: &Path) -> Command {
-    let mut c = Command::new(assert_cmd::cargo::cargo_bin!("msht"));
-    c.env("MSHT_DB", db)
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "80")
-        .env_remove("MSHT_GUIDANCE");
-    c
-}
-
-fn db() -> (tempfile::TempDir, PathBuf) {
-    let d = tempfile::tempdir().unwrap();
-    let p = d.path().join("msht.db");
-    (d, p)
-}
 
 fn created(officer: &str) -> EventBody {
     EventBody::Created {

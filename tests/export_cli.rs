@@ -2,27 +2,14 @@
 //! `check --answers` through `encounters amend` to every export format, the Duty to Notify
 //! copy, `--out` safety, unknown ids and void records.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::{db, msht};
 
-use assert_cmd::Command;
+use std::path::Path;
+
 use msht::record::Event;
 use msht::store::Store;
 use serde_json::Value;
-
-fn msht(db: &Path) -> Command {
-    let mut c = Command::new(assert_cmd::cargo::cargo_bin!("msht"));
-    c.env("MSHT_DB", db)
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "80")
-        .env_remove("MSHT_GUIDANCE");
-    c
-}
-
-fn db() -> (tempfile::TempDir, PathBuf) {
-    let d = tempfile::tempdir().unwrap();
-    let p = d.path().join("msht.db");
-    (d, p)
-}
 
 /// Identifying details planted in the adult's record; none may reach a DtN copy.
 const IDENTIFYING: &[&str] = &[

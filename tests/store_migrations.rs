@@ -2,24 +2,12 @@
 //! binary: the first schema upgrades, a newer one is refused untouched, and a random or
 //! truncated file is refused with exit 65 and never overwritten.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::{db, msht};
 
-use assert_cmd::Command;
 use msht::record::{Event, EventBody, GENESIS_HASH};
 use msht::store::{APPLICATION_ID, MIGRATIONS, Store};
 use predicates::prelude::*;
-
-fn msht(db: &Path) -> Command {
-    let mut c = Command::new(assert_cmd::cargo::cargo_bin!("msht"));
-    c.env("MSHT_DB", db).env("NO_COLOR", "1");
-    c
-}
-
-fn db() -> (tempfile::TempDir, PathBuf) {
-    let d = tempfile::tempdir().unwrap();
-    let p = d.path().join("msht.db");
-    (d, p)
-}
 
 /// A database exactly as the first schema made it, with one encounter written by hand.
 #[test]

@@ -2,38 +2,21 @@
 //! shared folder as the only transport, receipts flowing back, devices pruning; and every
 //! kind of damaged bundle refused whole with one sentence naming the file.
 
+mod common;
+use common::msht;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use msht::record::{EncounterState, Event};
 use msht::store::{ListFilter, Store};
 use serde_json::Value;
 
 const ANSWERS: &str = r#"{"checklist":"general","officer":"PC 1","answers":{"general_age":"no","general_nrm_consent":"consents"}}"#;
 
-fn msht(db: &Path) -> Command {
-    let mut c = Command::new(assert_cmd::cargo::cargo_bin!("msht"));
-    c.env("MSHT_DB", db)
-        .env("NO_COLOR", "1")
-        .env_remove("MSHT_GUIDANCE");
-    c
-}
-
 /// Records one complete encounter with the guided check; returns its id.
 fn record(db: &Path) -> String {
-    let out = msht(db)
-        .args(["check", "--answers", "-", "--json"])
-        .write_stdin(ANSWERS)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    v["encounter_id"].as_str().unwrap().to_string()
+    common::record(db, ANSWERS)
 }
 
 fn run_ok(db: &Path, args: &[&str]) -> String {
