@@ -466,3 +466,44 @@ fn without_a_terminal_check_says_to_use_answers() {
     assert!(err.contains("--answers"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "one sentence: {err}");
 }
+
+#[test]
+fn turning_the_phone_mid_checklist_rewraps_to_the_new_width() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(&dir);
+    let mut p = Pty::spawn(
+        &db,
+        100,
+        &[
+            "check",
+            "--checklist",
+            "general",
+            "--officer",
+            "PC 1",
+            "--location",
+            "x",
+        ],
+    );
+    p.next_yes_no();
+    p.session.get_process_mut().set_window_size(40, 40).unwrap();
+    p.send("y");
+    p.wait_for("(saved)");
+    // Everything drawn after the resize (the child prompt and the next question) fits.
+    let after = p.wait_for(LEGEND_WELFARE);
+    p.send("d");
+    let after = after + &p.next_yes_no();
+    p.send("q");
+    assert_eq!(p.exit_code(), 0);
+    let lines: Vec<&str> = after.lines().filter(|l| !l.is_empty()).collect();
+    assert!(lines.len() > 5, "{after}");
+    assert!(
+        lines.iter().any(|l| console::measure_text_width(l) > 30),
+        "text uses the width: {after}"
+    );
+    for line in lines {
+        assert!(
+            console::measure_text_width(line) <= 40,
+            "line wider than 40 after resize: {line:?}"
+        );
+    }
+}

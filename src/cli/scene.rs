@@ -63,15 +63,18 @@ enum Input {
 
 struct Ui {
     term: Term,
-    width: usize,
 }
 
 impl Ui {
     fn new() -> Ui {
         Ui {
             term: Term::stderr(),
-            width: output::err_width(),
         }
+    }
+
+    /// Read on every use: a phone turned sideways mid-checklist gets the new width.
+    fn width(&self) -> usize {
+        output::err_width()
     }
 
     fn line(&self, text: &str) -> Result<()> {
@@ -85,7 +88,7 @@ impl Ui {
     }
 
     fn para(&self, text: &str) -> Result<()> {
-        for l in output::wrap(text, self.width) {
+        for l in output::wrap(text, self.width()) {
             self.line(&l)?;
         }
         Ok(())
@@ -95,7 +98,7 @@ impl Ui {
     /// `msht check > id.txt` still shows coloured prompts.
     fn styled(&self, text: &str, style: &console::Style) -> Result<()> {
         let style = style.clone().for_stderr();
-        for l in output::wrap(text, self.width) {
+        for l in output::wrap(text, self.width()) {
             self.line(&style.apply_to(l).to_string())?;
         }
         Ok(())
@@ -103,7 +106,7 @@ impl Ui {
 
     fn bullets(&self, items: &[String]) -> Result<()> {
         for i in items {
-            for l in output::wrap_indent(i, self.width, "• ", "  ") {
+            for l in output::wrap_indent(i, self.width(), "• ", "  ") {
                 self.line(&l)?;
             }
         }
@@ -118,7 +121,7 @@ impl Ui {
 
     /// Reads a line, with `initial` already typed so it can be kept or edited.
     fn read_line(&self, label: &str, initial: &str) -> Result<String> {
-        for l in output::wrap(label, self.width) {
+        for l in output::wrap(label, self.width()) {
             self.line(&l)?;
         }
         self.term
@@ -249,7 +252,7 @@ fn choose_checklist<'g>(ui: &Ui, g: &'g Guidance) -> Result<&'g crate::guidance:
     let lists = g.checklists_in_order();
     ui.styled("Which checklist?", &bold())?;
     for (i, c) in lists.iter().enumerate() {
-        for l in output::wrap_indent(&c.title, ui.width, &format!("{} ", i + 1), "  ") {
+        for l in output::wrap_indent(&c.title, ui.width(), &format!("{} ", i + 1), "  ") {
             ui.line(&l)?;
         }
     }
@@ -324,7 +327,7 @@ fn resume<'g>(
     for (q, a) in session.effective_answers() {
         for l in output::wrap_indent(
             &format!("{} → {}", q.text, a.display(Some(q))),
-            ui.width,
+            ui.width(),
             "✔ ",
             "  ",
         ) {
@@ -345,7 +348,7 @@ fn show_question(ui: &Ui, session: &Session, q: &Question) -> Result<()> {
     ui.styled(&q.text, &bold())?;
     if q.kind == Kind::Choice {
         for (i, c) in q.choices.iter().enumerate() {
-            for l in output::wrap_indent(&c.label, ui.width, &format!("{} ", i + 1), "  ") {
+            for l in output::wrap_indent(&c.label, ui.width(), &format!("{} ", i + 1), "  ") {
                 ui.line(&l)?;
             }
         }
@@ -429,7 +432,7 @@ fn show_help(ui: &Ui, g: &Guidance, q: &Question) -> Result<()> {
             format!("{}: {}", topic.title, s.heading)
         });
         ui.styled(&title, &bold())?;
-        for l in output::render_markdown(&body, ui.width) {
+        for l in output::render_markdown(&body, ui.width()) {
             ui.line(&l)?;
         }
         ui.styled(&format!("More: msht guide show {link}"), &dim())?;
@@ -444,7 +447,7 @@ fn show_prompt(ui: &Ui, p: &Prompt) -> Result<()> {
         Urgency::BeforeLeaving => ('=', bold().for_stderr()),
         Urgency::Later => ('-', dim().for_stderr()),
     };
-    let rule: String = std::iter::repeat_n(mark, ui.width).collect();
+    let rule: String = std::iter::repeat_n(mark, ui.width()).collect();
     ui.blank()?;
     ui.line(&style.apply_to(&rule).to_string())?;
     ui.styled(
@@ -537,7 +540,7 @@ fn finish(ui: &Ui, g: &Guidance, store: &mut Store, id: &str, session: &Session)
     for (q, a) in &indicators {
         for l in output::wrap_indent(
             &format!("{} → {}", q.text, a.display(Some(q))),
-            ui.width,
+            ui.width(),
             "• ",
             "  ",
         ) {
@@ -557,7 +560,7 @@ fn finish(ui: &Ui, g: &Guidance, store: &mut Store, id: &str, session: &Session)
             Some(WelfareOutcome::Deferred) => "deferred".to_string(),
             None => "no action recorded".to_string(),
         };
-        for l in output::wrap_indent(&format!("{} ({what})", p.title), ui.width, "• ", "  ") {
+        for l in output::wrap_indent(&format!("{} ({what})", p.title), ui.width(), "• ", "  ") {
             ui.line(&l)?;
         }
     }
@@ -582,11 +585,11 @@ fn finish(ui: &Ui, g: &Guidance, store: &mut Store, id: &str, session: &Session)
     for d in &duties {
         ui.styled(&format!("• {}", d.duty.title), &bold())?;
         for b in &d.because {
-            for l in output::wrap_indent(b, ui.width, "  Why: ", "  ") {
+            for l in output::wrap_indent(b, ui.width(), "  Why: ", "  ") {
                 ui.line(&l)?;
             }
         }
-        for l in output::wrap_indent(&d.duty.next, ui.width, "  Next: ", "  ") {
+        for l in output::wrap_indent(&d.duty.next, ui.width(), "  Next: ", "  ") {
             ui.line(&l)?;
         }
     }
