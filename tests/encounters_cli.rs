@@ -309,3 +309,71 @@ fn concurrent_commands_never_fail_busy() {
     let st = Store::open(&path).unwrap().encounter(&id).unwrap();
     assert_eq!(st.amendments.len(), 6);
 }
+
+#[test]
+fn welfare_actions_can_be_recorded_after_the_scene_but_not_on_a_void_record() {
+    let (_d, db) = db();
+    let id = common::record(
+        &db,
+        r#"{"checklist":"general","officer":"PC 1","answers":{"general_age":"yes"}}"#,
+    );
+    let show = |db: &Path| -> Value {
+        let out = msht(db)
+            .args(["encounters", "show", &id, "--json"])
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let before = show(&db);
+    assert_eq!(before["status"], "complete");
+    msht(&db)
+        .args([
+            "encounters",
+            "action",
+            &id[..8],
+            "child-safeguarding",
+            "--done",
+        ])
+        .assert()
+        .success();
+    let after = show(&db);
+    let prompt = after["prompts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["prompt"] == "child-safeguarding")
+        .unwrap()
+        .clone();
+    assert_eq!(prompt["outcome"], "done", "{prompt}");
+    // Not raised here: refused with the list of prompts that were.
+    let out = msht(&db)
+        .args(["encounters", "action", &id, "interpreter", "--done"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(65));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("child-safeguarding"));
+    // A reason is required for "not possible"; an outcome is required at all.
+    msht(&db)
+        .args([
+            "encounters",
+            "action",
+            &id,
+            "child-safeguarding",
+            "--not-possible",
+            " ",
+        ])
+        .assert()
+        .code(64);
+    msht(&db)
+        .args(["encounters", "action", &id, "child-safeguarding"])
+        .assert()
+        .code(64);
+    msht(&db)
+        .args(["encounters", "void", &id, "--reason", "duplicate"])
+        .assert()
+        .success();
+    msht(&db)
+        .args(["encounters", "action", &id, "child-safeguarding", "--done"])
+        .assert()
+        .code(65);
+}

@@ -35,6 +35,8 @@ pub enum Command {
     },
     /// Correct a complete encounter; the original answers stay in the record
     Amend(AmendArgs),
+    /// Record what was done about a welfare prompt, at the scene or later
+    Action(ActionArgs),
     /// Mark an encounter void (a duplicate, a mistake); its events are kept
     Void {
         /// The encounter id, or enough of its start to be unique
@@ -43,6 +45,24 @@ pub enum Command {
         #[arg(long, value_name = "TEXT")]
         reason: String,
     },
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("outcome").required(true).args(["done", "not_possible", "later"])))]
+pub struct ActionArgs {
+    /// The encounter id, or enough of its start to be unique
+    id: String,
+    /// The prompt id (as `encounters show --json` lists it under prompts)
+    prompt: String,
+    /// It was done
+    #[arg(long)]
+    done: bool,
+    /// It was not possible, and why
+    #[arg(long, value_name = "REASON")]
+    not_possible: Option<String>,
+    /// Still to do
+    #[arg(long)]
+    later: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -105,6 +125,7 @@ pub fn run(ctx: &Ctx, cmd: Command) -> Result<()> {
         Command::Show { id } => show(ctx, &id),
         Command::Complete { id } => complete(ctx, &id),
         Command::Amend(a) => amend(ctx, a),
+        Command::Action(a) => action(ctx, a),
         Command::Void { id, reason } => void(ctx, &id, reason),
     }
 }
@@ -545,6 +566,56 @@ fn amend(ctx: &Ctx, a: AmendArgs) -> Result<()> {
     Ok(output::print_lines(&[format!(
         "Amended encounter {id} (event {}); the original stays in the record.",
         e.seq
+    )])?)
+}
+
+fn action(ctx: &Ctx, a: ActionArgs) -> Result<()> {
+    let (outcome, reason) = match (&a.not_possible, a.done) {
+        (Some(r), _) if r.trim().is_empty() => {
+            return Err(Error::Usage(
+                "--not-possible needs a reason, in a few words".into(),
+            ));
+        }
+        (Some(r), _) => (WelfareOutcome::NotPossible, r.trim().to_string()),
+        (None, true) => (WelfareOutcome::Done, String::new()),
+        (None, false) => (WelfareOutcome::Deferred, String::new()),
+    };
+    let mut store = open(ctx)?;
+    let id = store.resolve_id(&a.id)?;
+    let state = store.encounter(&id)?;
+    if !state.prompts.iter().any(|p| p.prompt == a.prompt) {
+        let raised: Vec<&str> = state.prompts.iter().map(|p| p.prompt.as_str()).collect();
+        return Err(Error::BadInput(format!(
+            "prompt '{}' was not raised in encounter {id}; its prompts are: {}",
+            a.prompt,
+            if raised.is_empty() {
+                "none".to_string()
+            } else {
+                raised.join(", ")
+            }
+        )));
+    }
+    let e = store.append(
+        &id,
+        EventBody::WelfareAction {
+            prompt: a.prompt.clone(),
+            outcome,
+            reason,
+        },
+    )?;
+    if ctx.json {
+        return Ok(output::print_json(&serde_json::json!({
+            "encounter_id": id,
+            "event_id": e.id,
+            "prompt": a.prompt,
+            "outcome": outcome.as_str(),
+        }))?);
+    }
+    Ok(output::print_lines(&[format!(
+        "Recorded for {id}: {} → {} at {}.",
+        a.prompt,
+        outcome.as_str().replace('_', " "),
+        e.at
     )])?)
 }
 

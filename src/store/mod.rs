@@ -734,6 +734,10 @@ fn check_rules(head: &Head, body: &EventBody) -> Result<Status, StoreError> {
         )),
         EventBody::AnswerGiven { .. } => draft_only("it takes no more answers"),
         EventBody::PromptRaised { .. } => draft_only("no welfare prompt can be raised on it"),
+        // A welfare action is a later fact, not a correction: what was done after the
+        // scene (children's services called at 17:05) is recorded on a complete encounter
+        // too, with its own time. Only a void record takes nothing more.
+        EventBody::WelfareAction { .. } if head.status == Status::Complete => Ok(Status::Complete),
         EventBody::WelfareAction { .. } => draft_only("no welfare action can be recorded on it"),
         EventBody::NoteAdded { .. } => draft_only("no note can be added this way"),
         EventBody::Completed { .. } => {
