@@ -636,6 +636,12 @@ fn finish(ui: &Ui, g: &Guidance, store: &mut Store, id: &str, session: &Session)
         ui.para(&format!("msht export {id} --for dtn"))?;
     }
     ui.para("msht sync push --to DIR")?;
+    let still_open = store.encounter(id)?.open_prompts().len();
+    if still_open > 0 {
+        ui.para(&format!(
+            "{still_open} welfare prompt(s) still open. When done, record it with: msht encounters action {id} PROMPT --done"
+        ))?;
+    }
     print_id(id)
 }
 
