@@ -7,6 +7,15 @@ use std::path::Path;
 
 use serde_json::Value;
 
+/// The `id` of every object in a JSON array.
+fn ids(list: &Value) -> Vec<&str> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .collect()
+}
+
 fn encounter_count(db: &Path) -> usize {
     if !db.exists() {
         return 0;
@@ -37,22 +46,12 @@ fn a_child_in_a_cannabis_grow_gives_prompts_and_duties_as_json() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["status"], "complete");
     assert!(v["encounter_id"].as_str().unwrap().len() >= 32);
-    let prompts: Vec<&str> = v["welfare_prompts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["id"].as_str().unwrap())
-        .collect();
+    let prompts: Vec<&str> = ids(&v["welfare_prompts"]);
     assert!(prompts.iter().any(|p| p.contains("child")), "{prompts:?}");
     for p in v["welfare_prompts"].as_array().unwrap() {
         assert!(p["title"].is_string() && p["urgency"].is_string());
     }
-    let duties: Vec<&str> = v["duties"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["id"].as_str().unwrap())
-        .collect();
+    let duties: Vec<&str> = ids(&v["duties"]);
     assert!(duties.contains(&"nrm-referral"), "{duties:?}");
     assert!(
         !duties.contains(&"duty-to-notify"),
@@ -83,12 +82,7 @@ fn an_adult_who_declines_gets_duty_to_notify_from_a_file() {
         String::from_utf8_lossy(&out.stderr)
     );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let duties: Vec<&str> = v["duties"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["id"].as_str().unwrap())
-        .collect();
+    let duties: Vec<&str> = ids(&v["duties"]);
     assert!(duties.contains(&"duty-to-notify"), "{duties:?}");
     assert!(
         !duties.contains(&"nrm-referral"),

@@ -92,6 +92,23 @@ impl Pty {
         plain(&self.raw)
     }
 
+    /// The general screen, as officer "PC 1" at location "x", on a `cols`-wide terminal.
+    fn general(db: &Path, cols: u16) -> Pty {
+        Pty::spawn(
+            db,
+            cols,
+            &[
+                "check",
+                "--checklist",
+                "general",
+                "--officer",
+                "PC 1",
+                "--location",
+                "x",
+            ],
+        )
+    }
+
     /// Waits until `needle` appears in output not yet consumed; returns the text up to it.
     fn wait_for(&mut self, needle: &str) -> String {
         self.wait_any(&[needle]).1
@@ -237,19 +254,7 @@ fn a_full_checklist_answered_with_single_keys_is_saved() {
 fn a_child_answer_raises_the_childrens_services_prompt_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_in(&dir);
-    let mut p = Pty::spawn(
-        &db,
-        80,
-        &[
-            "check",
-            "--checklist",
-            "general",
-            "--officer",
-            "PC 1",
-            "--location",
-            "x",
-        ],
-    );
+    let mut p = Pty::general(&db, 80);
     loop {
         let chunk = p.next_yes_no();
         if question_in(&chunk).contains("under 18") {
@@ -295,19 +300,7 @@ fn a_child_answer_raises_the_childrens_services_prompt_at_once() {
 fn question_mark_shows_the_guidance_for_the_question() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_in(&dir);
-    let mut p = Pty::spawn(
-        &db,
-        80,
-        &[
-            "check",
-            "--checklist",
-            "general",
-            "--officer",
-            "PC 1",
-            "--location",
-            "x",
-        ],
-    );
+    let mut p = Pty::general(&db, 80);
     p.next_yes_no();
     p.send("?");
     let help = p.wait_for(LEGEND_YES_NO);
@@ -324,19 +317,7 @@ fn question_mark_shows_the_guidance_for_the_question() {
 fn b_goes_back_and_changes_an_earlier_answer() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_in(&dir);
-    let mut p = Pty::spawn(
-        &db,
-        80,
-        &[
-            "check",
-            "--checklist",
-            "general",
-            "--officer",
-            "PC 1",
-            "--location",
-            "x",
-        ],
-    );
+    let mut p = Pty::general(&db, 80);
     p.next_yes_no();
     p.send("n");
     p.wait_for("Question 2 of");
@@ -369,19 +350,7 @@ fn b_goes_back_and_changes_an_earlier_answer() {
 fn ctrl_c_leaves_a_draft_that_resume_continues_with_nothing_lost() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_in(&dir);
-    let mut p = Pty::spawn(
-        &db,
-        80,
-        &[
-            "check",
-            "--checklist",
-            "general",
-            "--officer",
-            "PC 1",
-            "--location",
-            "x",
-        ],
-    );
+    let mut p = Pty::general(&db, 80);
     p.next_yes_no();
     p.send("n");
     p.wait_for("Question 2 of");
@@ -427,19 +396,7 @@ fn ctrl_c_leaves_a_draft_that_resume_continues_with_nothing_lost() {
 fn a_40_column_terminal_shows_no_line_longer_than_40_cells() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_in(&dir);
-    let mut p = Pty::spawn(
-        &db,
-        40,
-        &[
-            "check",
-            "--checklist",
-            "general",
-            "--officer",
-            "PC 1",
-            "--location",
-            "x",
-        ],
-    );
+    let mut p = Pty::general(&db, 40);
     // Answer yes to everything so every welfare prompt is drawn at 40 columns.
     drive_to_end(&mut p, |_| "y", false);
     p.wait_for("saved as a draft");
@@ -471,19 +428,7 @@ fn without_a_terminal_check_says_to_use_answers() {
 fn turning_the_phone_mid_checklist_rewraps_to_the_new_width() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_in(&dir);
-    let mut p = Pty::spawn(
-        &db,
-        100,
-        &[
-            "check",
-            "--checklist",
-            "general",
-            "--officer",
-            "PC 1",
-            "--location",
-            "x",
-        ],
-    );
+    let mut p = Pty::general(&db, 100);
     p.next_yes_no();
     p.session.get_process_mut().set_window_size(40, 40).unwrap();
     p.send("y");
