@@ -5,8 +5,9 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::engine::{Answer, Session};
+use crate::engine::Session;
 use crate::guidance::{Guidance, Kind, Prompt};
+use crate::record::Answer;
 use crate::record::{DutySnapshot, EventBody, WelfareOutcome};
 
 #[derive(Debug, thiserror::Error)]

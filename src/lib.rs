@@ -15,5 +15,6 @@ pub mod record;
 pub mod search;
 pub mod store;
 pub mod sync;
+pub mod text;
 
 pub use error::{Error, Exit, Result};

@@ -5,12 +5,11 @@
 //! Every rule is data from the guidance (`when`, triggers, duty rules); nothing about a
 //! particular checklist is written here.
 
-mod answer;
 mod scenario;
 
 use std::collections::HashMap;
 
-pub use answer::Answer;
+pub use crate::record::Answer;
 pub use scenario::run_scenario;
 
 use crate::error::Exit;

@@ -386,7 +386,7 @@ pub fn synonyms(ctx: &mut Ctx, raw: RawSynonyms) -> Vec<SynonymGroup> {
                 ctx.problem(line, "a synonym term is empty or has no letters or digits");
             }
             for t in &terms {
-                let key = crate::search::query::words(t).join(" ");
+                let key = crate::text::words(t).join(" ");
                 if key.is_empty() {
                     continue;
                 }

@@ -1,7 +1,7 @@
 //! Unit tests of the store against real SQLite files in temporary folders.
 
 use super::*;
-use crate::engine::Answer;
+use crate::record::Answer;
 use crate::record::{DutySnapshot, WelfareOutcome};
 
 fn tmp() -> (tempfile::TempDir, PathBuf) {
