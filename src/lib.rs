@@ -10,6 +10,7 @@ pub mod cli;
 pub mod engine;
 pub mod error;
 pub mod export;
+pub mod fault;
 pub mod guidance;
 pub mod record;
 pub mod search;
@@ -17,4 +18,5 @@ pub mod store;
 pub mod sync;
 pub mod text;
 
-pub use error::{Error, Exit, Result};
+pub use error::{Error, Result};
+pub use fault::Fault;

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 pub use crate::record::Answer;
 pub use scenario::run_scenario;
 
-use crate::error::Exit;
+use crate::fault::Fault;
 use crate::guidance::condition::AnswerLookup;
 use crate::guidance::{Duty, Flattened, Guidance, GuidanceError, Prompt, Question, Weight};
 
@@ -31,10 +31,10 @@ pub enum EngineError {
 }
 
 impl EngineError {
-    pub fn exit(&self) -> Exit {
+    pub fn fault(&self) -> Fault {
         match self {
-            EngineError::Guidance(e) => e.exit(),
-            _ => Exit::DataErr,
+            EngineError::Guidance(e) => e.fault(),
+            _ => Fault::BadData,
         }
     }
 }

@@ -15,7 +15,7 @@ pub use files::{GuidanceFiles, Origin, SourceFile};
 pub use model::*;
 pub use problems::{Problem, Problems};
 
-use crate::error::Exit;
+use crate::fault::Fault;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GuidanceError {
@@ -40,14 +40,14 @@ pub enum GuidanceError {
 }
 
 impl GuidanceError {
-    pub fn exit(&self) -> Exit {
+    pub fn fault(&self) -> Fault {
         match self {
-            GuidanceError::MissingDir(_) => Exit::NoInput,
-            GuidanceError::Read(_, e) => crate::error::io_exit(e),
-            GuidanceError::Invalid { .. } => Exit::DataErr,
+            GuidanceError::MissingDir(_) => Fault::Missing,
+            GuidanceError::Read(_, e) => Fault::of_io(e),
+            GuidanceError::Invalid { .. } => Fault::BadData,
             GuidanceError::UnknownTopic(_)
             | GuidanceError::UnknownSection(..)
-            | GuidanceError::UnknownChecklist(_) => Exit::NoInput,
+            | GuidanceError::UnknownChecklist(_) => Fault::Missing,
         }
     }
 }

@@ -20,7 +20,7 @@ use std::path::Path;
 
 use rusqlite::params;
 
-use crate::error::Exit;
+use crate::fault::Fault;
 use crate::guidance::Guidance;
 pub use index::{Index, Kind, default_cache_dir};
 use query::Unit;
@@ -67,10 +67,12 @@ pub enum SearchError {
 }
 
 impl SearchError {
-    pub fn exit(&self) -> Exit {
+    pub fn fault(&self) -> Fault {
         match self {
-            SearchError::EmptyQuery | SearchError::NoWords | SearchError::BadLimit => Exit::Usage,
-            SearchError::Index(_) => Exit::Failure,
+            SearchError::EmptyQuery | SearchError::NoWords | SearchError::BadLimit => {
+                Fault::BadRequest
+            }
+            SearchError::Index(_) => Fault::Internal,
         }
     }
 

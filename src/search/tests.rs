@@ -3,6 +3,7 @@
 //! (BM25 on a handful of documents is coarse).
 
 use super::*;
+use crate::fault::Fault;
 use crate::guidance::GuidanceFiles;
 
 const MANIFEST: &str = r#"
@@ -274,7 +275,7 @@ fn empty_and_wordless_queries_are_usage_errors() {
     for q in ["", "   "] {
         let e = s.search(q, 5).unwrap_err();
         assert!(matches!(e, SearchError::EmptyQuery));
-        assert_eq!(e.exit(), Exit::Usage);
+        assert_eq!(e.fault(), Fault::BadRequest);
     }
     for q in ["\"", "*", "🙂", "::", "NEAR("] {
         let r = s.search(q, 5);
