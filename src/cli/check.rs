@@ -10,7 +10,6 @@ use super::Ctx;
 use super::output::{self, bold};
 use crate::answers::{self, AnswersFile};
 use crate::error::{Error, Result};
-use crate::store::Store;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -106,7 +105,7 @@ fn from_answers(ctx: &Ctx, args: &Args, path: &Path) -> Result<()> {
     let g = ctx.guidance()?;
     let text = read_answers(path)?;
     let file = AnswersFile::parse(&text)?;
-    let mut store = Store::open_ctx(ctx.db.as_deref())?;
+    let mut store = ctx.open_store()?;
     let officer = match args
         .officer
         .clone()

@@ -13,11 +13,15 @@ use super::output;
 use crate::error::Result;
 
 use crate::record::ChainBreak;
-use crate::store::{MIGRATIONS, Store, StoreError};
+use crate::store::{Encryption, MIGRATIONS, StoreError};
 
 #[derive(Serialize)]
 struct Report {
     database: String,
+    /// Whether the database is encrypted.
+    encrypted: bool,
+    /// How its key was supplied: `none` (not encrypted), `raw_key`, `passphrase`.
+    encryption: Encryption,
     schema_version: i64,
     supported_schema_version: i64,
     device_id: String,
@@ -54,11 +58,8 @@ struct GuidanceReport {
 }
 
 pub fn run(ctx: &Ctx) -> Result<()> {
-    let path = match &ctx.db {
-        Some(p) => p.clone(),
-        None => Store::default_path()?,
-    };
-    let store = match Store::open(&path) {
+    let path = ctx.db_path()?;
+    let store = match super::db::open_path(ctx, &path) {
         Ok(s) => s,
         Err(e) => {
             // Say which file before the one-sentence error, so a support call can start.
@@ -73,6 +74,8 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     let guidance = ctx.guidance();
     let report = Report {
         database: path.display().to_string(),
+        encrypted: store.encryption().is_encrypted(),
+        encryption: store.encryption(),
         schema_version: store.schema_version()?,
         supported_schema_version: MIGRATIONS.len() as i64,
         device_id: store.device_id().to_string(),
@@ -112,6 +115,18 @@ fn render(r: &Report, width: usize) -> Vec<String> {
     let mut l = Vec::new();
     let line = |l: &mut Vec<String>, s: String| l.extend(output::wrap_indent(&s, width, "", "  "));
     line(&mut l, format!("database: {}", r.database));
+    line(
+        &mut l,
+        match r.encryption {
+            Encryption::None => {
+                "encryption: WARNING, not encrypted; `msht db encrypt` encrypts it".into()
+            }
+            Encryption::RawKey => "encryption: encrypted (SQLCipher); key from a raw key file".into(),
+            Encryption::Passphrase => {
+                "encryption: encrypted (SQLCipher); key unlocked with the passphrase".into()
+            }
+        },
+    );
     line(
         &mut l,
         format!(

@@ -131,7 +131,7 @@ pub fn run(ctx: &Ctx, cmd: Command) -> Result<()> {
 }
 
 fn open(ctx: &Ctx) -> Result<Store> {
-    Ok(Store::open_ctx(ctx.db.as_deref())?)
+    Ok(ctx.open_store()?)
 }
 
 fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {

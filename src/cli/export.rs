@@ -119,7 +119,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     };
     // Open the output first: a refused --out should fail before any work is done.
     let mut file = open_out(&args)?;
-    let store = Store::open_ctx(ctx.db.as_deref())?;
+    let store = ctx.open_store()?;
     let id = store.resolve_id(prefix)?;
     // `encounter` verifies the chain and that it ends where the database says it ends.
     store.encounter(&id)?;
@@ -308,7 +308,7 @@ fn export_all(ctx: &Ctx, args: &Args) -> Result<()> {
         ));
     }
     let file = open_out(args)?;
-    let store = Store::open_ctx(ctx.db.as_deref())?;
+    let store = ctx.open_store()?;
     let filter = ListFilter {
         status,
         since: args.since.clone(),

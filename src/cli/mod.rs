@@ -3,6 +3,7 @@
 
 mod check;
 mod checklist;
+mod db;
 mod doctor;
 mod encounters;
 mod exit;
@@ -49,6 +50,16 @@ pub struct Cli {
         value_name = "DIR"
     )]
     pub guidance: Option<PathBuf>,
+    /// A raw key file for the encounter database (64 hex characters, owner-only); skips
+    /// the passphrase prompt
+    #[arg(
+        long,
+        env = "MSHT_KEY_FILE",
+        global = true,
+        hide_env_values = true,
+        value_name = "PATH"
+    )]
+    pub key_file: Option<PathBuf>,
     /// Print machine-readable JSON instead of text
     #[arg(long, global = true)]
     pub json: bool,
@@ -79,6 +90,9 @@ pub enum Command {
     /// Tools for guidance authors
     #[command(subcommand)]
     Guidance(guidance::Command),
+    /// Encrypt the database, or change its passphrase
+    #[command(subcommand)]
+    Db(db::Command),
     /// Show paths, versions and check the database's integrity
     Doctor,
 }
@@ -86,6 +100,8 @@ pub enum Command {
 /// What every subcommand may need, resolved once from the global flags.
 pub struct Ctx {
     pub db: Option<PathBuf>,
+    /// `--key-file`: the raw database key, instead of asking for the passphrase.
+    pub key_file: Option<PathBuf>,
     pub guidance_dir: Option<PathBuf>,
     pub json: bool,
 }
@@ -99,6 +115,7 @@ impl Ctx {
 pub fn run(cli: Cli) -> Result<()> {
     let ctx = Ctx {
         db: cli.db,
+        key_file: cli.key_file.filter(|p| !p.as_os_str().is_empty()),
         guidance_dir: cli.guidance,
         json: cli.json,
     };
@@ -111,6 +128,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Checklist(c) => checklist::run(&ctx, c),
         Command::Sync(c) => sync::run(&ctx, c),
         Command::Guidance(c) => guidance::run(&ctx, c),
+        Command::Db(c) => db::run(&ctx, c),
         Command::Doctor => doctor::run(&ctx),
     }
 }
@@ -154,7 +172,7 @@ pub fn main() -> ExitCode {
 }
 
 fn report(e: &Error) {
-    eprintln!("msht: {e}");
+    eprintln!("msht: {e}{}", db::hint(e).unwrap_or(""));
     if let Error::Guidance(crate::guidance::GuidanceError::Invalid { problems, .. }) = e {
         for p in problems.0.iter().take(5) {
             eprintln!("  {p}");

@@ -135,7 +135,7 @@ impl Ui {
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     install_interrupt_handler();
     let g = ctx.guidance()?;
-    let mut store = Store::open_ctx(ctx.db.as_deref())?;
+    let mut store = ctx.open_store()?;
     let ui = Ui::new();
     let (id, mut session) = match &args.resume {
         Some(prefix) => resume(&ui, &g, &store, prefix)?,

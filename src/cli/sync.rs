@@ -47,7 +47,7 @@ pub enum Command {
 }
 
 pub fn run(ctx: &Ctx, cmd: Command) -> Result<()> {
-    let mut store = Store::open_ctx(ctx.db.as_deref())?;
+    let mut store = ctx.open_store()?;
     match cmd {
         Command::Push { to } => push(ctx, &mut store, &to),
         Command::Import { paths } => import(ctx, &mut store, &paths),

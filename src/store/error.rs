@@ -95,6 +95,9 @@ pub enum StoreError {
     BadEvent(String),
     #[error("'{0}' is not a date; use YYYY-MM-DD or an RFC 3339 time such as 2026-11-30T09:00:00Z")]
     BadDate(String),
+    /// The database key: missing, wrong, or in an unusable file.
+    #[error(transparent)]
+    Key(#[from] super::key::KeyError),
 }
 
 fn not_found_message(prefix: &str, nearest: &[String]) -> String {
@@ -141,6 +144,7 @@ impl StoreError {
             StoreError::NotFound { .. } | StoreError::Ambiguous { .. } => Fault::Missing,
             StoreError::BadDate(_) => Fault::BadRequest,
             StoreError::Database { .. } => Fault::Internal,
+            StoreError::Key(e) => e.fault(),
         }
     }
 

@@ -1,5 +1,7 @@
 //! The database file before SQLite sees it: created owner-only, and anything that is not
 //! an SQLite database (or is visibly cut short) refused before SQLite could write to it.
+//! An encrypted (SQLCipher) file has no readable header: it is told apart from a stranger's
+//! file only by being whole pages long, and the key then decides.
 
 use std::fs;
 use std::io::Read;
@@ -7,27 +9,56 @@ use std::path::Path;
 
 use super::error::StoreError;
 
-const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+pub(crate) const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+/// SQLite's smallest page; every database file is a whole number of pages.
+const MIN_PAGE: u64 = 512;
 
-/// Makes sure `path` is a file SQLite may open as an msht database: creates it (and its
-/// folders) owner-only if missing, tightens its mode if others can read it, and refuses a
-/// file that is not SQLite or is shorter than its header says.
-pub fn prepare(path: &Path) -> Result<(), StoreError> {
-    match fs::metadata(path) {
-        Ok(meta) if meta.is_dir() => Err(StoreError::io(
+/// What is at the database path, judged without writing and without a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileState {
+    /// Nothing yet, or an empty file (a database created but never written).
+    New,
+    /// An unencrypted SQLite file.
+    Plaintext,
+    /// Whole pages of what looks like random bytes: an SQLCipher database (the key will
+    /// tell whether it is ours).
+    Encrypted,
+}
+
+/// Looks at `path`: new, plaintext or encrypted. A folder, or a file that is neither
+/// SQLite nor whole pages, is refused here.
+pub fn state(path: &Path) -> Result<FileState, StoreError> {
+    let meta = match fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileState::New),
+        Err(e) => return Err(StoreError::io(path, e)),
+    };
+    if meta.is_dir() {
+        return Err(StoreError::io(
             path,
             std::io::Error::other("it is a folder, not a database file"),
-        )),
-        Ok(meta) => {
-            check_header(path, meta.len())?;
-            owner_only(path, &meta)
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(path),
-        Err(e) => Err(StoreError::io(path, e)),
+        ));
+    }
+    let len = meta.len();
+    if len == 0 {
+        return Ok(FileState::New);
+    }
+    let mut magic = [0u8; 16];
+    let got = read_start(path, &mut magic)?;
+    if got == 16 && &magic == SQLITE_MAGIC {
+        Ok(FileState::Plaintext)
+    } else if len >= MIN_PAGE && len % MIN_PAGE == 0 {
+        Ok(FileState::Encrypted)
+    } else {
+        Err(StoreError::NotADatabase {
+            path: path.to_path_buf(),
+        })
     }
 }
 
-fn create(path: &Path) -> Result<(), StoreError> {
+/// Makes the database's folder (owner-only) if it is missing, so a key file can be
+/// written beside a database not yet created.
+pub fn make_parent(path: &Path) -> Result<(), StoreError> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         let mut b = fs::DirBuilder::new();
         b.recursive(true);
@@ -35,14 +66,39 @@ fn create(path: &Path) -> Result<(), StoreError> {
         std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
         b.create(parent).map_err(|e| StoreError::io(parent, e))?;
     }
+    Ok(())
+}
+
+/// Makes sure `path` is a file SQLite may open as an msht database: creates it (and its
+/// folders) owner-only if missing, tightens its mode if others can read it, and refuses a
+/// plaintext file that is not SQLite or is shorter than its header says.
+pub fn prepare(path: &Path) -> Result<(), StoreError> {
+    match fs::metadata(path) {
+        Ok(meta) => {
+            if state(path)? == FileState::Plaintext {
+                check_header(path, meta.len())?;
+            }
+            owner_only(path, &meta)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(path),
+        Err(e) => Err(StoreError::io(path, e)),
+    }
+}
+
+/// Creates an empty file owner-only, before SQLite writes a byte (SQLite then gives the
+/// -wal and -shm files the same mode); an existing file is an error.
+pub fn create_owner_only(path: &Path) -> std::io::Result<()> {
     let mut o = fs::OpenOptions::new();
     o.write(true).create_new(true);
-    // Created 0600 here, before SQLite writes a byte: SQLite then gives the -wal and -shm
-    // files the same mode as the database.
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    match o.open(path) {
-        Ok(_) => Ok(()),
+    o.open(path).map(|_| ())
+}
+
+fn create(path: &Path) -> Result<(), StoreError> {
+    make_parent(path)?;
+    match create_owner_only(path) {
+        Ok(()) => Ok(()),
         // Another msht created it a moment ago; it is empty or a database, check it.
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => prepare(path),
         Err(e) => Err(StoreError::io(path, e)),
@@ -72,15 +128,7 @@ fn check_header(path: &Path, len: u64) -> Result<(), StoreError> {
         return Ok(());
     }
     let mut header = [0u8; 100];
-    let mut f = fs::File::open(path).map_err(|e| StoreError::io(path, e))?;
-    let mut got = 0;
-    while got < header.len() {
-        match f.read(&mut header[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) => return Err(StoreError::io(path, e)),
-        }
-    }
+    let got = read_start(path, &mut header)?;
     if got < 16 || &header[..16] != SQLITE_MAGIC {
         return Err(StoreError::NotADatabase {
             path: path.to_path_buf(),
@@ -117,6 +165,20 @@ fn check_header(path: &Path, len: u64) -> Result<(), StoreError> {
         });
     }
     Ok(())
+}
+
+/// Reads up to `buf.len()` bytes from the start of `path`; how many there were.
+fn read_start(path: &Path, buf: &mut [u8]) -> Result<usize, StoreError> {
+    let mut f = fs::File::open(path).map_err(|e| StoreError::io(path, e))?;
+    let mut got = 0;
+    while got < buf.len() {
+        match f.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) => return Err(StoreError::io(path, e)),
+        }
+    }
+    Ok(got)
 }
 
 fn has_wal(path: &Path) -> bool {

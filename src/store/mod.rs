@@ -7,10 +7,13 @@
 //! table is a summary derived from it, updated in the same transaction, so listing is
 //! cheap and verification can notice events removed from the end of a chain.
 
+mod encrypt;
 mod error;
 mod file;
+pub mod key;
 mod schema;
 mod sync;
+mod unlock;
 #[cfg(test)]
 mod tests;
 
@@ -18,11 +21,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::types::Value;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 use serde::Serialize;
 
 pub use error::StoreError;
 pub use schema::{APPLICATION_ID, MIGRATIONS};
+pub use unlock::{AskPassphrase, Encryption, KeySource};
 
 use crate::record::{ChainBreak, EncounterState, Event, EventBody, GENESIS_HASH, Status};
 use error::classify;
@@ -61,6 +65,7 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     device_id: String,
+    encryption: Encryption,
 }
 
 /// What `walk` calls per encounter: its events (or the break that made one unreadable)
@@ -84,25 +89,30 @@ impl Store {
             .ok_or(StoreError::NoDataDir)
     }
 
-    /// Opens `db`, or the default database when none was given.
-    pub fn open_ctx(db: Option<&Path>) -> Result<Store, StoreError> {
-        match db {
-            Some(p) => Store::open(p),
-            None => Store::open(&Store::default_path()?),
-        }
+    /// Opens (creating if needed) the database at `path` without a key: a plaintext
+    /// database, or a new plaintext one. An encrypted database needs `open_with`.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::open_with(path, KeySource::None)
     }
 
-    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
-    /// Refuses, without writing to it, a file that is not an msht database, is damaged,
-    /// or was written by a newer msht.
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
+    /// Opens (creating if needed) the database at `path`, keyed from `keys` if it is (or
+    /// will be) encrypted, and brings its schema up to date. Refuses, without writing to
+    /// it, a wrong key, a file that is not an msht database, is damaged, or was written
+    /// by a newer msht.
+    pub fn open_with(path: &Path, keys: KeySource<'_>) -> Result<Store, StoreError> {
+        let state = file::state(path)?;
+        let (key, encryption) = unlock::unlock(path, state, keys)?;
+        Store::open_keyed(path, key.as_ref(), encryption)
+    }
+
+    /// `open_with` once the key is known.
+    fn open_keyed(
+        path: &Path,
+        key: Option<&key::DbKey>,
+        encryption: Encryption,
+    ) -> Result<Store, StoreError> {
         file::prepare(path)?;
-        // No CREATE flag: `prepare` made the file, so SQLite never creates one with the
-        // process umask.
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let mut conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, e))?;
-        conn.busy_timeout(BUSY_TIMEOUT)
-            .map_err(|e| classify(path, e))?;
+        let mut conn = unlock::connect(path, key)?;
         retry(path, || inspect(&conn, path))??;
         // From here on the file is known to be ours (or empty) and not too new.
         retry(path, || {
@@ -123,7 +133,18 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             device_id,
+            encryption,
         })
+    }
+
+    /// Whether the file at `path` is an encrypted database (judged without a key).
+    pub fn file_is_encrypted(path: &Path) -> Result<bool, StoreError> {
+        Ok(file::state(path)? == file::FileState::Encrypted)
+    }
+
+    /// Whether this database is encrypted, and how its key was supplied.
+    pub fn encryption(&self) -> Encryption {
+        self.encryption
     }
 
     pub fn path(&self) -> &Path {
@@ -169,6 +190,7 @@ impl Store {
             conn,
             path,
             device_id,
+            ..
         } = self;
         write(conn, path, |tx| {
             let mut head = Head {
@@ -206,6 +228,7 @@ impl Store {
             conn,
             path,
             device_id,
+            ..
         } = self;
         write(conn, path, |tx| {
             let Some(head) = load_head(tx, encounter_id)? else {

@@ -19,8 +19,7 @@ fn encounter_count(db: &Path) -> usize {
     if !db.exists() {
         return 0;
     }
-    msht::store::Store::open(db)
-        .unwrap()
+    crate::common::open(db)
         .list(&Default::default())
         .unwrap()
         .len()

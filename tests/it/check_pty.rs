@@ -9,7 +9,6 @@ use expectrl::process::unix::WaitStatus;
 use expectrl::{Expect, Session};
 use msht::engine::Answer;
 use msht::record::{Status, WelfareOutcome};
-use msht::store::Store;
 
 const LEGEND_YES_NO: &str = "y yes · n no";
 const LEGEND_CHOICE: &str = "1-9 choose";
@@ -61,6 +60,7 @@ impl Pty {
         cmd.args(args)
             .env("TERM", "xterm-256color")
             .env("NO_COLOR", "1")
+            .env("MSHT_KEY_FILE", crate::common::key_file())
             .env("MSHT_DB", db)
             .env_remove("MSHT_GUIDANCE")
             .env_remove("COLUMNS");
@@ -185,7 +185,7 @@ fn db_in(dir: &tempfile::TempDir) -> PathBuf {
 }
 
 fn only_encounter(db: &Path) -> msht::record::EncounterState {
-    let store = Store::open(db).unwrap();
+    let store = crate::common::open(db);
     let list = store.list(&Default::default()).unwrap();
     assert_eq!(list.len(), 1, "one encounter recorded");
     store.encounter(&list[0].id).unwrap()
@@ -412,7 +412,8 @@ fn without_a_terminal_check_says_to_use_answers() {
     let dir = tempfile::tempdir().unwrap();
     let out = assert_cmd::Command::new(assert_cmd::cargo::cargo_bin!("msht"))
         .args(["check", "--checklist", "general"])
-        .env("MSHT_DB", db_in(&dir))
+        .env("MSHT_KEY_FILE", crate::common::key_file())
+            .env("MSHT_DB", db_in(&dir))
         .write_stdin("")
         .output()
         .unwrap();

@@ -2,13 +2,43 @@
 //! isolated from the developer's own environment.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use assert_cmd::Command;
+use msht::store::key::DbKey;
+use msht::store::{KeySource, Store};
 
-/// `msht` with its database at `db`, the built-in guidance, no colour and 80 columns.
+/// The raw key every test database is encrypted with (tests are not secret).
+pub const TEST_KEY: &str = "6d7368742074657374206461746162617365206b6579202d206e6f7420736563";
+
+/// A raw key file holding `TEST_KEY` (0600), made once per test process.
+pub fn key_file() -> &'static Path {
+    static FILE: OnceLock<PathBuf> = OnceLock::new();
+    FILE.get_or_init(|| {
+        let p = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("msht-test.key");
+        // Written atomically: test processes run side by side and all write the same bytes.
+        msht::atomic::write_replace(&p, format!("{TEST_KEY}\n").as_bytes()).unwrap();
+        p
+    })
+}
+
+/// The test key, for opening test databases through the library.
+pub fn test_key() -> DbKey {
+    DbKey::from_hex(TEST_KEY).unwrap()
+}
+
+/// Opens (creating encrypted if new) a test database through the library, with the test
+/// key: the same database `msht(db)` uses. A plaintext one opens too.
+pub fn open(db: &Path) -> Store {
+    Store::open_with(db, KeySource::Raw(test_key())).unwrap()
+}
+
+/// `msht` with its database at `db` (encrypted with the test key), the built-in guidance,
+/// no colour and 80 columns.
 pub fn msht(db: &Path) -> Command {
     let mut c = Command::new(assert_cmd::cargo::cargo_bin!("msht"));
     c.env("MSHT_DB", db)
+        .env("MSHT_KEY_FILE", key_file())
         .env("NO_COLOR", "1")
         .env("COLUMNS", "80")
         .env_remove("MSHT_GUIDANCE");

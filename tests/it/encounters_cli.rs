@@ -8,7 +8,6 @@ use std::path::Path;
 
 use msht::engine::Answer;
 use msht::record::EventBody;
-use msht::store::Store;
 use predicates::prelude::*;
 use serde_json::Value;
 
@@ -33,7 +32,7 @@ fn answer(q: &str, a: Answer) -> EventBody {
 
 /// A draft with two answers; returns its id.
 fn seed_draft(path: &Path, officer: &str) -> String {
-    let mut s = Store::open(path).unwrap();
+    let mut s = crate::common::open(path);
     let events = s
         .record_encounter(
             created(officer),
@@ -228,7 +227,7 @@ fn tampering_is_reported_by_doctor_and_show() {
     let (_d, path) = db();
     let id = seed_draft(&path, "PC 4127");
     let sound = seed_draft(&path, "PC 5");
-    let events = Store::open(&path).unwrap().events(&id).unwrap();
+    let events = crate::common::open(&path).events(&id).unwrap();
     let target = &events[1];
 
     // A plain SQL update, as someone with the file and the sqlite3 shell could do. The
@@ -287,7 +286,8 @@ fn concurrent_commands_never_fail_busy() {
     let children: Vec<_> = (0..6)
         .map(|i| {
             std::process::Command::new(assert_cmd::cargo::cargo_bin!("msht"))
-                .env("MSHT_DB", &path)
+                .env("MSHT_KEY_FILE", crate::common::key_file())
+            .env("MSHT_DB", &path)
                 .args(["encounters", "amend", &id, "--reason"])
                 .arg(format!("parallel {i}"))
                 .args(["--note", "n"])
@@ -305,7 +305,7 @@ fn concurrent_commands_never_fail_busy() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let st = Store::open(&path).unwrap().encounter(&id).unwrap();
+    let st = crate::common::open(&path).encounter(&id).unwrap();
     assert_eq!(st.amendments.len(), 6);
 }
 

@@ -7,7 +7,6 @@ use crate::common::{db, msht};
 use std::path::Path;
 
 use msht::record::Event;
-use msht::store::Store;
 use serde_json::Value;
 
 /// Identifying details planted in the adult's record; none may reach a DtN copy.
@@ -112,7 +111,7 @@ fn flat(s: &str) -> String {
 fn round_trip_check_amend_export() {
     let (_d, db) = db();
     let id = adult(&db);
-    let stored: Vec<Event> = Store::open(&db).unwrap().events(&id).unwrap();
+    let stored: Vec<Event> = crate::common::open(&db).events(&id).unwrap();
     assert!(stored.len() > 5);
 
     // JSON: every event, in order, exactly as stored; valid against the schema.

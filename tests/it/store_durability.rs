@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use msht::engine::Answer;
 use msht::record::EventBody;
-use msht::store::{ListFilter, Store};
+use msht::store::ListFilter;
 
 const CHILD_DB: &str = "MSHT_STORE_TEST_CHILD_DB";
 const CHILD_SHARED: &str = "MSHT_STORE_TEST_CHILD_SHARED";
@@ -72,7 +72,7 @@ fn acked(line: &str) -> Option<String> {
 /// After a crash: the file opens, SQLite finds it sound, every chain verifies, and every
 /// event id in `acked` is stored.
 fn check_after_crash(path: &Path, acked: &HashSet<String>) {
-    let s = Store::open(path).unwrap();
+    let s = crate::common::open(path);
     assert_eq!(s.integrity_check().unwrap(), vec!["ok".to_string()]);
     assert!(s.verify_all().unwrap().is_empty());
     let mut stored = HashSet::new();
@@ -96,7 +96,7 @@ fn crash_child() {
     };
     // libtest has printed "test crash_child ... " without a newline; end that line.
     println!();
-    let mut s = Store::open(Path::new(&db)).unwrap();
+    let mut s = crate::common::open(Path::new(&db));
     let mut i = 0usize;
     loop {
         let first = s.create_encounter(created("PC 1")).unwrap();
@@ -191,7 +191,7 @@ fn concurrent_child() {
     };
     let n: usize = n.parse().unwrap();
     println!();
-    let mut s = Store::open(Path::new(&db)).unwrap();
+    let mut s = crate::common::open(Path::new(&db));
     let own = s.create_encounter(created("PC 3")).unwrap();
     println!("ACK {}", own.id);
     for i in 0..n {
@@ -207,8 +207,7 @@ fn concurrent_child() {
 fn two_processes_append_at_once_and_lose_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("two.db");
-    let shared = Store::open(&path)
-        .unwrap()
+    let shared = crate::common::open(&path)
         .create_encounter(created("PC 1"))
         .unwrap()
         .encounter_id;
@@ -237,7 +236,7 @@ fn two_processes_append_at_once_and_lose_nothing() {
     }
     assert_eq!(acked.len(), 2 * (1 + 2 * n));
     check_after_crash(&path, &acked);
-    let s = Store::open(&path).unwrap();
+    let s = crate::common::open(&path);
     let st = s.encounter(&shared).unwrap();
     assert_eq!(
         st.event_count,
@@ -255,7 +254,8 @@ fn a_new_database_opened_by_several_at_once() {
         .map(|_| {
             Command::new(env!("CARGO_BIN_EXE_msht"))
                 .args(["encounters", "list", "--json"])
-                .env("MSHT_DB", &path)
+                .env("MSHT_KEY_FILE", crate::common::key_file())
+            .env("MSHT_DB", &path)
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -270,7 +270,7 @@ fn a_new_database_opened_by_several_at_once() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let s = Store::open(&path).unwrap();
+    let s = crate::common::open(&path);
     assert_eq!(
         s.schema_version().unwrap(),
         msht::store::MIGRATIONS.len() as i64
@@ -287,7 +287,7 @@ fn database_wal_and_shm_are_owner_only() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("deep").join("er").join("m.db");
-    let mut s = Store::open(&path).unwrap();
+    let mut s = crate::common::open(&path);
     let id = s.create_encounter(created("PC 1")).unwrap().encounter_id;
     s.append(&id, note(1)).unwrap();
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
@@ -307,6 +307,6 @@ fn database_wal_and_shm_are_owner_only() {
 
     // A database someone made readable is put back to owner-only when opened.
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-    drop(Store::open(&path).unwrap());
+    drop(crate::common::open(&path));
     assert_eq!(mode(&path), 0o600);
 }

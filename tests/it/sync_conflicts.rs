@@ -3,7 +3,6 @@
 //! rest of the bundle still goes in.
 
 use msht::record::{Event, EventBody};
-use msht::store::Store;
 use msht::sync;
 
 fn created(officer: &str) -> EventBody {
@@ -20,7 +19,7 @@ fn created(officer: &str) -> EventBody {
 #[test]
 fn different_content_under_a_known_id_is_refused_not_overwritten() {
     let t = tempfile::tempdir().unwrap();
-    let mut dev = Store::open(&t.path().join("dev.db")).unwrap();
+    let mut dev = crate::common::open(&t.path().join("dev.db"));
     let a = dev
         .record_encounter(
             created("PC 1"),
@@ -50,7 +49,7 @@ fn different_content_under_a_known_id_is_refused_not_overwritten() {
     forged.extend(b.clone());
     let forged = write("forged.mshtbundle", &forged);
 
-    let mut hub = Store::open(&t.path().join("hub.db")).unwrap();
+    let mut hub = crate::common::open(&t.path().join("hub.db"));
     sync::import_paths(&mut hub, &[good], &mut |_| {}).unwrap();
     for _ in 0..2 {
         let s = sync::import_paths(&mut hub, std::slice::from_ref(&forged), &mut |_| {}).unwrap();

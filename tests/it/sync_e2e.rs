@@ -8,7 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use msht::record::{EncounterState, Event};
-use msht::store::{ListFilter, Store};
+use msht::store::ListFilter;
 use serde_json::Value;
 
 const ANSWERS: &str = r#"{"checklist":"general","officer":"PC 1","answers":{"general_age":"no","general_nrm_consent":"consents"}}"#;
@@ -34,7 +34,7 @@ fn status(db: &Path) -> Value {
 
 /// Every encounter's events, by encounter id.
 fn all_events(db: &Path) -> Vec<(String, Vec<Event>)> {
-    let s = Store::open(db).unwrap();
+    let s = crate::common::open(db);
     let mut out = Vec::new();
     s.for_each_encounter(&ListFilter::default(), &mut |ev| {
         out.push((ev[0].encounter_id.clone(), ev));
@@ -70,7 +70,7 @@ fn two_devices_and_a_hub() {
     let b: Vec<String> = (0..3).map(|_| record(&d2)).collect();
     // A draft on device 1: never pruned.
     let draft = {
-        let mut s = Store::open(&d1).unwrap();
+        let mut s = crate::common::open(&d1);
         s.create_encounter(msht::record::EventBody::Created {
             officer: "PC 1".into(),
             location: "lay-by".into(),
@@ -126,8 +126,7 @@ fn two_devices_and_a_hub() {
     );
     // The draft goes on on device 1: its new event is pending, so the next push sends
     // that encounter's whole chain again (the hub already has the start of it).
-    Store::open(&d1)
-        .unwrap()
+    crate::common::open(&d1)
         .append(
             &draft,
             msht::record::EventBody::NoteAdded {
@@ -162,7 +161,7 @@ fn two_devices_and_a_hub() {
     let mut expected: Vec<(String, Vec<Event>)> = before1.into_iter().chain(before2).collect();
     expected.sort_by(|x, y| x.0.cmp(&y.0));
     assert_eq!(hub_all, expected);
-    let hs = Store::open(&hub).unwrap();
+    let hs = crate::common::open(&hub);
     assert!(hs.verify_all().unwrap().is_empty());
     for id in a.iter().chain(&b).chain([&draft]) {
         let st: EncounterState = hs.encounter(id).unwrap();
@@ -171,7 +170,7 @@ fn two_devices_and_a_hub() {
     // Imported events keep the recording device's id.
     assert_eq!(
         hs.encounter(&a[0]).unwrap().device_id,
-        Store::open(&d1).unwrap().device_id()
+        crate::common::open(&d1).device_id()
     );
     drop(hs);
     // Export from the hub equals export from the device (device copy taken before prune,

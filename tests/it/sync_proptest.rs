@@ -40,7 +40,7 @@ fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
-        let mut dev = Store::open(&dir.path().join("device.db")).unwrap();
+        let mut dev = crate::common::open(&dir.path().join("device.db"));
         let mut chains = Vec::new();
         for n in [6usize, 4, 5] {
             let rest: Vec<EventBody> = (2..=n).map(note).collect();
@@ -108,7 +108,7 @@ fn state(hub: &Store) -> HubState {
 
 fn import_in_order(hub_path: &Path, order: &[usize]) -> HubState {
     let f = fixture();
-    let mut hub = Store::open(hub_path).unwrap();
+    let mut hub = crate::common::open(hub_path);
     for &i in order {
         let summary =
             sync::import_paths(&mut hub, std::slice::from_ref(&f.bundles[i]), &mut |_| {}).unwrap();
@@ -141,7 +141,7 @@ fn in_order_import_gives_the_device_record() {
 fn a_tail_waits_for_its_start() {
     let t = tempfile::tempdir().unwrap();
     let f = fixture();
-    let mut hub = Store::open(&t.path().join("hub.db")).unwrap();
+    let mut hub = crate::common::open(&t.path().join("hub.db"));
     // Bundle 5 holds only events 3.. of encounter B: nothing to join yet.
     let s = sync::import_paths(&mut hub, std::slice::from_ref(&f.bundles[5]), &mut |_| {}).unwrap();
     assert_eq!((s.accepted, s.held), (0, 2));
