@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use expectrl::process::unix::WaitStatus;
 use expectrl::session::OsSession;
-use expectrl::{Eof, Expect, Session};
+use expectrl::{Expect, Session};
 use msht::record::EventBody;
 use msht::store::{ListFilter, Store};
 use serde_json::Value;
@@ -325,10 +325,13 @@ fn db_encrypt_killed_anywhere_leaves_the_old_or_the_new_database() {
     eprintln!("kill -9 during db encrypt: {old} left the plaintext, {new} the encrypted copy");
 }
 
-/// `msht` on a real terminal, without a raw key file.
+/// `msht` on a real terminal, without a raw key file. The pseudo-terminal starts with
+/// echo off; `stty echo` turns it on as a real terminal is, so the moment the hidden
+/// prompt turns it off can be seen.
 fn pty(path: &Path, args: &[&str]) -> OsSession {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_msht"));
-    cmd.args(args)
+    let mut cmd = std::process::Command::new("sh");
+    cmd.args(["-c", "stty echo && exec \"$0\" \"$@\"", env!("CARGO_BIN_EXE_msht")])
+        .args(args)
         .env("TERM", "xterm-256color")
         .env("NO_COLOR", "1")
         .env("MSHT_DB", path)
@@ -353,13 +356,22 @@ fn type_secret(s: &mut OsSession, prompt: &str, text: &str) {
 
 /// The rest of the output and the exit code.
 fn finish(mut s: OsSession) -> (String, i32) {
-    let m = s.expect(Eof).unwrap();
-    let text = String::from_utf8_lossy(m.get(0).unwrap_or(&[])).to_string();
-    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 4096];
+    let deadline = Instant::now() + Duration::from_secs(30);
     loop {
+        while let Ok(n @ 1..) = s.try_read(&mut buf) {
+            raw.extend_from_slice(&buf[..n]);
+        }
+        let text = String::from_utf8_lossy(&raw).to_string();
         match s.get_process().status() {
-            Ok(WaitStatus::Exited(_, code)) => return (text, code),
-            Ok(WaitStatus::Signaled(_, sig, _)) => panic!("killed by {sig:?}"),
+            Ok(WaitStatus::Exited(_, code)) => {
+                while let Ok(n @ 1..) = s.try_read(&mut buf) {
+                    raw.extend_from_slice(&buf[..n]);
+                }
+                return (String::from_utf8_lossy(&raw).to_string(), code);
+            }
+            Ok(WaitStatus::Signaled(_, sig, _)) => panic!("killed by {sig:?}: {text}"),
             _ => {}
         }
         assert!(Instant::now() < deadline, "msht did not exit: {text}");
