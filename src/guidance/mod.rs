@@ -116,7 +116,7 @@ pub fn check(files: &GuidanceFiles) -> (Option<Guidance>, Problems) {
             problems.add(&f.path, 1, "the file is not UTF-8 text");
             continue;
         };
-        let mut ctx = parse::Ctx {
+        let mut ctx = parse::ParseCtx {
             file: &f.path,
             text,
             problems: &mut problems,
