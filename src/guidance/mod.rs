@@ -6,6 +6,7 @@ mod files;
 pub mod model;
 mod parse;
 pub mod problems;
+mod reach;
 pub mod topic;
 mod validate;
 
