@@ -634,7 +634,10 @@ fn finish(ui: &Ui, g: &Guidance, store: &mut Store, id: &str, session: &Session)
     }
     ui.styled("Next:", &bold())?;
     ui.para(&format!("msht export {id} --format md"))?;
-    if duties.iter().any(|d| d.duty.id == "duty-to-notify") {
+    if duties
+        .iter()
+        .any(|d| d.duty.id == crate::guidance::ids::DTN_DUTY)
+    {
         ui.para(&format!("msht export {id} --for dtn"))?;
     }
     ui.para("msht sync push --to DIR")?;

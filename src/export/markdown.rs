@@ -5,8 +5,8 @@
 //! ends with the integrity line (encounter id, event count, head hash) so a printed copy
 //! can be checked against the database.
 
-use super::AGE_QUESTION;
 use super::record::{Audience, ExportRecord};
+use crate::guidance::ids::{AGE_QUESTION, CONSENT_QUESTION, DTN_DUTY};
 use crate::record::Answer;
 use crate::record::Status;
 
@@ -102,10 +102,7 @@ fn consent_line(rec: &ExportRecord) -> String {
                 referred to the NRM"
             .to_string();
     }
-    let found = rec
-        .answers
-        .iter()
-        .find(|a| a.question.ends_with("nrm_consent"));
+    let found = rec.answers.iter().find(|a| a.question == CONSENT_QUESTION);
     match found {
         Some(a) if a.answer != Answer::Skipped => a.display.clone(),
         _ => NOT_RECORDED.to_string(),
@@ -415,7 +412,7 @@ fn dtn_section(d: &mut Doc, rec: &ExportRecord, dtn: bool) {
             "Not used: the person is, or may be, a child. A Duty to Notify is never used \
              for a child; make an NRM referral.",
         ),
-        (false, _) if rec.duties.iter().any(|d| d.id == "duty-to-notify") => d.para(
+        (false, _) if rec.duties.iter().any(|d| d.id == DTN_DUTY) => d.para(
             "Required: the adult did not consent to an NRM referral, so police must \
              still notify the Home Office, without identifying them: no name, date of \
              birth, contact details, exact address or free-text notes. Fill it from \

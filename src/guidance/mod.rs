@@ -3,6 +3,7 @@
 
 pub mod condition;
 mod files;
+pub mod ids;
 pub mod model;
 mod parse;
 pub mod problems;
