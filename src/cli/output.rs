@@ -84,7 +84,8 @@ pub fn render_markdown(md: &str, width: usize) -> Vec<String> {
     for block in markdown::blocks(md) {
         let is_item = matches!(block, Block::Item { .. });
         // Items of one list sit together; anything else is set apart by a blank line.
-        if !out.is_empty() && !(is_item && last_was_item) {
+        let same_list = is_item && last_was_item;
+        if !out.is_empty() && !same_list {
             out.push(String::new());
         }
         last_was_item = is_item;
