@@ -167,6 +167,8 @@ fn report(e: &Error) {
         Some(next) => format!("msht: {e}; {next}"),
         None => format!("msht: {e}"),
     };
+    // An error may quote what was typed or imported: show it, never let it act.
+    let sentence = crate::text::visible::visible(&sentence);
     if std::io::stderr().is_terminal() {
         // A message's own line breaks keep a command whole on a line of its own.
         for part in sentence.lines() {

@@ -6,6 +6,7 @@ use std::io::{self, IsTerminal, Write};
 use console::Style;
 
 use crate::text::markdown::{self, Block};
+use crate::text::visible;
 
 /// Turns colour off when `NO_COLOR` is set (any non-empty value), as no-color.org asks.
 pub fn init_colour() {
@@ -111,12 +112,47 @@ pub fn render_markdown(md: &str, width: usize) -> Vec<String> {
 }
 
 /// Writes lines to stdout; a closed pipe surfaces as an error main treats as success.
+/// Every line passes through [`terminal_safe`].
 pub fn print_lines(lines: &[String]) -> io::Result<()> {
     let mut out = io::stdout().lock();
     for l in lines {
-        writeln!(out, "{l}")?;
+        writeln!(out, "{}", terminal_safe(l))?;
     }
     out.flush()
+}
+
+/// `line` as a terminal may show it: the colour and weight codes msht itself writes are
+/// kept; every other control character (from a note, a location, an imported id) is
+/// shown escaped, so stored text can never clear the screen, set the title, hide text or
+/// overwrite a line.
+pub fn terminal_safe(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.chars().any(visible::is_hostile) {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(c) = rest.chars().next() {
+        if let Some(len) = own_style_code(rest) {
+            out.push_str(&rest[..len]);
+            rest = &rest[len..];
+        } else {
+            out.push_str(&visible::visible(&rest[..c.len_utf8()]));
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The length of an SGR sequence at the start of `s` that only sets what msht uses
+/// (reset, bold, dim, normal weight, foreground colours); `None` for anything else.
+fn own_style_code(s: &str) -> Option<usize> {
+    let body = s.strip_prefix("\u{1b}[")?;
+    let end = body.find('m')?;
+    let params = &body[..end];
+    let ours = params
+        .split(';')
+        .all(|p| matches!(p.parse::<u8>(), Ok(0..=2 | 22 | 30..=39 | 90..=97)));
+    (ours && !params.is_empty()).then_some(2 + end + 1)
 }
 
 pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> io::Result<()> {
@@ -130,6 +166,18 @@ pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn terminal_safe_keeps_our_colours_and_escapes_the_rest() {
+        let ours = format!("{}", bold().force_styling(true).apply_to("Age"));
+        assert_eq!(terminal_safe(&ours), ours);
+        let evil = format!("{ours} \u{1b}[8mhidden\u{1b}]0;title\u{7}\rIntegrity: verified");
+        let safe = terminal_safe(&evil);
+        assert!(safe.starts_with(&ours));
+        assert!(safe.contains("\\u{1b}[8m"), "{safe}");
+        assert!(safe.contains("\\u{d}"), "{safe}");
+        assert!(!safe[ours.len()..].contains('\u{1b}'), "{safe}");
+    }
 
     #[test]
     fn markdown_lines_fit_40_columns() {
