@@ -26,7 +26,7 @@ pub fn run(ctx: &Ctx, cmd: Command) -> Result<()> {
         Some(d) => GuidanceFiles::from_dir(d)?,
         None => GuidanceFiles::embedded(),
     };
-    let (g, problems) = guidance::check(&files);
+    let (g, problems) = guidance::validate_release(&files);
     if ctx.json {
         #[derive(Serialize)]
         struct P<'a> {

@@ -123,6 +123,7 @@ pub fn parse(file: &str, text: &str, problems: &mut Problems) -> Option<Topic> {
             problems.add(file, 2, "every source needs a title and a url");
         }
     }
+    let mut url_seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
 
     let mut sections: Vec<Section> = Vec::new();
     let mut current = Section {
@@ -180,9 +181,16 @@ pub fn parse(file: &str, text: &str, problems: &mut Problems) -> Option<Topic> {
         sources: meta
             .sources
             .into_iter()
-            .map(|s| SourceRef {
-                title: s.title,
-                url: s.url,
+            .map(|s| {
+                let n = url_seen.entry(s.url.clone()).or_insert(0);
+                // Sources sit in the metadata block, which starts on line 2.
+                let line = super::sources::line_of_nth(&meta_src, &s.url, *n, 1) + 1;
+                *n += 1;
+                SourceRef {
+                    title: s.title,
+                    url: s.url.trim().to_string(),
+                    line,
+                }
             })
             .collect(),
         sections,
