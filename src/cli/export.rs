@@ -191,7 +191,7 @@ fn render_one(rec: &ExportRecord, format: Format) -> Result<Vec<u8>> {
 fn consented(rec: &ExportRecord) -> bool {
     rec.answers.iter().any(|a| {
         a.question.ends_with("nrm_consent")
-            && matches!(&a.answer, crate::engine::Answer::Choice(c) if c == "consents")
+            && matches!(&a.answer, crate::record::Answer::Choice(c) if c == "consents")
     })
 }
 

@@ -26,7 +26,14 @@ pub fn run(ctx: &Ctx, cmd: Command) -> Result<()> {
         Some(d) => GuidanceFiles::from_dir(d)?,
         None => GuidanceFiles::embedded(),
     };
-    let (g, problems) = guidance::validate_release(&files);
+    let (g, mut problems) = guidance::check_release(&files);
+    if let Some(g) = &g {
+        // Every scenario, run through the engine: a broken duty or welfare rule shows up
+        // at the scenario's file and line, with the rules that give that duty or prompt.
+        let known = problems.clone();
+        crate::engine::check_scenarios(g, &known, &mut problems);
+        problems.sort();
+    }
     if ctx.json {
         #[derive(Serialize)]
         struct P<'a> {

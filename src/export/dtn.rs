@@ -15,7 +15,7 @@
 
 use super::ExportError;
 use super::record::{Audience, ExportRecord};
-use crate::engine::Answer;
+use crate::record::Answer;
 
 /// The guidance question that records whether the person is, or may be, under 18. The
 /// one guidance id export depends on: if it is renamed, a DtN export refuses rather than

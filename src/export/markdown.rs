@@ -7,7 +7,7 @@
 
 use super::AGE_QUESTION;
 use super::record::{Audience, ExportRecord};
-use crate::engine::Answer;
+use crate::record::Answer;
 use crate::record::Status;
 
 /// The width a printed record is laid out for.

@@ -6,7 +6,6 @@ mod files;
 pub mod model;
 mod parse;
 pub mod problems;
-pub mod scenario_check;
 pub mod sources;
 pub mod topic;
 mod validate;
@@ -17,7 +16,7 @@ pub use files::{GuidanceFiles, Origin, SourceFile};
 pub use model::*;
 pub use problems::{Problem, Problems};
 
-use crate::error::Exit;
+use crate::fault::Fault;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GuidanceError {
@@ -42,14 +41,14 @@ pub enum GuidanceError {
 }
 
 impl GuidanceError {
-    pub fn exit(&self) -> Exit {
+    pub fn fault(&self) -> Fault {
         match self {
-            GuidanceError::MissingDir(_) => Exit::NoInput,
-            GuidanceError::Read(_, e) => crate::error::io_exit(e),
-            GuidanceError::Invalid { .. } => Exit::DataErr,
+            GuidanceError::MissingDir(_) => Fault::Missing,
+            GuidanceError::Read(_, e) => Fault::of_io(e),
+            GuidanceError::Invalid { .. } => Fault::BadData,
             GuidanceError::UnknownTopic(_)
             | GuidanceError::UnknownSection(..)
-            | GuidanceError::UnknownChecklist(_) => Exit::NoInput,
+            | GuidanceError::UnknownChecklist(_) => Fault::Missing,
         }
     }
 }
@@ -120,7 +119,7 @@ pub fn check(files: &GuidanceFiles) -> (Option<Guidance>, Problems) {
             problems.add(&f.path, 1, "the file is not UTF-8 text");
             continue;
         };
-        let mut ctx = parse::Ctx {
+        let mut ctx = parse::ParseCtx {
             file: &f.path,
             text,
             problems: &mut problems,
@@ -189,14 +188,14 @@ pub fn check(files: &GuidanceFiles) -> (Option<Guidance>, Problems) {
     (Some(g), problems)
 }
 
-/// Everything `msht guidance validate` checks: what loading needs ([`check`]), then the
-/// release rules: file-level sources and review dates, links that may be cited, and
-/// every scenario run through the engine.
-pub fn validate_release(files: &GuidanceFiles) -> (Option<Guidance>, Problems) {
+/// What loading needs ([`check`]) plus the release rules `msht guidance validate`
+/// enforces on the files themselves: file-level sources and review dates, and links that
+/// may be cited (see `sources.rs`). The validate command also runs the scenarios
+/// (`engine::check_scenarios`), which needs the engine, a layer above this one.
+pub fn check_release(files: &GuidanceFiles) -> (Option<Guidance>, Problems) {
     let (g, mut problems) = check(files);
     if let Some(g) = &g {
         sources::check(g, &mut problems);
-        scenario_check::check(g, &problems.clone(), &mut problems);
         problems.sort();
     }
     (g, problems)
@@ -208,7 +207,7 @@ mod tests {
 
     #[test]
     fn bundled_guidance_is_valid() {
-        let (_, problems) = validate_release(&GuidanceFiles::embedded());
+        let (_, problems) = check_release(&GuidanceFiles::embedded());
         assert!(
             problems.is_empty(),
             "bundled guidance has problems:\n{problems}"

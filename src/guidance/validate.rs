@@ -253,9 +253,9 @@ fn values(flat: &Flattened, when: &Condition, at: &Location, p: &mut Problems) -
             continue;
         };
         let valid = match q.kind {
-            Kind::YesNo => YES_NO_VALUES.contains(&v),
-            Kind::Choice => v == "skipped" || q.choices.iter().any(|c| c.id == v),
-            Kind::Text => true,
+            QuestionKind::YesNo => YES_NO_VALUES.contains(&v),
+            QuestionKind::Choice => v == "skipped" || q.choices.iter().any(|c| c.id == v),
+            QuestionKind::Text => true,
         };
         if !valid {
             p.add(
@@ -279,9 +279,9 @@ fn domain<'a>(q: &'a Question, unreachable: &HashSet<&str>) -> Vec<Option<&'a st
     }
     let mut d: Vec<Option<&str>> = vec![None, Some("skipped")];
     match q.kind {
-        Kind::YesNo => d.extend(["yes", "no", "unsure"].map(Some)),
-        Kind::Choice => d.extend(q.choices.iter().map(|c| Some(c.id.as_str()))),
-        Kind::Text => d.push(Some("text")),
+        QuestionKind::YesNo => d.extend(["yes", "no", "unsure"].map(Some)),
+        QuestionKind::Choice => d.extend(q.choices.iter().map(|c| Some(c.id.as_str()))),
+        QuestionKind::Text => d.push(Some("text")),
     }
     d
 }
@@ -389,9 +389,9 @@ fn scenario(g: &Guidance, s: &Scenario, p: &mut Problems) {
             ),
             Some(q) => {
                 let valid = match q.kind {
-                    Kind::YesNo => YES_NO_VALUES.contains(&v.as_str()),
-                    Kind::Choice => v == "skipped" || q.choices.iter().any(|c| &c.id == v),
-                    Kind::Text => true,
+                    QuestionKind::YesNo => YES_NO_VALUES.contains(&v.as_str()),
+                    QuestionKind::Choice => v == "skipped" || q.choices.iter().any(|c| &c.id == v),
+                    QuestionKind::Text => true,
                 };
                 if !valid {
                     p.add(

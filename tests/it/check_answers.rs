@@ -1,7 +1,6 @@
 //! `msht check --answers`: the guided checklist without a terminal, through the real binary.
 
-mod common;
-use common::msht;
+use crate::common::msht;
 
 use std::path::Path;
 

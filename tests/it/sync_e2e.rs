@@ -2,8 +2,7 @@
 //! shared folder as the only transport, receipts flowing back, devices pruning; and every
 //! kind of damaged bundle refused whole with one sentence naming the file.
 
-mod common;
-use common::msht;
+use crate::common::msht;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -16,7 +15,7 @@ const ANSWERS: &str = r#"{"checklist":"general","officer":"PC 1","answers":{"gen
 
 /// Records one complete encounter with the guided check; returns its id.
 fn record(db: &Path) -> String {
-    common::record(db, ANSWERS)
+    crate::common::record(db, ANSWERS)
 }
 
 fn run_ok(db: &Path, args: &[&str]) -> String {

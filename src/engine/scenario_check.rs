@@ -3,13 +3,12 @@
 //! a duty or welfare rule: the scenario's file and line, what failed, and the rules that
 //! give (or should give) that prompt or duty.
 
-use super::model::{Guidance, Scenario};
-use super::problems::Problems;
-use crate::engine::run_scenario;
+use super::run_scenario;
+use crate::guidance::{Guidance, Problems, Scenario};
 
 /// Adds a problem for each failed expectation of each scenario. A scenario whose file
 /// already has a problem (an unknown question, a parse error) is not run: fix that first.
-pub fn check(g: &Guidance, known: &Problems, p: &mut Problems) {
+pub fn check_scenarios(g: &Guidance, known: &Problems, p: &mut Problems) {
     for s in &g.scenarios {
         if known.0.iter().any(|k| k.file == s.at.file) {
             continue;
@@ -62,7 +61,18 @@ fn rules_for(g: &Guidance, s: &Scenario, failure: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::guidance::{GuidanceFiles, validate_release};
+    use crate::guidance::{GuidanceFiles, check_release};
+
+    /// What `msht guidance validate` runs: the release checks, then the scenarios.
+    fn validate_release(files: &GuidanceFiles) -> (Option<Guidance>, Problems) {
+        let (g, mut p) = check_release(files);
+        if let Some(g) = &g {
+            let known = p.clone();
+            check_scenarios(g, &known, &mut p);
+            p.sort();
+        }
+        (g, p)
+    }
 
     const MANIFEST: &str = "version = \"t1\"\n[[areas]]\nid = \"safe\"\ntitle = \"Safe\"\n";
     const TOPIC: &str = "+++\nid = \"kids\"\ntitle = \"Children\"\narea = \"safe\"\nreviewed = \"2026-11-30\"\nsources = [{ title = \"S\", url = \"https://www.gov.uk/x\" }]\n+++\n## First steps\nCall.\n";

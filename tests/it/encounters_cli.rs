@@ -2,8 +2,7 @@
 //! listing, showing, completing, amending, voiding, and tampering reported by name.
 //! Encounters are seeded through the library's store (the same code `check` uses).
 
-mod common;
-use common::{db, msht};
+use crate::common::{db, msht};
 
 use std::path::Path;
 
@@ -313,7 +312,7 @@ fn concurrent_commands_never_fail_busy() {
 #[test]
 fn welfare_actions_can_be_recorded_after_the_scene_but_not_on_a_void_record() {
     let (_d, db) = db();
-    let id = common::record(
+    let id = crate::common::record(
         &db,
         r#"{"checklist":"general","officer":"PC 1","answers":{"general_age":"yes"}}"#,
     );

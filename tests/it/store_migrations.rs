@@ -2,8 +2,7 @@
 //! binary: the first schema upgrades, a newer one is refused untouched, and a random or
 //! truncated file is refused with exit 65 and never overwritten.
 
-mod common;
-use common::{db, msht};
+use crate::common::{db, msht};
 
 use msht::record::{Event, EventBody, GENESIS_HASH};
 use msht::store::{APPLICATION_ID, MIGRATIONS, Store};

@@ -1,8 +1,6 @@
 //! Helpers shared by the integration tests: the real binary against a temporary database,
 //! isolated from the developer's own environment.
 
-#![allow(dead_code)] // each test file uses a different subset
-
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;

@@ -1,0 +1,20 @@
+//! The one integration-test binary (ripgrep-style): every file here is a module, so the
+//! suite links against the bundled SQLite once instead of once per file.
+
+mod check_answers;
+mod check_pty;
+mod cli_basics;
+#[allow(dead_code)] // each test module uses a different subset of the helpers
+mod common;
+mod encounters_cli;
+mod export_cli;
+mod guidance_scenarios;
+mod guidance_validate;
+mod no_panic;
+mod search_cli;
+mod search_relevance;
+mod store_durability;
+mod store_migrations;
+mod sync_conflicts;
+mod sync_e2e;
+mod sync_proptest;
