@@ -14,12 +14,10 @@ use crate::record::{DutySnapshot, EventBody, WelfareOutcome};
 pub enum AnswersError {
     #[error("the answers file is not valid JSON of the expected shape: {0}")]
     Shape(String),
-    #[error(
-        "the answers file names checklist '{0}', which does not exist; `msht checklist list` shows the checklists"
-    )]
+    #[error("the answers file names checklist '{0}', which does not exist")]
     UnknownChecklist(String),
     #[error(
-        "the answers file answers '{question}', which is not a question of checklist '{checklist}'; `msht checklist show {checklist}` lists them"
+        "the answers file answers '{question}', which is not a question of checklist '{checklist}'"
     )]
     UnknownQuestion { checklist: String, question: String },
     #[error("question '{question}': {problem}")]

@@ -31,7 +31,7 @@ fn set_current(id: &str) {
 
 fn resume_hint(id: &str) -> String {
     format!(
-        "Stopped. Every answer given is saved as a draft. Resume with: msht check --resume {id}"
+        "Stopped. Every answer given is saved as a draft. Resume with:\n  msht check --resume {id}"
     )
 }
 
@@ -634,7 +634,10 @@ fn finish(ui: &Ui, g: &Guidance, store: &mut Store, id: &str, session: &Session)
     }
     ui.styled("Next:", &bold())?;
     ui.para(&format!("msht export {id} --format md"))?;
-    if duties.iter().any(|d| d.duty.id == "duty-to-notify") {
+    if duties
+        .iter()
+        .any(|d| d.duty.id == crate::guidance::ids::DTN_DUTY)
+    {
         ui.para(&format!("msht export {id} --for dtn"))?;
     }
     ui.para("msht sync push --to DIR")?;

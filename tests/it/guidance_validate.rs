@@ -85,9 +85,40 @@ fn validate(dir: &Path) -> (i32, String) {
 fn a_clean_folder_passes() {
     let dir = tempfile::tempdir().unwrap();
     good_set(dir.path());
+    release_ids(dir.path());
     let (code, text) = validate(dir.path());
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("ok"), "{text}");
+}
+
+/// Adds the ids the code relies on (src/guidance/ids.rs) to a set, as a release needs.
+fn release_ids(dir: &Path) {
+    let duties = format!(
+        "{META}{DUTIES}[[duties]]\nid = \"duty-to-notify\"\ntitle = \"DtN\"\nnext = \"Notify.\"\n"
+    );
+    let child = format!(
+        "{META}id = \"child\"\ntitle = \"Child\"\n\n[[questions]]\nid = \"general_age\"\ntext = \"Under 18?\"\nkind = \"yes_no\"\nhelp = \"Ask.\"\n\n[[questions]]\nid = \"general_nrm_consent\"\ntext = \"Consent?\"\nkind = \"choice\"\nhelp = \"Ask.\"\nchoices = [{{ id = \"consents\", label = \"Yes\" }}, {{ id = \"declines\", label = \"No\" }}]\n"
+    );
+    write_set(
+        dir,
+        &[("duties.toml", &duties), ("checklists/child.toml", &child)],
+    );
+}
+
+#[test]
+fn a_release_set_must_define_the_ids_the_code_relies_on() {
+    let dir = tempfile::tempdir().unwrap();
+    good_set(dir.path());
+    let (code, text) = validate(dir.path());
+    assert_eq!(code, 65, "{text}");
+    for id in [
+        "general_age",
+        "general_nrm_consent",
+        "'child'",
+        "duty-to-notify",
+    ] {
+        assert!(text.contains(id), "{id} named: {text}");
+    }
 }
 
 #[test]
@@ -224,6 +255,7 @@ fn commands_refuse_a_broken_guidance_folder_with_one_sentence() {
 fn a_bad_source_is_reported_with_file_line_and_rule() {
     let dir = tempfile::tempdir().unwrap();
     good_set(dir.path());
+    release_ids(dir.path());
     let topic = "+++\nid = \"kids\"\ntitle = \"Children\"\narea = \"safe\"\nreviewed = \"2026-11-30\"\nsources = [\n  { title = \"APP\", url = \"https://production.copweb.aws.college.police.uk/app/x\" },\n  { title = \"Act\", url = \"http://www.legislation.gov.uk/ukpga/2015/30\" },\n  { title = \"Act\", url = \"https://www.legislation.gov.uk./ukpga/2023/37\" },\n  { title = \"Act\", url = \"https://www.legislation.gov.uk:443/ukpga/2015/30\" },\n  { title = \"Council\", url = \"https://www.example.gov.uk/slavery?utm_source=email\" },\n  { title = \"Search\", url = \"https://www.example.gov.uk/find?q=slavery\" },\n]\n+++\n## First steps\nCall.\n";
     write_set(
         dir.path(),
@@ -274,6 +306,7 @@ fn a_bad_source_is_reported_with_file_line_and_rule() {
 fn a_broken_scenario_is_reported_with_its_line_and_the_rule() {
     let dir = tempfile::tempdir().unwrap();
     good_set(dir.path());
+    release_ids(dir.path());
     // The duty rule no longer fires for a child: the scenario must say so.
     let broken = format!(
         "{META}{}",
