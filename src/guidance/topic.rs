@@ -251,6 +251,15 @@ mod tests {
     }
 
     #[test]
+    fn each_source_knows_its_line() {
+        let src = "+++\nid = \"t\"\ntitle = \"T\"\narea = \"a\"\nreviewed = \"2026-12-02\"\nsources = [\n  { title = \"A\", url = \"https://www.gov.uk/a\" },\n  { title = \"B\", url = \"https://www.gov.uk/a\" },\n  { title = \"C\", url = \"https://www.gov.uk/c\" },\n]\n+++\n## A\nx\n";
+        let mut p = Problems::default();
+        let t = parse("topics/t.md", src, &mut p).unwrap();
+        let lines: Vec<usize> = t.sources.iter().map(|s| s.line).collect();
+        assert_eq!(lines, [7, 8, 9]);
+    }
+
+    #[test]
     fn slug_is_stable() {
         assert_eq!(slug("Section 45: the defence!"), "section-45-the-defence");
     }
