@@ -62,23 +62,6 @@ fn key_source<'a>(ctx: &Ctx, ask: &'a mut TerminalAsk) -> Result<KeySource<'a>> 
     })
 }
 
-/// The flag a user needs after the store's sentence, where there is one (`report`
-/// appends it, so the library's messages never name flags).
-pub fn hint(e: &Error) -> Option<&'static str> {
-    match e {
-        Error::Store(crate::store::StoreError::Key(k)) => match k {
-            KeyError::NoTerminal { .. } => {
-                Some("; give a raw key file with --key-file PATH (or MSHT_KEY_FILE)")
-            }
-            KeyError::NoKey { .. } => {
-                Some("; give its raw key file with --key-file PATH (or MSHT_KEY_FILE)")
-            }
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
 fn key_err(k: KeyError) -> Error {
     Error::Store(k.into())
 }

@@ -3,9 +3,12 @@
 
 pub mod condition;
 mod files;
+pub mod ids;
 pub mod model;
 mod parse;
 pub mod problems;
+mod reach;
+pub mod sources;
 pub mod topic;
 mod validate;
 
@@ -19,23 +22,21 @@ use crate::fault::Fault;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GuidanceError {
-    #[error("guidance folder {} does not exist; check --guidance or MSHT_GUIDANCE", .0.display())]
+    #[error("guidance folder {} does not exist", .0.display())]
     MissingDir(PathBuf),
     #[error("could not read guidance file {}: {}", .0.display(), .1)]
     Read(PathBuf, #[source] std::io::Error),
-    #[error(
-        "the guidance in {origin} has {count} problem(s); run `msht guidance validate` on it to see them"
-    )]
+    #[error("the guidance in {origin} has {count} problem(s)")]
     Invalid {
         origin: Origin,
         count: usize,
         problems: Problems,
     },
-    #[error("there is no guidance topic '{0}'; `msht guide list` shows the topics")]
+    #[error("there is no guidance topic '{0}'")]
     UnknownTopic(String),
-    #[error("topic '{0}' has no section '{1}'; `msht guide show {0}` lists its sections")]
+    #[error("topic '{0}' has no section '{1}'")]
     UnknownSection(String, String),
-    #[error("there is no checklist '{0}'; `msht checklist list` shows the checklists")]
+    #[error("there is no checklist '{0}'")]
     UnknownChecklist(String),
 }
 
@@ -110,13 +111,15 @@ pub fn check(files: &GuidanceFiles) -> (Option<Guidance>, Problems) {
         duties: Vec::new(),
         synonyms: Vec::new(),
         scenarios: Vec::new(),
+        provenance: Vec::new(),
+        source_rules: sources::SourceRules::default(),
     };
     for f in &files.files {
         let Some(text) = f.text() else {
             problems.add(&f.path, 1, "the file is not UTF-8 text");
             continue;
         };
-        let mut ctx = parse::Ctx {
+        let mut ctx = parse::ParseCtx {
             file: &f.path,
             text,
             problems: &mut problems,
@@ -131,21 +134,26 @@ pub fn check(files: &GuidanceFiles) -> (Option<Guidance>, Problems) {
                 manifest = Some(parse::manifest(&mut ctx, raw));
             }
         } else if path == "prompts.toml" {
-            if let Some(raw) = parse::from_toml(&mut ctx, "prompts.toml") {
+            if let Some(raw) = parse::from_toml::<parse::RawPrompts>(&mut ctx, "prompts.toml") {
+                g.provenance.push(raw.provenance(&ctx));
                 g.prompts = parse::prompts(&mut ctx, raw);
             }
         } else if path == "duties.toml" {
-            if let Some(raw) = parse::from_toml(&mut ctx, "duties.toml") {
+            if let Some(raw) = parse::from_toml::<parse::RawDuties>(&mut ctx, "duties.toml") {
+                g.provenance.push(raw.provenance(&ctx));
                 g.duties = parse::duties(&mut ctx, raw);
             }
         } else if path == "synonyms.toml" {
             if let Some(raw) = parse::from_toml(&mut ctx, "synonyms.toml") {
                 g.synonyms = parse::synonyms(&mut ctx, raw);
             }
+        } else if path == "source-rules.toml" {
+            g.source_rules = sources::parse(path, text, ctx.problems);
         } else if in_dir("topics/", ".md") {
             g.topics.extend(topic::parse(path, text, ctx.problems));
         } else if in_dir("checklists/", ".toml") {
-            if let Some(raw) = parse::from_toml(&mut ctx, "the checklist") {
+            if let Some(raw) = parse::from_toml::<parse::RawChecklist>(&mut ctx, "the checklist") {
+                g.provenance.push(raw.provenance(&ctx));
                 g.checklists.push(parse::checklist(&mut ctx, raw));
             }
         } else if in_dir("scenarios/", ".toml") {
@@ -180,13 +188,26 @@ pub fn check(files: &GuidanceFiles) -> (Option<Guidance>, Problems) {
     (Some(g), problems)
 }
 
+/// What loading needs ([`check`]) plus the release rules `msht guidance validate`
+/// enforces on the files themselves: file-level sources and review dates, and links that
+/// may be cited (see `sources.rs`). The validate command also runs the scenarios
+/// (`engine::check_scenarios`), which needs the engine, a layer above this one.
+pub fn check_release(files: &GuidanceFiles) -> (Option<Guidance>, Problems) {
+    let (g, mut problems) = check(files);
+    if let Some(g) = &g {
+        sources::check(g, &mut problems);
+        problems.sort();
+    }
+    (g, problems)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn bundled_guidance_is_valid() {
-        let (_, problems) = check(&GuidanceFiles::embedded());
+        let (_, problems) = check_release(&GuidanceFiles::embedded());
         assert!(
             problems.is_empty(),
             "bundled guidance has problems:\n{problems}"

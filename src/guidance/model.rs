@@ -41,6 +41,20 @@ impl Topic {
 pub struct SourceRef {
     pub title: String,
     pub url: String,
+    /// The line of the file the source is listed on, for problem reports.
+    #[serde(skip)]
+    pub line: usize,
+}
+
+/// The `reviewed` date and `sources` of a checklist, `prompts.toml` or `duties.toml`:
+/// what the rules in that file rest on, and when a person last checked them.
+#[derive(Debug, Clone, Default)]
+pub struct Provenance {
+    pub file: String,
+    /// `None` when the file has no `reviewed` key.
+    pub reviewed: Option<String>,
+    pub reviewed_line: usize,
+    pub sources: Vec<SourceRef>,
 }
 
 #[derive(Debug, Clone)]
@@ -54,18 +68,18 @@ pub struct Section {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Kind {
+pub enum QuestionKind {
     YesNo,
     Choice,
     Text,
 }
 
-impl Kind {
+impl QuestionKind {
     pub fn as_str(self) -> &'static str {
         match self {
-            Kind::YesNo => "yes_no",
-            Kind::Choice => "choice",
-            Kind::Text => "text",
+            QuestionKind::YesNo => "yes_no",
+            QuestionKind::Choice => "choice",
+            QuestionKind::Text => "text",
         }
     }
 }
@@ -88,7 +102,7 @@ pub struct Choice {
 pub struct Question {
     pub id: String,
     pub text: String,
-    pub kind: Kind,
+    pub kind: QuestionKind,
     pub choices: Vec<Choice>,
     pub help: Option<String>,
     /// `topic` or `topic#section`.
@@ -168,7 +182,7 @@ impl Urgency {
 }
 
 #[derive(Debug, Clone)]
-pub struct Prompt {
+pub struct WelfarePrompt {
     pub id: String,
     pub title: String,
     pub urgency: Urgency,
@@ -218,10 +232,14 @@ pub struct Guidance {
     pub areas: Vec<Area>,
     pub topics: Vec<Topic>,
     pub checklists: Vec<Checklist>,
-    pub prompts: Vec<Prompt>,
+    pub prompts: Vec<WelfarePrompt>,
     pub duties: Vec<Duty>,
     pub synonyms: Vec<SynonymGroup>,
     pub scenarios: Vec<Scenario>,
+    /// Review date and sources of each checklist, `prompts.toml` and `duties.toml`.
+    pub provenance: Vec<Provenance>,
+    /// Which links may not be cited (`source-rules.toml`).
+    pub source_rules: super::sources::SourceRules,
 }
 
 impl Guidance {
@@ -233,7 +251,7 @@ impl Guidance {
         self.checklists.iter().find(|c| c.id == id)
     }
 
-    pub fn prompt(&self, id: &str) -> Option<&Prompt> {
+    pub fn prompt(&self, id: &str) -> Option<&WelfarePrompt> {
         self.prompts.iter().find(|p| p.id == id)
     }
 

@@ -10,13 +10,13 @@ use super::condition::Condition;
 use super::model::*;
 use super::problems::{Problems, is_id, line_of};
 
-pub struct Ctx<'a> {
+pub struct ParseCtx<'a> {
     pub file: &'a str,
     pub text: &'a str,
     pub problems: &'a mut Problems,
 }
 
-impl Ctx<'_> {
+impl ParseCtx<'_> {
     fn line<T>(&self, s: &Spanned<T>) -> usize {
         line_of(self.text, s.span().start)
     }
@@ -70,7 +70,7 @@ impl Ctx<'_> {
 }
 
 /// Parses `text` as `T`, reporting a syntax error with its line.
-pub fn from_toml<T: serde::de::DeserializeOwned>(ctx: &mut Ctx, what: &str) -> Option<T> {
+pub fn from_toml<T: serde::de::DeserializeOwned>(ctx: &mut ParseCtx, what: &str) -> Option<T> {
     match toml::from_str(ctx.text) {
         Ok(v) => Some(v),
         Err(e) => {
@@ -81,6 +81,42 @@ pub fn from_toml<T: serde::de::DeserializeOwned>(ctx: &mut Ctx, what: &str) -> O
             );
             None
         }
+    }
+}
+
+/// One `{ title, url }` in a file's `sources` list.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    title: String,
+    url: String,
+}
+
+/// The file-level `reviewed` date and `sources` of a checklist, prompts.toml or duties.toml.
+/// Loading accepts a file without them; `guidance validate` requires them.
+fn provenance(
+    ctx: &ParseCtx,
+    reviewed: &Option<Spanned<String>>,
+    sources: &[RawSource],
+) -> Provenance {
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    Provenance {
+        file: ctx.file.to_string(),
+        reviewed: reviewed.as_ref().map(|r| r.get_ref().clone()),
+        reviewed_line: reviewed.as_ref().map_or(1, |r| ctx.line(r)),
+        sources: sources
+            .iter()
+            .map(|s| {
+                let n = seen.entry(s.url.as_str()).or_insert(0);
+                let line = super::sources::line_of_nth(ctx.text, &s.url, *n, 1);
+                *n += 1;
+                SourceRef {
+                    title: s.title.trim().to_string(),
+                    url: s.url.trim().to_string(),
+                    line,
+                }
+            })
+            .collect(),
     }
 }
 
@@ -101,7 +137,7 @@ struct RawArea {
     title: Spanned<String>,
 }
 
-pub fn manifest(ctx: &mut Ctx, raw: RawManifest) -> (String, String, Vec<Area>) {
+pub fn manifest(ctx: &mut ParseCtx, raw: RawManifest) -> (String, String, Vec<Area>) {
     let version = ctx.text(&raw.version, "the guidance version");
     let areas = raw
         .areas
@@ -117,6 +153,10 @@ pub fn manifest(ctx: &mut Ctx, raw: RawManifest) -> (String, String, Vec<Area>) 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawChecklist {
+    #[serde(default)]
+    reviewed: Option<Spanned<String>>,
+    #[serde(default)]
+    sources: Vec<RawSource>,
     id: Spanned<String>,
     title: Spanned<String>,
     #[serde(default)]
@@ -138,7 +178,7 @@ pub struct RawChecklist {
 struct RawQuestion {
     id: Spanned<String>,
     text: Spanned<String>,
-    kind: Kind,
+    kind: QuestionKind,
     #[serde(default)]
     choices: Vec<RawChoice>,
     help: Option<String>,
@@ -178,7 +218,25 @@ struct RawDutyRule {
     because: String,
 }
 
-pub fn checklist(ctx: &mut Ctx, raw: RawChecklist) -> Checklist {
+impl RawChecklist {
+    pub fn provenance(&self, ctx: &ParseCtx) -> Provenance {
+        provenance(ctx, &self.reviewed, &self.sources)
+    }
+}
+
+impl RawPrompts {
+    pub fn provenance(&self, ctx: &ParseCtx) -> Provenance {
+        provenance(ctx, &self.reviewed, &self.sources)
+    }
+}
+
+impl RawDuties {
+    pub fn provenance(&self, ctx: &ParseCtx) -> Provenance {
+        provenance(ctx, &self.reviewed, &self.sources)
+    }
+}
+
+pub fn checklist(ctx: &mut ParseCtx, raw: RawChecklist) -> Checklist {
     let id = ctx.id(&raw.id, "checklist");
     let questions = raw
         .questions
@@ -195,14 +253,14 @@ pub fn checklist(ctx: &mut Ctx, raw: RawChecklist) -> Checklist {
                 .collect();
             let line = ctx.line(&q.id);
             match kind {
-                Kind::Choice if choices.is_empty() => {
+                QuestionKind::Choice if choices.is_empty() => {
                     ctx.problem(line, "a choice question needs choices")
                 }
-                Kind::Choice if choices.len() > 9 => ctx.problem(
+                QuestionKind::Choice if choices.len() > 9 => ctx.problem(
                     line,
                     "a choice question can have at most 9 choices (one digit each)",
                 ),
-                Kind::YesNo | Kind::Text if !choices.is_empty() => {
+                QuestionKind::YesNo | QuestionKind::Text if !choices.is_empty() => {
                     ctx.problem(line, "only a choice question may list choices")
                 }
                 _ => {}
@@ -283,6 +341,10 @@ pub fn checklist(ctx: &mut Ctx, raw: RawChecklist) -> Checklist {
 #[serde(deny_unknown_fields)]
 pub struct RawPrompts {
     #[serde(default)]
+    reviewed: Option<Spanned<String>>,
+    #[serde(default)]
+    sources: Vec<RawSource>,
+    #[serde(default)]
     prompts: Vec<RawPrompt>,
 }
 
@@ -297,7 +359,7 @@ struct RawPrompt {
     actions: Vec<Spanned<String>>,
 }
 
-pub fn prompts(ctx: &mut Ctx, raw: RawPrompts) -> Vec<Prompt> {
+pub fn prompts(ctx: &mut ParseCtx, raw: RawPrompts) -> Vec<WelfarePrompt> {
     raw.prompts
         .iter()
         .map(|p| {
@@ -308,7 +370,7 @@ pub fn prompts(ctx: &mut Ctx, raw: RawPrompts) -> Vec<Prompt> {
                     format!("prompt '{}' lists no actions", p.id.get_ref()),
                 );
             }
-            Prompt {
+            WelfarePrompt {
                 id: ctx.id(&p.id, "prompt"),
                 title: ctx.text(&p.title, "the prompt title"),
                 urgency: p.urgency,
@@ -324,6 +386,10 @@ pub fn prompts(ctx: &mut Ctx, raw: RawPrompts) -> Vec<Prompt> {
 #[serde(deny_unknown_fields)]
 pub struct RawDuties {
     #[serde(default)]
+    reviewed: Option<Spanned<String>>,
+    #[serde(default)]
+    sources: Vec<RawSource>,
+    #[serde(default)]
     duties: Vec<RawDuty>,
 }
 
@@ -336,7 +402,7 @@ struct RawDuty {
     topic: Option<String>,
 }
 
-pub fn duties(ctx: &mut Ctx, raw: RawDuties) -> Vec<Duty> {
+pub fn duties(ctx: &mut ParseCtx, raw: RawDuties) -> Vec<Duty> {
     raw.duties
         .iter()
         .map(|d| Duty {
@@ -362,7 +428,7 @@ struct RawSynonym {
     terms: Spanned<Vec<String>>,
 }
 
-pub fn synonyms(ctx: &mut Ctx, raw: RawSynonyms) -> Vec<SynonymGroup> {
+pub fn synonyms(ctx: &mut ParseCtx, raw: RawSynonyms) -> Vec<SynonymGroup> {
     // Search looks a term up in the first group that has it, so a term in two groups
     // silently loses the second. Terms are compared as search sees them: words only.
     let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
@@ -435,7 +501,7 @@ pub struct RawScenario {
     not_asked: Vec<String>,
 }
 
-pub fn scenario(ctx: &mut Ctx, raw: RawScenario) -> Scenario {
+pub fn scenario(ctx: &mut ParseCtx, raw: RawScenario) -> Scenario {
     let line = ctx.line(&raw.name);
     let answers = raw
         .answers
