@@ -121,7 +121,9 @@ fn render(r: &Report, width: usize) -> Vec<String> {
             Encryption::None => {
                 "encryption: WARNING, not encrypted; `msht db encrypt` encrypts it".into()
             }
-            Encryption::RawKey => "encryption: encrypted (SQLCipher); key from a raw key file".into(),
+            Encryption::RawKey => {
+                "encryption: encrypted (SQLCipher); key from a raw key file".into()
+            }
             Encryption::Passphrase => {
                 "encryption: encrypted (SQLCipher); key unlocked with the passphrase".into()
             }

@@ -69,7 +69,9 @@ impl Store {
         if before != after {
             return Err(StoreError::Database {
                 path: tmp,
-                detail: "the encrypted copy differs from the database; the database was not changed".into(),
+                detail:
+                    "the encrypted copy differs from the database; the database was not changed"
+                        .into(),
             });
         }
         let events = before.events;
@@ -195,7 +197,10 @@ fn fingerprint(conn: &Connection, schema: &str) -> rusqlite::Result<Fingerprint>
         .collect::<Result<_, _>>()?;
     let mut tables = Vec::new();
     for n in names {
-        let q = format!("SELECT count(*) FROM {schema}.\"{}\"", n.replace('"', "\"\""));
+        let q = format!(
+            "SELECT count(*) FROM {schema}.\"{}\"",
+            n.replace('"', "\"\"")
+        );
         let c: i64 = conn.query_row(&q, [], |r| r.get(0))?;
         tables.push((n, c));
     }

@@ -262,8 +262,7 @@ impl WrappedKey {
             path: file.to_path_buf(),
             detail,
         };
-        if self.msht_key_file != 1 || self.kdf != "argon2id" || self.cipher != "xchacha20poly1305"
-        {
+        if self.msht_key_file != 1 || self.kdf != "argon2id" || self.cipher != "xchacha20poly1305" {
             return Err(bad(format!(
                 "format {} with {} and {}",
                 self.msht_key_file, self.kdf, self.cipher
@@ -336,7 +335,9 @@ mod tests {
         let w = WrappedKey::wrap_with(&k, &pass("correct horse"), 64, 1, 1).unwrap();
         let back = w.unwrap(&pass("correct horse"), Path::new("x.db")).unwrap();
         assert_eq!(*back.0, *k.0);
-        let e = w.unwrap(&pass("correct hors"), Path::new("x.db")).unwrap_err();
+        let e = w
+            .unwrap(&pass("correct hors"), Path::new("x.db"))
+            .unwrap_err();
         assert!(matches!(e, KeyError::WrongPassphrase { .. }), "{e}");
         assert_eq!(e.fault(), Fault::Denied);
     }

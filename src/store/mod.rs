@@ -13,9 +13,9 @@ mod file;
 pub mod key;
 mod schema;
 mod sync;
-mod unlock;
 #[cfg(test)]
 mod tests;
+mod unlock;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

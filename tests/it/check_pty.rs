@@ -414,7 +414,7 @@ fn without_a_terminal_check_says_to_use_answers() {
     let out = assert_cmd::Command::new(assert_cmd::cargo::cargo_bin!("msht"))
         .args(["check", "--checklist", "general"])
         .env("MSHT_KEY_FILE", crate::common::key_file())
-            .env("MSHT_DB", db_in(&dir))
+        .env("MSHT_DB", db_in(&dir))
         .write_stdin("")
         .output()
         .unwrap();

@@ -233,8 +233,10 @@ fn a_closed_stdout_is_exit_74_not_silent_success() {
     );
     for args in [vec!["export", id.as_str()], vec!["guide", "show", "nrm"]] {
         let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("msht"));
-        cmd.args(&args).env("MSHT_DB", &db)
-            .env("MSHT_KEY_FILE", crate::common::key_file()).stderr(Stdio::piped());
+        cmd.args(&args)
+            .env("MSHT_DB", &db)
+            .env("MSHT_KEY_FILE", crate::common::key_file())
+            .stderr(Stdio::piped());
         // Close fd 1 in the child before it runs, as the shell's `>&-` does.
         unsafe {
             use std::os::unix::process::CommandExt;
@@ -256,7 +258,7 @@ fn a_closed_stdout_is_exit_74_not_silent_success() {
     let out = std::process::Command::new(assert_cmd::cargo::cargo_bin!("msht"))
         .args(["export", &id])
         .env("MSHT_DB", &db)
-            .env("MSHT_KEY_FILE", crate::common::key_file())
+        .env("MSHT_KEY_FILE", crate::common::key_file())
         .stdout(null)
         .output()
         .unwrap();

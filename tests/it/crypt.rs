@@ -330,13 +330,17 @@ fn db_encrypt_killed_anywhere_leaves_the_old_or_the_new_database() {
 /// prompt turns it off can be seen.
 fn pty(path: &Path, args: &[&str]) -> OsSession {
     let mut cmd = std::process::Command::new("sh");
-    cmd.args(["-c", "stty echo && exec \"$0\" \"$@\"", env!("CARGO_BIN_EXE_msht")])
-        .args(args)
-        .env("TERM", "xterm-256color")
-        .env("NO_COLOR", "1")
-        .env("MSHT_DB", path)
-        .env_remove("MSHT_KEY_FILE")
-        .env_remove("MSHT_GUIDANCE");
+    cmd.args([
+        "-c",
+        "stty echo && exec \"$0\" \"$@\"",
+        env!("CARGO_BIN_EXE_msht"),
+    ])
+    .args(args)
+    .env("TERM", "xterm-256color")
+    .env("NO_COLOR", "1")
+    .env("MSHT_DB", path)
+    .env_remove("MSHT_KEY_FILE")
+    .env_remove("MSHT_GUIDANCE");
     let mut s = Session::spawn(cmd).unwrap();
     s.set_expect_timeout(Some(Duration::from_secs(30)));
     s
@@ -398,7 +402,10 @@ fn passphrase_on_a_terminal_create_open_refuse_and_change() {
     type_secret(&mut s, "Repeat the passphrase", "first-secret\r");
     let (text, code) = finish(s);
     assert_eq!(code, 0, "{text}");
-    assert!(!text.contains("first-secret"), "the passphrase is never echoed");
+    assert!(
+        !text.contains("first-secret"),
+        "the passphrase is never echoed"
+    );
     let keyfile = with_suffix(&path, ".key");
     assert!(keyfile.exists());
     assert!(Store::file_is_encrypted(&path).unwrap());

@@ -287,7 +287,7 @@ fn concurrent_commands_never_fail_busy() {
         .map(|i| {
             std::process::Command::new(assert_cmd::cargo::cargo_bin!("msht"))
                 .env("MSHT_KEY_FILE", crate::common::key_file())
-            .env("MSHT_DB", &path)
+                .env("MSHT_DB", &path)
                 .args(["encounters", "amend", &id, "--reason"])
                 .arg(format!("parallel {i}"))
                 .args(["--note", "n"])

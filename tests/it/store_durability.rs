@@ -255,7 +255,7 @@ fn a_new_database_opened_by_several_at_once() {
             Command::new(env!("CARGO_BIN_EXE_msht"))
                 .args(["encounters", "list", "--json"])
                 .env("MSHT_KEY_FILE", crate::common::key_file())
-            .env("MSHT_DB", &path)
+                .env("MSHT_DB", &path)
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped())
                 .spawn()
