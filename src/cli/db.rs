@@ -82,13 +82,10 @@ impl TerminalAsk {
     }
 }
 
-fn prompt_error(e: dialoguer::Error) -> KeyError {
-    match e {
-        dialoguer::Error::IO(e) if e.kind() == std::io::ErrorKind::Interrupted => {
-            KeyError::Cancelled
-        }
-        _ => KeyError::Cancelled,
-    }
+/// A prompt that could not finish (the terminal went away, or the read was interrupted):
+/// no passphrase, so nothing is opened or written.
+fn prompt_error(_: dialoguer::Error) -> KeyError {
+    KeyError::Cancelled
 }
 
 impl AskPassphrase for TerminalAsk {

@@ -196,11 +196,12 @@ fn render(r: &Report, width: usize) -> Vec<String> {
     l
 }
 
-/// The database, -wal and -shm files that exist and that group or others can read.
+/// The database, -wal, -shm and passphrase files that exist and that group or others can
+/// read.
 fn open_permissions(path: &Path) -> Vec<String> {
     let mut out = Vec::new();
     #[cfg(unix)]
-    for suffix in ["", "-wal", "-shm"] {
+    for suffix in ["", "-wal", "-shm", ".key"] {
         use std::os::unix::fs::PermissionsExt;
         let mut p = path.as_os_str().to_owned();
         p.push(suffix);

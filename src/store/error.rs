@@ -169,6 +169,11 @@ pub(crate) fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
             let detail = msg.clone().unwrap_or_else(|| f.to_string());
             match f.code {
                 C::DatabaseBusy | C::DatabaseLocked => StoreError::Busy { path },
+                // The file was renamed over while this connection waited (`db encrypt`
+                // replacing it): nothing was written; opening again reaches the new file.
+                C::ReadOnly if f.extended_code == rusqlite::ffi::SQLITE_READONLY_DBMOVED => {
+                    StoreError::Busy { path }
+                }
                 C::DatabaseCorrupt => StoreError::Corrupt { path, detail },
                 C::NotADatabase => StoreError::NotADatabase { path },
                 C::DiskFull => StoreError::DiskFull { path },

@@ -33,6 +33,15 @@ pub fn open(db: &Path) -> Store {
     Store::open_with(db, KeySource::Raw(test_key())).unwrap()
 }
 
+/// A bare SQLite connection to a test database, keyed with the test key: what someone
+/// holding the file and its key could do with the sqlite3 shell.
+pub fn raw_connection(db: &Path) -> rusqlite::Connection {
+    let c = rusqlite::Connection::open(db).unwrap();
+    c.execute_batch(&format!("PRAGMA key = \"x'{TEST_KEY}'\""))
+        .unwrap();
+    c
+}
+
 /// `msht` with its database at `db` (encrypted with the test key), the built-in guidance,
 /// no colour and 80 columns.
 pub fn msht(db: &Path) -> Command {

@@ -448,3 +448,20 @@ fn db_encrypt_on_a_terminal_asks_for_a_new_passphrase() {
     );
     assert!(e.is_err());
 }
+
+#[test]
+fn db_encrypt_waits_for_no_one_else_to_have_the_database_open() {
+    // Another msht with the database open could go on writing to the old file after it
+    // is replaced; encrypt refuses (75) instead, and changes nothing.
+    let (_d, path) = db();
+    plaintext_db(&path, 2);
+    let want = heads(&path);
+    let holder = Store::open(&path).unwrap();
+    let out = msht(&path).args(["db", "encrypt"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(75), "{out:?}");
+    one_sentence(&out.stderr);
+    drop(holder);
+    assert!(!Store::file_is_encrypted(&path).unwrap());
+    assert_eq!(heads(&path), want);
+    assert!(!with_suffix(&path, ".encrypting").exists());
+}

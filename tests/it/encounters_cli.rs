@@ -232,7 +232,7 @@ fn tampering_is_reported_by_doctor_and_show() {
 
     // A plain SQL update, as someone with the file and the sqlite3 shell could do. The
     // trigger stops an accidental one, so it is dropped first.
-    let c = rusqlite::Connection::open(&path).unwrap();
+    let c = crate::common::raw_connection(&path);
     c.execute_batch("DROP TRIGGER events_append_only").unwrap();
     let n = c
         .execute(

@@ -202,7 +202,7 @@ fn an_empty_file_becomes_a_database() {
     std::fs::write(&path, "").unwrap();
     msht(&path).args(["encounters", "list"]).assert().success();
     assert_eq!(
-        Store::open(&path).unwrap().schema_version().unwrap(),
+        crate::common::open(&path).schema_version().unwrap(),
         MIGRATIONS.len() as i64
     );
 }
