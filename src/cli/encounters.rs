@@ -131,7 +131,7 @@ pub fn run(ctx: &Ctx, cmd: Command) -> Result<()> {
 }
 
 fn open(ctx: &Ctx) -> Result<Store> {
-    Ok(ctx.open_store()?)
+    ctx.open_store()
 }
 
 fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
