@@ -4,6 +4,7 @@
 pub mod condition;
 mod files;
 pub mod model;
+mod named;
 mod parse;
 pub mod problems;
 pub mod topic;
@@ -104,6 +105,7 @@ pub fn check(files: &GuidanceFiles) -> (Option<Guidance>, Problems) {
         hash: files.content_hash(),
         origin: files.origin.clone(),
         areas: Vec::new(),
+        conditions: Vec::new(),
         topics: Vec::new(),
         checklists: Vec::new(),
         prompts: Vec::new(),
@@ -161,10 +163,11 @@ pub fn check(files: &GuidanceFiles) -> (Option<Guidance>, Problems) {
         }
     }
     match manifest {
-        Some((version, title, areas)) => {
-            g.version = version;
-            g.title = title;
-            g.areas = areas;
+        Some(m) => {
+            g.version = m.version;
+            g.title = m.title;
+            g.areas = m.areas;
+            g.conditions = m.conditions;
         }
         None if !files.files.iter().any(|f| f.path == "manifest.toml") => {
             problems.add(
@@ -175,6 +178,7 @@ pub fn check(files: &GuidanceFiles) -> (Option<Guidance>, Problems) {
         }
         None => {}
     }
+    named::resolve(&mut g, &mut problems);
     validate::check(&g, &mut problems);
     problems.sort();
     (Some(g), problems)

@@ -24,28 +24,87 @@ fn every_bundled_scenario_holds() {
     );
 }
 
+/// The mutation check: remove each trigger and each duty rule of the bundled guidance in
+/// turn; at least one scenario must then fail. A rule no scenario notices is a rule nobody
+/// has pinned, so a wrong edit to it would go unseen.
 #[test]
-fn a_scenario_fails_when_its_rule_is_removed() {
-    // Drop the child NRM rule from the general checklist: the child scenario must catch it.
-    let mut g = guidance::load(None).unwrap();
-    let general = g.checklists.iter_mut().find(|c| c.id == "general").unwrap();
-    general
-        .duties
-        .retain(|d| !(d.duty == "nrm-referral" && d.when.questions() == ["general_age"]));
-    let child = g
-        .scenarios
-        .iter()
-        .find(|s| {
-            s.answers
-                .iter()
-                .any(|(q, v)| q == "general_age" && v != "no")
-        })
-        .expect("a child scenario exists");
-    let failures = run_scenario(&g, child);
+fn every_trigger_and_duty_rule_is_pinned_by_a_scenario() {
+    let g = guidance::load(None).expect("bundled guidance loads");
+    let any_fails =
+        |g: &guidance::Guidance| g.scenarios.iter().any(|s| !run_scenario(g, s).is_empty());
+    let mut unpinned = Vec::new();
+    for (ci, c) in g.checklists.iter().enumerate() {
+        for (i, t) in c.triggers.iter().enumerate() {
+            let mut m = g.clone();
+            m.checklists[ci].triggers.remove(i);
+            if !any_fails(&m) {
+                unpinned.push(format!(
+                    "trigger '{}' at {}:{}",
+                    t.prompt, t.at.file, t.at.line
+                ));
+            }
+        }
+        for (i, d) in c.duties.iter().enumerate() {
+            let mut m = g.clone();
+            m.checklists[ci].duties.remove(i);
+            if !any_fails(&m) {
+                unpinned.push(format!(
+                    "duty rule '{}' at {}:{}",
+                    d.duty, d.at.file, d.at.line
+                ));
+            }
+        }
+    }
     assert!(
-        failures.iter().any(|f| f.contains("nrm-referral")),
-        "{failures:?}"
+        unpinned.is_empty(),
+        "no scenario fails when these rules are removed:\n{}",
+        unpinned.join("\n")
     );
+}
+
+/// The questions that decide safety come in a fixed order in every checklist: the nation
+/// first, then danger before age, and the controller and no-parental-responsibility
+/// questions before the significant-harm question.
+#[test]
+fn safety_questions_come_in_order_in_every_checklist() {
+    let g = guidance::load(None).unwrap();
+    for c in &g.checklists {
+        let flat = g.flattened(&c.id).unwrap();
+        let pos = |q: &str| {
+            flat.position(q)
+                .unwrap_or_else(|| panic!("{} has no question {q}", c.id))
+        };
+        assert_eq!(pos("general_nation"), 0, "{}", c.id);
+        assert_eq!(pos("general_danger"), 1, "{}", c.id);
+        assert!(pos("general_danger") < pos("general_age"), "{}", c.id);
+        assert!(
+            pos("general_controller_present") < pos("general_child_harm"),
+            "{}",
+            c.id
+        );
+        assert!(
+            pos("child_adult_no_pr") < pos("general_child_harm"),
+            "{}",
+            c.id
+        );
+        let danger = flat.questions[pos("general_danger")];
+        assert!(
+            danger.required,
+            "the danger question cannot be passed silently"
+        );
+    }
+}
+
+/// Every checklist but the general one asks the child questions.
+#[test]
+fn every_type_checklist_includes_the_child_questions() {
+    let g = guidance::load(None).unwrap();
+    for c in g.checklists.iter().filter(|c| c.id != "general") {
+        let flat = g.flattened(&c.id).unwrap();
+        for q in ["child_missing", "child_cse", "child_arranged"] {
+            assert!(flat.position(q).is_some(), "{} does not ask {q}", c.id);
+        }
+    }
 }
 
 #[test]
