@@ -22,6 +22,11 @@ use crate::engine::Answer;
 /// risk anonymising a child's record.
 pub const AGE_QUESTION: &str = "general_age";
 
+/// Later questions that cast doubt on an "adult" age answer (the age re-check, and signs
+/// that the person screened may be a child). A yes or unsure to any of them makes the
+/// person a possible child, so the record is never anonymised as a DtN.
+pub const AGE_DOUBT_QUESTIONS: [&str; 2] = ["general_age_recheck", "sexual_child_signs"];
+
 /// The checklist run only for children.
 const CHILD_CHECKLIST: &str = "child";
 
@@ -40,6 +45,12 @@ pub fn anonymise(mut rec: ExportRecord) -> Result<ExportRecord, ExportError> {
         Some(Answer::Yes | Answer::Unsure) => return Err(ExportError::ChildDtn(rec.encounter_id)),
         Some(Answer::No) => {}
         _ => return Err(ExportError::AgeUnknownDtn(rec.encounter_id)),
+    }
+    if rec.answers.iter().any(|a| {
+        AGE_DOUBT_QUESTIONS.contains(&a.question.as_str())
+            && matches!(a.answer, Answer::Yes | Answer::Unsure)
+    }) {
+        return Err(ExportError::ChildDtn(rec.encounter_id));
     }
 
     let mut left_out = vec![
