@@ -1,29 +1,10 @@
-//! The crate's top-level error and its mapping to the `sysexits` codes of SPEC §2.
-//!
-//! Each module has its own typed error; this enum gathers them so the binary can print one
-//! sentence and exit with the code a script (or a supervisor's tooling) can rely on.
+//! The crate's top-level error: each module's typed error gathered in one enum, so a
+//! command can use `?` across modules. Each says what kind of failure it is
+//! ([`Fault`]); `cli` alone turns that into an exit code.
 
 use std::io;
 
-/// Exit codes from `sysexits.h`, as promised in the spec.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    Ok = 0,
-    Failure = 1,
-    Usage = 64,
-    DataErr = 65,
-    NoInput = 66,
-    IoErr = 74,
-    TempFail = 75,
-    /// Stopped by Ctrl-C, as shells expect (128 + SIGINT).
-    Interrupted = 130,
-}
-
-impl Exit {
-    pub fn code(self) -> u8 {
-        self as u8
-    }
-}
+use crate::fault::Fault;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -69,34 +50,26 @@ impl Error {
         }
     }
 
-    pub fn exit(&self) -> Exit {
+    pub fn fault(&self) -> Fault {
         match self {
-            Error::Guidance(e) => e.exit(),
-            Error::Engine(e) => e.exit(),
-            Error::Answers(_) => Exit::DataErr,
-            Error::Store(e) => e.exit(),
-            Error::Search(e) => e.exit(),
-            Error::Export(e) => e.exit(),
-            Error::Sync(e) => e.exit(),
-            Error::Usage(_) => Exit::Usage,
-            Error::BadInput(_) => Exit::DataErr,
-            Error::NotFound(_) => Exit::NoInput,
-            Error::Interrupted(_) => Exit::Interrupted,
-            Error::Io { source, .. } => io_exit(source),
+            Error::Guidance(e) => e.fault(),
+            Error::Engine(e) => e.fault(),
+            Error::Answers(_) => Fault::BadData,
+            Error::Store(e) => e.fault(),
+            Error::Search(e) => e.fault(),
+            Error::Export(e) => e.fault(),
+            Error::Sync(e) => e.fault(),
+            Error::Usage(_) => Fault::BadRequest,
+            Error::BadInput(_) => Fault::BadData,
+            Error::NotFound(_) => Fault::Missing,
+            Error::Interrupted(_) => Fault::Interrupted,
+            Error::Io { source, .. } => Fault::of_io(source),
         }
     }
 
     /// A closed pipe (`msht guide show x | head`) is the reader's choice, not a failure.
     pub fn is_broken_pipe(&self) -> bool {
         matches!(self, Error::Io { source, .. } if source.kind() == io::ErrorKind::BrokenPipe)
-    }
-}
-
-/// Missing files are "no input"; everything else from the OS is an I/O error.
-pub fn io_exit(e: &io::Error) -> Exit {
-    match e.kind() {
-        io::ErrorKind::NotFound => Exit::NoInput,
-        _ => Exit::IoErr,
     }
 }
 

@@ -10,10 +10,13 @@ pub mod cli;
 pub mod engine;
 pub mod error;
 pub mod export;
+pub mod fault;
 pub mod guidance;
 pub mod record;
 pub mod search;
 pub mod store;
 pub mod sync;
+pub mod text;
 
-pub use error::{Error, Exit, Result};
+pub use error::{Error, Result};
+pub use fault::Fault;

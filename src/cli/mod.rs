@@ -5,6 +5,7 @@ mod check;
 mod checklist;
 mod doctor;
 mod encounters;
+mod exit;
 mod export;
 mod guidance;
 mod guide;
@@ -18,7 +19,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::error::{Error, Exit, Result};
+use crate::error::{Error, Result};
+use exit::Exit;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -145,7 +147,7 @@ pub fn main() -> ExitCode {
         Ok(Err(e)) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Ok(Err(e)) => {
             report(&e);
-            ExitCode::from(e.exit().code())
+            ExitCode::from(Exit::from(e.fault()).code())
         }
         Err(_) => ExitCode::from(Exit::Failure.code()),
     }

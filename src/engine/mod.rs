@@ -5,17 +5,16 @@
 //! Every rule is data from the guidance (`when`, triggers, duty rules); nothing about a
 //! particular checklist is written here.
 
-mod answer;
 mod scenario;
 
 use std::collections::HashMap;
 
-pub use answer::Answer;
+pub use crate::record::Answer;
 pub use scenario::run_scenario;
 
-use crate::error::Exit;
+use crate::fault::Fault;
 use crate::guidance::condition::AnswerLookup;
-use crate::guidance::{Duty, Flattened, Guidance, GuidanceError, Prompt, Question, Weight};
+use crate::guidance::{Duty, Flattened, Guidance, GuidanceError, Question, Weight, WelfarePrompt};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -32,10 +31,10 @@ pub enum EngineError {
 }
 
 impl EngineError {
-    pub fn exit(&self) -> Exit {
+    pub fn fault(&self) -> Fault {
         match self {
-            EngineError::Guidance(e) => e.exit(),
-            _ => Exit::DataErr,
+            EngineError::Guidance(e) => e.fault(),
+            _ => Fault::BadData,
         }
     }
 }
@@ -198,7 +197,7 @@ impl<'g> Session<'g> {
         &mut self,
         question: &str,
         answer: Answer,
-    ) -> Result<Vec<&'g Prompt>, EngineError> {
+    ) -> Result<Vec<&'g WelfarePrompt>, EngineError> {
         let q = self
             .question(question)
             .ok_or_else(|| EngineError::UnknownQuestion {
@@ -222,7 +221,7 @@ impl<'g> Session<'g> {
 
     /// Prompts whose trigger holds now and that were not raised before. Marks them raised.
     /// Call at the start too: a trigger may hold with no answers (`always`).
-    pub fn raise_pending(&mut self) -> Vec<&'g Prompt> {
+    pub fn raise_pending(&mut self) -> Vec<&'g WelfarePrompt> {
         let (_, eff) = self.evaluate();
         let due: Vec<&'g str> = self
             .flow

@@ -15,20 +15,9 @@
 
 use super::ExportError;
 use super::record::{Audience, ExportRecord};
-use crate::engine::Answer;
+use crate::record::Answer;
 
-/// The guidance question that records whether the person is, or may be, under 18. The
-/// one guidance id export depends on: if it is renamed, a DtN export refuses rather than
-/// risk anonymising a child's record.
-pub const AGE_QUESTION: &str = "general_age";
-
-/// Later questions that cast doubt on an "adult" age answer (the age re-check, and signs
-/// that the person screened may be a child). A yes or unsure to any of them makes the
-/// person a possible child, so the record is never anonymised as a DtN.
-pub const AGE_DOUBT_QUESTIONS: [&str; 2] = ["general_age_recheck", "sexual_child_signs"];
-
-/// The checklist run only for children.
-const CHILD_CHECKLIST: &str = "child";
+use crate::guidance::ids::{AGE_DOUBT_QUESTIONS, AGE_QUESTION, CHILD_CHECKLIST};
 
 /// Turns a full record into the anonymised Duty to Notify copy, listing in `left_out`
 /// what was removed. Refuses for a child or when the record does not say "adult".

@@ -2,7 +2,7 @@
 //! (made with `Event::new`), fixed ids and times, and identifying details planted in every
 //! free-text place so the Duty to Notify tests can prove none of them survives.
 
-use crate::engine::Answer;
+use crate::record::Answer;
 use crate::record::{DutySnapshot, Event, EventBody, GENESIS_HASH, WelfareOutcome};
 
 /// Identifying details planted in the adult fixture. None may appear in a DtN export.

@@ -13,11 +13,12 @@ mod record;
 mod time;
 pub mod write;
 
-use crate::error::Exit;
+use crate::fault::Fault;
 use crate::record::{ChainBreak, EncounterState, Event};
 
 pub use self::csv::{CSV_COLUMNS, CsvSink, csv_row};
-pub use dtn::{AGE_QUESTION, anonymise};
+use crate::guidance::ids::AGE_QUESTION;
+pub use dtn::anonymise;
 pub use markdown::to_markdown;
 pub use record::{
     Audience, ExportRecord, Labels, SCHEMA_VERSION, build_record, to_json, to_json_line,
@@ -63,18 +64,18 @@ pub enum ExportError {
 }
 
 impl ExportError {
-    pub fn exit(&self) -> Exit {
+    pub fn fault(&self) -> Fault {
         match self {
-            ExportError::ChildDtn(_) | ExportError::AgeUnknownDtn(_) => Exit::DataErr,
-            ExportError::Voided { .. } => Exit::DataErr,
+            ExportError::ChildDtn(_) | ExportError::AgeUnknownDtn(_) => Fault::BadData,
+            ExportError::Voided { .. } => Fault::BadData,
             // sysexits has EX_CANTCREAT (73) for "an output file cannot be created", but
             // SPEC §2 promises only 0/64/65/66/74/75/1. 74 (I/O error) is the nearest of
             // those: the output could not be written as asked, and nothing about the
             // input data was wrong (which is what 65 would tell a script).
-            ExportError::Exists(_) => Exit::IoErr,
-            ExportError::Chain(..) | ExportError::Empty(_) => Exit::DataErr,
-            ExportError::Interrupted => Exit::Failure,
-            ExportError::Io { source, .. } => crate::error::io_exit(source),
+            ExportError::Exists(_) => Fault::Io,
+            ExportError::Chain(..) | ExportError::Empty(_) => Fault::BadData,
+            ExportError::Interrupted => Fault::Internal,
+            ExportError::Io { source, .. } => Fault::of_io(source),
         }
     }
 

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::time::Time;
-use crate::engine::Answer;
 use crate::guidance::Guidance;
+use crate::record::Answer;
 use crate::record::{EncounterState, Event, EventBody, Status};
 
 /// Bumped when a field is removed or changes meaning; adding a field does not bump it.

@@ -3,6 +3,7 @@
 
 use super::fixtures::{self, IDENTIFYING};
 use super::*;
+use crate::fault::Fault;
 use crate::record::Event;
 
 fn record(events: &[Event]) -> ExportRecord {
@@ -256,7 +257,7 @@ fn dtn_keeps_no_identifying_detail_in_any_format() {
 
 #[test]
 fn dtn_is_refused_when_a_later_answer_says_the_adult_may_be_a_child() {
-    for q in super::dtn::AGE_DOUBT_QUESTIONS {
+    for q in crate::guidance::ids::AGE_DOUBT_QUESTIONS {
         let mut bodies: Vec<_> = fixtures::adult_declines()
             .into_iter()
             .map(|e| e.body)
@@ -280,7 +281,7 @@ fn dtn_is_refused_when_a_later_answer_says_the_adult_may_be_a_child() {
 fn dtn_is_refused_for_a_child_or_an_unknown_age() {
     let err = anonymise(record(&fixtures::child())).unwrap_err();
     assert!(matches!(err, ExportError::ChildDtn(_)));
-    assert_eq!(err.exit(), crate::error::Exit::DataErr);
+    assert_eq!(err.fault(), Fault::BadData);
     assert!(err.to_string().contains("NRM referral"));
 
     let mut bodies: Vec<_> = fixtures::adult_declines()
@@ -293,7 +294,7 @@ fn dtn_is_refused_for_a_child_or_an_unknown_age() {
     let no_age = fixtures::chain(fixtures::ADULT_ID, bodies);
     let err = anonymise(record(&no_age)).unwrap_err();
     assert!(matches!(err, ExportError::AgeUnknownDtn(_)));
-    assert_eq!(err.exit(), crate::error::Exit::DataErr);
+    assert_eq!(err.fault(), Fault::BadData);
 }
 
 #[test]

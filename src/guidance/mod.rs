@@ -3,10 +3,12 @@
 
 pub mod condition;
 mod files;
+pub mod ids;
 pub mod model;
 mod named;
 mod parse;
 pub mod problems;
+mod reach;
 pub mod topic;
 mod validate;
 
@@ -16,7 +18,7 @@ pub use files::{GuidanceFiles, Origin, SourceFile};
 pub use model::*;
 pub use problems::{Problem, Problems};
 
-use crate::error::Exit;
+use crate::fault::Fault;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GuidanceError {
@@ -41,14 +43,14 @@ pub enum GuidanceError {
 }
 
 impl GuidanceError {
-    pub fn exit(&self) -> Exit {
+    pub fn fault(&self) -> Fault {
         match self {
-            GuidanceError::MissingDir(_) => Exit::NoInput,
-            GuidanceError::Read(_, e) => crate::error::io_exit(e),
-            GuidanceError::Invalid { .. } => Exit::DataErr,
+            GuidanceError::MissingDir(_) => Fault::Missing,
+            GuidanceError::Read(_, e) => Fault::of_io(e),
+            GuidanceError::Invalid { .. } => Fault::BadData,
             GuidanceError::UnknownTopic(_)
             | GuidanceError::UnknownSection(..)
-            | GuidanceError::UnknownChecklist(_) => Exit::NoInput,
+            | GuidanceError::UnknownChecklist(_) => Fault::Missing,
         }
     }
 }
@@ -118,7 +120,7 @@ pub fn check(files: &GuidanceFiles) -> (Option<Guidance>, Problems) {
             problems.add(&f.path, 1, "the file is not UTF-8 text");
             continue;
         };
-        let mut ctx = parse::Ctx {
+        let mut ctx = parse::ParseCtx {
             file: &f.path,
             text,
             problems: &mut problems,

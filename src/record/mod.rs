@@ -4,9 +4,11 @@
 //! This module is pure (no database, no terminal) so the store, export, sync and the
 //! tests all share one definition of what an event is and what it means.
 
+mod answer;
 mod event;
 mod state;
 
+pub use answer::Answer;
 pub use event::DutySnapshot;
 pub use event::{Event, EventBody, GENESIS_HASH, WelfareOutcome, hash_event};
 pub use state::{

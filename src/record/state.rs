@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::event::{Event, EventBody, GENESIS_HASH, WelfareOutcome};
-use crate::engine::Answer;
+use crate::record::Answer;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -7,14 +7,13 @@
 //! a double-quoted string made only of letters and digits: operators become words and
 //! punctuation becomes a word break, exactly as the index's own tokenizer treats it.
 
+pub use crate::text::words;
+
 /// At most this many units (words or phrases) are searched; the rest are ignored and the
 /// caller says so. Protects typo correction and the FTS5 planner from a pasted essay.
 pub const MAX_UNITS: usize = 16;
 /// At most this many words in one phrase.
 const MAX_PHRASE_WORDS: usize = 16;
-/// A "word" longer than this is cut: no guidance term is that long, and it keeps the
-/// edit-distance work bounded.
-const MAX_WORD_CHARS: usize = 64;
 
 /// Words too common to require: dropped from a query that has other words, so "what to do
 /// with a child" means "child". Kept inside quoted phrases and when nothing else is left.
@@ -81,20 +80,6 @@ pub struct Query {
     pub units: Vec<Unit>,
     /// Units beyond [`MAX_UNITS`] were ignored.
     pub truncated: bool,
-}
-
-/// Splits text into lowercase words the way unicode61 does: letters and digits are word
-/// characters, everything else (punctuation, symbols, emoji) separates words.
-pub fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            w.chars()
-                .take(MAX_WORD_CHARS)
-                .collect::<String>()
-                .to_lowercase()
-        })
-        .collect()
 }
 
 /// Parses what the officer typed. Never fails: input with no letters or digits gives an
@@ -286,7 +271,10 @@ mod tests {
         assert!(q.truncated);
         let one = "x".repeat(10_000);
         let q = parse(&one);
-        assert_eq!(q.units[0].words[0].chars().count(), MAX_WORD_CHARS);
+        assert_eq!(
+            q.units[0].words[0].chars().count(),
+            crate::text::MAX_WORD_CHARS
+        );
         let phrase = format!("\"{}\"", "a ".repeat(5000));
         assert_eq!(parse(&phrase).units[0].words.len(), MAX_PHRASE_WORDS);
     }

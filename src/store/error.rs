@@ -7,7 +7,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::error::Exit;
+use crate::fault::Fault;
 use crate::record::{ChainBreak, Status};
 
 #[derive(Debug, thiserror::Error)]
@@ -122,12 +122,12 @@ fn ambiguous_message(prefix: &str, matches: &[String]) -> String {
 }
 
 impl StoreError {
-    pub fn exit(&self) -> Exit {
+    pub fn fault(&self) -> Fault {
         match self {
             StoreError::NoDataDir
             | StoreError::Io { .. }
             | StoreError::DiskFull { .. }
-            | StoreError::Unwritable { .. } => Exit::IoErr,
+            | StoreError::Unwritable { .. } => Fault::Io,
             StoreError::NotADatabase { .. }
             | StoreError::Corrupt { .. }
             | StoreError::TooNew { .. }
@@ -136,11 +136,11 @@ impl StoreError {
             | StoreError::NotComplete { .. }
             | StoreError::AlreadyVoid { .. }
             | StoreError::ReasonRequired { .. }
-            | StoreError::BadEvent(_) => Exit::DataErr,
-            StoreError::Busy { .. } => Exit::TempFail,
-            StoreError::NotFound { .. } | StoreError::Ambiguous { .. } => Exit::NoInput,
-            StoreError::BadDate(_) => Exit::Usage,
-            StoreError::Database { .. } => Exit::Failure,
+            | StoreError::BadEvent(_) => Fault::BadData,
+            StoreError::Busy { .. } => Fault::Busy,
+            StoreError::NotFound { .. } | StoreError::Ambiguous { .. } => Fault::Missing,
+            StoreError::BadDate(_) => Fault::BadRequest,
+            StoreError::Database { .. } => Fault::Internal,
         }
     }
 

@@ -1,7 +1,8 @@
 //! Unit tests of the store against real SQLite files in temporary folders.
 
 use super::*;
-use crate::engine::Answer;
+use crate::fault::Fault;
+use crate::record::Answer;
 use crate::record::{DutySnapshot, WelfareOutcome};
 
 fn tmp() -> (tempfile::TempDir, PathBuf) {
@@ -182,7 +183,7 @@ fn enforces_the_rules() {
         },
         StoreError::AlreadyVoid { id: "x".into() },
     ] {
-        assert_eq!(e.exit(), crate::error::Exit::DataErr);
+        assert_eq!(e.fault(), Fault::BadData);
     }
 }
 
@@ -235,7 +236,7 @@ fn resolves_prefixes_and_suggests_near_ids() {
     if !b.starts_with(&typo) {
         match s.resolve_id(&typo) {
             Err(e @ StoreError::NotFound { .. }) => {
-                assert_eq!(e.exit(), crate::error::Exit::NoInput);
+                assert_eq!(e.fault(), Fault::Missing);
                 let StoreError::NotFound { nearest, .. } = &e else {
                     unreachable!()
                 };
@@ -417,7 +418,7 @@ fn refuses_newer_schema_untouched() {
     let before = std::fs::read(&path).unwrap();
     match Store::open(&path) {
         Err(e @ StoreError::TooNew { .. }) => {
-            assert_eq!(e.exit(), crate::error::Exit::DataErr);
+            assert_eq!(e.fault(), Fault::BadData);
             assert!(e.to_string().contains("update msht"), "{e}");
         }
         other => panic!("{:?}", other.err()),
@@ -444,13 +445,10 @@ fn refuses_files_that_are_not_msht_databases() {
         .unwrap();
     let e = Store::open(&other).err().unwrap();
     assert!(matches!(e, StoreError::NotADatabase { .. }), "{e:?}");
-    assert_eq!(e.exit(), crate::error::Exit::DataErr);
+    assert_eq!(e.fault(), Fault::BadData);
     let dir = d.path().join("a-folder");
     std::fs::create_dir(&dir).unwrap();
-    assert_eq!(
-        Store::open(&dir).err().unwrap().exit(),
-        crate::error::Exit::IoErr
-    );
+    assert_eq!(Store::open(&dir).err().unwrap().fault(), Fault::Io);
 }
 
 #[test]
@@ -513,7 +511,7 @@ fn a_held_lock_becomes_busy_not_a_raw_error() {
         .append(&id, EventBody::NoteAdded { text: "n".into() })
         .unwrap_err();
     assert!(matches!(e, StoreError::Busy { .. }), "{e:?}");
-    assert_eq!(e.exit(), crate::error::Exit::TempFail);
+    assert_eq!(e.fault(), Fault::Busy);
     assert!(e.to_string().contains("another msht is using"), "{e}");
     assert!(!e.to_string().contains("locked"), "{e}");
     // Reading still works while another process writes (WAL).

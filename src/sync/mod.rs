@@ -24,7 +24,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Exit, io_exit};
+use crate::fault::Fault;
 use crate::store::{Store, StoreError};
 pub use bundle::{Bundle, Manifest};
 pub use receipt::Receipt;
@@ -61,15 +61,15 @@ pub enum SyncError {
 }
 
 impl SyncError {
-    pub fn exit(&self) -> Exit {
+    pub fn fault(&self) -> Fault {
         match self {
             SyncError::BadBundle { .. }
             | SyncError::SomeRefused { .. }
-            | SyncError::Conflicts(_) => Exit::DataErr,
-            SyncError::Missing { .. } => Exit::NoInput,
-            SyncError::NotAFolder { .. } => Exit::Usage,
-            SyncError::Io { source, .. } => io_exit(source),
-            SyncError::Store(e) => e.exit(),
+            | SyncError::Conflicts(_) => Fault::BadData,
+            SyncError::Missing { .. } => Fault::Missing,
+            SyncError::NotAFolder { .. } => Fault::BadRequest,
+            SyncError::Io { source, .. } => Fault::of_io(source),
+            SyncError::Store(e) => e.fault(),
         }
     }
 
