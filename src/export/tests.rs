@@ -274,6 +274,11 @@ fn dtn_is_refused_when_a_later_answer_says_the_adult_may_be_a_child() {
         let doubt = fixtures::chain(fixtures::ADULT_ID, bodies);
         let err = anonymise(record(&doubt)).unwrap_err();
         assert!(matches!(err, ExportError::ChildDtn(_)), "{q}: {err}");
+        let md = to_markdown(&record(&doubt));
+        assert!(
+            md.contains("A Duty to Notify is never used"),
+            "{q}: the referral copy treats them as a child"
+        );
     }
 }
 
