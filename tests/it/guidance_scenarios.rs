@@ -1,7 +1,7 @@
 //! Runs every scenario in the bundled guidance (guidance/scenarios/*.toml) through the
 //! engine, so a change to the guidance cannot silently break a safeguarding rule.
 
-use msht::engine::run_scenario;
+use msht::engine::{Answer, Session, run_scenario};
 use msht::guidance;
 
 #[test]
@@ -123,4 +123,78 @@ fn a_scenario_fails_when_a_question_it_says_is_not_asked_is_asked() {
         failures.iter().any(|f| f.contains("general_age")),
         "{failures:?}"
     );
+}
+
+/// Walks a checklist to the end, answering each asked question with `pick` (given the
+/// question), and returns every piece of text the officer sees as a prompt or a duty.
+fn walk_texts(
+    g: &guidance::Guidance,
+    checklist: &str,
+    pick: &dyn Fn(&guidance::Question) -> Answer,
+) -> Vec<String> {
+    let mut s = Session::new(g, checklist).unwrap();
+    let mut seen: Vec<String> = Vec::new();
+    let mut show = |p: &guidance::WelfarePrompt| {
+        seen.push(p.title.clone());
+        seen.extend(p.actions.iter().cloned());
+    };
+    for p in s.raise_pending() {
+        show(p);
+    }
+    while let Some(q) = s.next_question() {
+        for p in s.answer(&q.id.clone(), pick(q)).unwrap() {
+            show(p);
+        }
+    }
+    for d in s.duties() {
+        seen.push(d.duty.title.clone());
+        seen.push(d.duty.next.clone());
+        seen.extend(d.because.iter().cloned());
+    }
+    seen
+}
+
+/// A Welsh officer never sees England's law as their duty, and an English officer never
+/// sees Wales's: for every checklist, answered many ways, no prompt or duty text names the
+/// other nation's safeguarding law.
+#[test]
+fn each_nation_sees_only_its_own_safeguarding_law() {
+    let g = guidance::load(None).unwrap();
+    let england_only = ["s42", "Care Act", "s11", "(England"];
+    let wales_only = [
+        "Wales)",
+        "SSWBA",
+        "Well-being (Wales)",
+        "Wales Safeguarding",
+    ];
+    let yes_no = [Answer::Yes, Answer::Unsure, Answer::No];
+    for c in &g.checklists {
+        for (nation, forbidden) in [("wales", &england_only), ("england", &wales_only)] {
+            for age in &yes_no {
+                for rest in &yes_no {
+                    for consent in ["consents", "declines", "not_asked"] {
+                        let pick = |q: &guidance::Question| match q.id.as_str() {
+                            "general_nation" => Answer::Choice(nation.into()),
+                            "general_age" => age.clone(),
+                            "general_nrm_consent" => Answer::Choice(consent.into()),
+                            "general_consent_alone"
+                            | "general_consent_understood"
+                            | "general_consent_explained" => Answer::Yes,
+                            _ if q.kind == guidance::QuestionKind::YesNo => rest.clone(),
+                            _ => Answer::Choice(q.choices[0].id.clone()),
+                        };
+                        for text in walk_texts(&g, &c.id, &pick) {
+                            for f in forbidden.iter() {
+                                assert!(
+                                    !text.contains(f),
+                                    "{} in {nation} (age {age:?}, others {rest:?}, {consent}) shows '{f}': {text}",
+                                    c.id
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
