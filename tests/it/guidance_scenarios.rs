@@ -198,3 +198,63 @@ fn each_nation_sees_only_its_own_safeguarding_law() {
         }
     }
 }
+
+/// A possible child never gets a DtN and is never asked to consent, in any checklist,
+/// however the other questions are answered; with signs of exploitation they always get
+/// an NRM referral. "Possible child" is the age answer, the age re-check, or a sign.
+#[test]
+fn a_possible_child_never_gets_a_dtn_or_a_consent_question() {
+    let g = guidance::load(None).unwrap();
+    let ways: [(&str, &str, &str); 5] = [
+        ("yes", "no", "no"),
+        ("unsure", "no", "no"),
+        ("skipped", "no", "no"),
+        ("no", "unsure", "no"),
+        ("no", "no", "yes"),
+    ];
+    for c in &g.checklists {
+        for (age, recheck, child_sign) in ways {
+            if child_sign == "yes"
+                && g.flattened(&c.id)
+                    .unwrap()
+                    .position("sexual_child_signs")
+                    .is_none()
+            {
+                continue;
+            }
+            for rest in [Answer::Yes, Answer::Unsure, Answer::No] {
+                let mut s = Session::new(&g, &c.id).unwrap();
+                s.raise_pending();
+                while let Some(q) = s.next_question() {
+                    let a = match q.id.as_str() {
+                        "general_nation" => Answer::Choice("england".into()),
+                        "general_age" => Answer::parse_for(q, age).unwrap(),
+                        "general_age_recheck" => Answer::parse_for(q, recheck).unwrap(),
+                        "sexual_child_signs" => Answer::parse_for(q, child_sign).unwrap(),
+                        "general_nrm_consent" => panic!(
+                            "{}: a possible child (age {age}, re-check {recheck}, sign {child_sign}) is asked to consent",
+                            c.id
+                        ),
+                        _ if q.kind == guidance::QuestionKind::YesNo => rest.clone(),
+                        _ => Answer::Choice(q.choices[0].id.clone()),
+                    };
+                    s.answer(&q.id.clone(), a).unwrap();
+                }
+                let duties: Vec<&str> = s.duties().iter().map(|d| d.duty.id.as_str()).collect();
+                let case = format!(
+                    "{} (age {age}, re-check {recheck}, sign {child_sign}, others {rest:?})",
+                    c.id
+                );
+                assert!(!duties.contains(&"duty-to-notify"), "{case}: {duties:?}");
+                assert!(
+                    !duties.contains(&"nrm-consent-decision"),
+                    "{case}: {duties:?}"
+                );
+                if rest == Answer::Yes {
+                    assert!(duties.contains(&"nrm-referral"), "{case}: {duties:?}");
+                    assert!(duties.contains(&"childrens-services"), "{case}: {duties:?}");
+                }
+            }
+        }
+    }
+}
