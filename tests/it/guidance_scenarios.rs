@@ -258,3 +258,67 @@ fn a_possible_child_never_gets_a_dtn_or_a_consent_question() {
         }
     }
 }
+
+/// For an adult with signs of exploitation, a DtN follows only from a refusal asked alone,
+/// understood and with the NRM explained; otherwise the consent decision stays open.
+#[test]
+fn a_dtn_follows_only_a_validly_asked_refusal() {
+    let g = guidance::load(None).unwrap();
+    for c in &g.checklists {
+        for mask in 0..8u8 {
+            let valid = mask == 7;
+            let mut s = Session::new(&g, &c.id).unwrap();
+            s.raise_pending();
+            let mut consent_asked = false;
+            while let Some(q) = s.next_question() {
+                let bit = |n: u8| {
+                    if mask & (1 << n) != 0 {
+                        Answer::Yes
+                    } else {
+                        Answer::No
+                    }
+                };
+                let a = match q.id.as_str() {
+                    "general_nation" => Answer::Choice("wales".into()),
+                    "general_age" | "general_age_recheck" | "sexual_child_signs" => Answer::No,
+                    "general_care_needs" => Answer::No,
+                    "general_consent_alone" => bit(0),
+                    "general_consent_understood" => bit(1),
+                    "general_consent_explained" => bit(2),
+                    "general_nrm_consent" => {
+                        consent_asked = true;
+                        Answer::Choice("declines".into())
+                    }
+                    _ if q.kind == guidance::QuestionKind::YesNo => Answer::Yes,
+                    _ => Answer::Choice(q.choices[0].id.clone()),
+                };
+                s.answer(&q.id.clone(), a).unwrap();
+            }
+            let duties: Vec<&str> = s.duties().iter().map(|d| d.duty.id.as_str()).collect();
+            assert_eq!(consent_asked, valid, "{} mask {mask}", c.id);
+            assert_eq!(
+                duties.contains(&"duty-to-notify"),
+                valid,
+                "{} mask {mask}: {duties:?}",
+                c.id
+            );
+            assert_eq!(
+                duties.contains(&"nrm-consent-decision"),
+                !valid,
+                "{} mask {mask}: {duties:?}",
+                c.id
+            );
+            assert!(
+                s.raised().iter().any(|p| p
+                    == if valid {
+                        "adult-declines"
+                    } else {
+                        "consent-not-valid"
+                    }),
+                "{} mask {mask}: {:?}",
+                c.id,
+                s.raised()
+            );
+        }
+    }
+}
