@@ -1,9 +1,12 @@
 //! Unit tests of the store against real SQLite files in temporary folders.
 
+use super::write::format_offset;
 use super::*;
 use crate::fault::Fault;
 use crate::record::Answer;
-use crate::record::{DutySnapshot, WelfareOutcome};
+use crate::record::{
+    DutySnapshot, EncounterState, EventBody, GENESIS_HASH, Status, WelfareOutcome,
+};
 
 fn tmp() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -322,7 +325,7 @@ fn lists_newest_first_with_filters_and_paging() {
     })
     .unwrap();
     assert_eq!(seen, ids, "oldest first");
-    assert!(s.verify_all().unwrap().is_empty());
+    assert!(s.verify_all().unwrap().is_clean());
 }
 
 #[test]
@@ -349,7 +352,7 @@ fn tampering_is_named() {
         }
         other => panic!("{other:?}"),
     }
-    let breaks = s.verify_all().unwrap();
+    let breaks = s.verify_all().unwrap().breaks;
     assert_eq!(breaks.len(), 1);
     assert_eq!(breaks[0].event_id, e2.id);
 }
@@ -365,7 +368,7 @@ fn removed_last_event_is_noticed() {
         .execute("DELETE FROM events WHERE id = ?1", [&last.id])
         .unwrap();
     assert!(matches!(s.encounter(&id), Err(StoreError::Tampered(_))));
-    assert_eq!(s.verify_all().unwrap().len(), 1);
+    assert_eq!(s.verify_all().unwrap().breaks.len(), 1);
     assert!(
         matches!(
             s.append(&id, EventBody::NoteAdded { text: "n".into() }),
@@ -389,7 +392,7 @@ fn unreadable_event_is_a_break_not_a_crash() {
         Err(StoreError::Tampered(b)) => assert_eq!(b.event_id, e.id),
         other => panic!("{other:?}"),
     }
-    assert_eq!(s.verify_all().unwrap()[0].event_id, e.id);
+    assert_eq!(s.verify_all().unwrap().breaks[0].event_id, e.id);
     // Verification goes on past the unreadable encounter to the ones after it.
     let later = s.create_encounter(created("PC 2")).unwrap();
     let later_event = s
@@ -400,7 +403,7 @@ fn unreadable_event_is_a_break_not_a_crash() {
         [&later_event.id],
     )
     .unwrap();
-    let breaks = s.verify_all().unwrap();
+    let breaks = s.verify_all().unwrap().breaks;
     assert_eq!(breaks.len(), 2, "{breaks:?}");
     assert!(matches!(
         s.for_each_encounter(&ListFilter::default(), &mut |_| Ok(())),

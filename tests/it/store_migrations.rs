@@ -38,7 +38,8 @@ fn first_schema_opens_and_upgrades() {
             guidance_version: "2024.1".into(),
             guidance_hash: "h".into(),
         },
-    );
+    )
+    .unwrap();
     c.execute(
         "INSERT INTO events (id, encounter_id, seq, at, offset, device_id, prev_hash, hash, type, body)
          VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, 'created', ?8)",
