@@ -124,7 +124,7 @@ pub(super) fn summary_row(r: &rusqlite::Row) -> rusqlite::Result<SummaryRow> {
 pub(super) fn parse_status(s: &str, id: &str) -> Result<Status, StoreError> {
     Status::parse(s).ok_or_else(|| {
         StoreError::BadEvent(format!(
-            "encounter {id} has an unknown status '{s}' in the summary table; run `msht doctor`"
+            "encounter {id} has an unknown status '{s}' in the summary table"
         ))
     })
 }

@@ -471,7 +471,7 @@ impl Store {
                 "encounter {id} is a draft, so it cannot be pruned (only complete encounters a hub has acknowledged can); nothing was removed"
             ),
             Some(_) => format!(
-                "encounter {id} has events no hub has acknowledged yet, so it cannot be pruned: push it and wait for the hub's receipt; nothing was removed"
+                "encounter {id} has events no hub has acknowledged yet, so it cannot be pruned until they are pushed and the hub's receipt comes back; nothing was removed"
             ),
         })
     }
