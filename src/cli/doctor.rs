@@ -184,6 +184,26 @@ fn render(r: &Report, width: usize) -> Vec<String> {
                 .to_string(),
         );
     }
+    l.extend(render_records(r, width));
+    match &r.guidance {
+        Some(g) => {
+            line(&mut l, format!("guidance: {}", g.origin));
+            line(&mut l, format!("guidance version: {}", g.version));
+            // Unwrapped: a hash is copied whole.
+            l.push(format!("guidance hash: {}", g.hash));
+        }
+        None => line(
+            &mut l,
+            "guidance: could not be loaded (see the error below)".into(),
+        ),
+    }
+    l
+}
+
+/// The records part of the report: chain breaks and summary rows that disagree.
+fn render_records(r: &Report, width: usize) -> Vec<String> {
+    let mut l = Vec::new();
+    let line = |l: &mut Vec<String>, s: String| l.extend(output::wrap_indent(&s, width, "", "  "));
     if r.chain_breaks.is_empty() && r.unfinished_checks.is_empty() {
         line(
             &mut l,
@@ -237,18 +257,6 @@ fn render(r: &Report, width: usize) -> Vec<String> {
                 "    ",
             ));
         }
-    }
-    match &r.guidance {
-        Some(g) => {
-            line(&mut l, format!("guidance: {}", g.origin));
-            line(&mut l, format!("guidance version: {}", g.version));
-            // Unwrapped: a hash is copied whole.
-            l.push(format!("guidance hash: {}", g.hash));
-        }
-        None => line(
-            &mut l,
-            "guidance: could not be loaded (see the error below)".into(),
-        ),
     }
     l
 }

@@ -80,7 +80,7 @@ fn push(ctx: &Ctx, store: &mut Store, to: &std::path::Path) -> Result<()> {
     }
     for l in &r.left_out {
         eprintln!(
-            "msht: encounter {} was left out of the push because its record does not verify: {}. `msht doctor` lists every damaged record; report it to your supervisor.",
+            "msht: encounter {} was left out of the push because its record does not verify: {}.",
             l.encounter_id, l.problem
         );
     }
@@ -191,26 +191,9 @@ fn import(ctx: &Ctx, store: &mut Store, paths: &[PathBuf]) -> Result<()> {
             index: i,
             bundles: total,
         } => {
-            if !tty || n < PROGRESS_MIN_EVENTS {
-                return;
+            if tty && n >= PROGRESS_MIN_EVENTS {
+                show_progress(&mut bar, done, n, i, total);
             }
-            let b = bar.get_or_insert_with(|| {
-                let b = ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr());
-                b.set_style(
-                    ProgressStyle::with_template(
-                        "{msg} [{bar:30}] {pos}/{len} events ({per_sec}, {eta})",
-                    )
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> "),
-                );
-                b
-            });
-            if b.length() != Some(n) || done < b.position() {
-                b.set_length(n);
-                b.reset();
-            }
-            b.set_message(format!("bundle {}/{}", i + 1, total));
-            b.set_position(done);
         }
         Step::Refused(e) => {
             if let Some(b) = &bar {
@@ -225,35 +208,7 @@ fn import(ctx: &Ctx, store: &mut Store, paths: &[PathBuf]) -> Result<()> {
             outcome,
             receipt,
         } => {
-            let mut msg = format!(
-                "{}: {} events new, {} already here",
-                bundle.path.display(),
-                outcome.accepted,
-                outcome.already_present
-            );
-            if outcome.released > 0 {
-                msg.push_str(&format!(
-                    ", {} held earlier now joined their encounters",
-                    outcome.released
-                ));
-            }
-            if !outcome.held.is_empty() {
-                msg.push_str(&format!(
-                    ", {} held until their encounters' earlier events arrive",
-                    outcome.held.len()
-                ));
-            }
-            msg.push('.');
-            let mut warnings = Vec::new();
-            for r in &outcome.refused {
-                warnings.push(format!(
-                    "msht: {}: event {} of encounter {} was refused: {}",
-                    bundle.path.display(),
-                    r.event_id,
-                    r.encounter_id,
-                    r.reason
-                ));
-            }
+            let (msg, mut warnings) = imported_lines(bundle, outcome);
             let receipt_path = match &receipt {
                 Ok(p) => p.as_ref().map(|p| p.display().to_string()),
                 Err(e) => {
@@ -264,7 +219,7 @@ fn import(ctx: &Ctx, store: &mut Store, paths: &[PathBuf]) -> Result<()> {
                 }
             };
             let mut print = || {
-                if !json && let Err(e) = print_lines(&[msg.clone()]) {
+                if !json && let Err(e) = print_lines(std::slice::from_ref(&msg)) {
                     out_err.get_or_insert(e);
                 }
                 for w in &warnings {
@@ -308,6 +263,62 @@ fn import(ctx: &Ctx, store: &mut Store, paths: &[PathBuf]) -> Result<()> {
         Some(e) => Err(e.into()),
         None => Ok(()),
     }
+}
+
+/// Draws the import bar on stderr, one bar per bundle.
+fn show_progress(bar: &mut Option<ProgressBar>, done: u64, n: u64, i: usize, total: usize) {
+    let b = bar.get_or_insert_with(|| {
+        let b = ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr());
+        b.set_style(
+            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} events ({per_sec}, {eta})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        b
+    });
+    if b.length() != Some(n) || done < b.position() {
+        b.set_length(n);
+        b.reset();
+    }
+    b.set_message(format!("bundle {}/{}", i + 1, total));
+    b.set_position(done);
+}
+
+/// The line for one imported bundle, and a warning per refused event.
+fn imported_lines(bundle: &sync::Bundle, outcome: &sync::ImportOutcome) -> (String, Vec<String>) {
+    let mut msg = format!(
+        "{}: {} events new, {} already here",
+        bundle.path.display(),
+        outcome.accepted,
+        outcome.already_present
+    );
+    if outcome.released > 0 {
+        msg.push_str(&format!(
+            ", {} held earlier now joined their encounters",
+            outcome.released
+        ));
+    }
+    if !outcome.held.is_empty() {
+        msg.push_str(&format!(
+            ", {} held until their encounters' earlier events arrive",
+            outcome.held.len()
+        ));
+    }
+    msg.push('.');
+    let warnings = outcome
+        .refused
+        .iter()
+        .map(|r| {
+            format!(
+                "msht: {}: event {} of encounter {} was refused: {}",
+                bundle.path.display(),
+                r.event_id,
+                r.encounter_id,
+                r.reason
+            )
+        })
+        .collect();
+    (msg, warnings)
 }
 
 fn status(ctx: &Ctx, store: &Store) -> Result<()> {

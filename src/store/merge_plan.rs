@@ -30,6 +30,20 @@ pub enum Stored {
     Different,
 }
 
+/// One event of the bundle, with what is stored under its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incoming {
+    pub event: Event,
+    pub stored: Stored,
+}
+
+/// An event never to merge, and why (kept for review).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    pub event: Event,
+    pub reason: String,
+}
+
 /// One event to add to the record, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Join {
@@ -48,7 +62,7 @@ pub struct Plan {
     /// Bundle events to keep aside until the encounter's earlier events arrive.
     pub hold: Vec<Event>,
     /// Events never to merge, each with the reason.
-    pub refuse: Vec<(Event, String)>,
+    pub refuse: Vec<Refused>,
     /// Where the chain ends after the joins; `None` if nothing joined.
     pub tip: Option<Tip>,
     /// With events held: the first seq this database lacks.
@@ -57,18 +71,18 @@ pub struct Plan {
 
 /// Plans the merge of `incoming` (a bundle's events of encounter `enc`, each with what is
 /// stored under its id) with the chain ending at `tip` and the verified `held` events.
-pub fn plan(enc: &str, tip: Option<Tip>, incoming: Vec<(Event, Stored)>, held: Vec<Event>) -> Plan {
+pub fn plan(enc: &str, tip: Option<Tip>, incoming: Vec<Incoming>, held: Vec<Event>) -> Plan {
     let mut p = Plan::default();
     let mut candidates: BTreeMap<u32, Vec<Event>> = BTreeMap::new();
     let mut from_bundle: HashSet<String> = HashSet::new();
-    for (e, stored) in incoming {
+    for Incoming { event: e, stored } in incoming {
         match stored {
             Stored::Same => p.already_present.push(e),
-            Stored::Different => p.refuse.push((
-                e,
-                "an event with this id is already held with different content; the held one is kept"
+            Stored::Different => p.refuse.push(Refused {
+                event: e,
+                reason: "an event with this id is already held with different content; the held one is kept"
                     .into(),
-            )),
+            }),
             Stored::Absent => {
                 from_bundle.insert(e.id.clone());
                 candidates.entry(e.seq).or_default().push(e);
@@ -84,7 +98,10 @@ pub fn plan(enc: &str, tip: Option<Tip>, incoming: Vec<(Event, Stored)>, held: V
             Some(i) if slot[i].hash != e.hash => {
                 let c = slot.remove(i);
                 from_bundle.remove(&c.id);
-                p.refuse.push((c, "an event with this id is already held (waiting for earlier events) with different content; the held one is kept".into()));
+                p.refuse.push(Refused {
+                    event: c,
+                    reason: "an event with this id is already held (waiting for earlier events) with different content; the held one is kept".into(),
+                });
                 slot.push(e);
             }
             Some(_) => {}
@@ -112,8 +129,10 @@ pub fn plan(enc: &str, tip: Option<Tip>, incoming: Vec<(Event, Stored)>, held: V
             Ok(s) => s,
             Err(why) => {
                 from_bundle.remove(&e.id);
-                p.refuse
-                    .push((e, format!("it breaks the record's rules ({why})")));
+                p.refuse.push(Refused {
+                    event: e,
+                    reason: format!("it breaks the record's rules ({why})"),
+                });
                 break;
             }
         };
@@ -144,7 +163,10 @@ pub fn plan(enc: &str, tip: Option<Tip>, incoming: Vec<(Event, Stored)>, held: V
                 "encounter {enc} already holds a different event at position {} (the record has two versions); the held one is kept",
                 e.seq
             );
-            p.refuse.push((e, why));
+            p.refuse.push(Refused {
+                event: e,
+                reason: why,
+            });
         } else {
             p.wants_from = Some(head_seq + 1);
             p.hold.push(e);
@@ -166,30 +188,65 @@ mod tests {
         })
     }
 
-    fn absent(events: &[Event]) -> Vec<(Event, Stored)> {
-        events.iter().map(|e| (e.clone(), Stored::Absent)).collect()
+    fn inc(e: &Event, stored: Stored) -> Incoming {
+        Incoming {
+            event: e.clone(),
+            stored,
+        }
     }
 
-    /// (joined seqs, released seqs, held seqs, refused seqs, present seqs, wants)
-    type Shape = (
-        Vec<u32>,
-        Vec<u32>,
-        Vec<u32>,
-        Vec<u32>,
-        Vec<u32>,
-        Option<u32>,
-    );
+    fn absent(events: &[Event]) -> Vec<Incoming> {
+        events.iter().map(|e| inc(e, Stored::Absent)).collect()
+    }
+
+    /// A plan by the seqs in each outcome.
+    #[derive(Debug, PartialEq, Eq)]
+    struct Shape {
+        joined: Vec<u32>,
+        released: Vec<u32>,
+        held: Vec<u32>,
+        refused: Vec<u32>,
+        present: Vec<u32>,
+        wants: Option<u32>,
+    }
 
     fn shape(p: &Plan) -> Shape {
         let seqs = |v: &mut dyn Iterator<Item = &Event>| v.map(|e| e.seq).collect::<Vec<_>>();
-        (
-            seqs(&mut p.join.iter().filter(|j| j.from_bundle).map(|j| &j.event)),
-            seqs(&mut p.join.iter().filter(|j| !j.from_bundle).map(|j| &j.event)),
-            seqs(&mut p.hold.iter()),
-            seqs(&mut p.refuse.iter().map(|r| &r.0)),
-            seqs(&mut p.already_present.iter()),
-            p.wants_from,
-        )
+        Shape {
+            joined: seqs(&mut p.join.iter().filter(|j| j.from_bundle).map(|j| &j.event)),
+            released: seqs(&mut p.join.iter().filter(|j| !j.from_bundle).map(|j| &j.event)),
+            held: seqs(&mut p.hold.iter()),
+            refused: seqs(&mut p.refuse.iter().map(|r| &r.event)),
+            present: seqs(&mut p.already_present.iter()),
+            wants: p.wants_from,
+        }
+    }
+
+    /// `Shape` from (joined, released, held, refused, present, wants).
+    fn want(
+        joined: &[u32],
+        released: &[u32],
+        held: &[u32],
+        refused: &[u32],
+        present: &[u32],
+        wants: Option<u32>,
+    ) -> Shape {
+        Shape {
+            joined: joined.to_vec(),
+            released: released.to_vec(),
+            held: held.to_vec(),
+            refused: refused.to_vec(),
+            present: present.to_vec(),
+            wants,
+        }
+    }
+
+    struct Case {
+        name: &'static str,
+        tip: Option<Tip>,
+        incoming: Vec<Incoming>,
+        held: Vec<Event>,
+        want: Shape,
     }
 
     #[test]
@@ -209,81 +266,81 @@ mod tests {
         )
         .unwrap();
         let draft = Status::Draft;
-        let table: Vec<(&str, Option<Tip>, Vec<(Event, Stored)>, Vec<Event>, Shape)> = vec![
-            (
-                "new encounter, whole chain",
-                None,
-                absent(&c),
-                vec![],
-                (vec![1, 2, 3, 4, 5], vec![], vec![], vec![], vec![], None),
-            ),
-            (
-                "tail after the stored head",
-                tip(&c[2], draft),
-                absent(&c[3..]),
-                vec![],
-                (vec![4, 5], vec![], vec![], vec![], vec![], None),
-            ),
-            (
-                "tail without its start is held and the start asked for",
-                tip(&c[0], draft),
-                absent(&c[3..]),
-                vec![],
-                (vec![], vec![], vec![4, 5], vec![], vec![], Some(2)),
-            ),
-            (
-                "the gap arrives: held events are released",
-                tip(&c[0], draft),
-                absent(&c[1..3]),
-                c[3..].to_vec(),
-                (vec![2, 3], vec![4, 5], vec![], vec![], vec![], None),
-            ),
-            (
-                "repeat import changes nothing",
-                tip(&c[4], draft),
-                c.iter().map(|e| (e.clone(), Stored::Same)).collect(),
-                vec![],
-                (vec![], vec![], vec![], vec![], vec![1, 2, 3, 4, 5], None),
-            ),
-            (
-                "same id, other content",
-                tip(&c[4], draft),
-                vec![(c[2].clone(), Stored::Different)],
-                vec![],
-                (vec![], vec![], vec![], vec![3], vec![], None),
-            ),
-            (
-                "a second version at a stored place is refused",
-                tip(&c[4], draft),
-                vec![(fork[2].clone(), Stored::Absent)],
-                vec![],
-                (vec![], vec![], vec![], vec![3], vec![], None),
-            ),
-            (
-                "a chain not starting with 'created' is refused",
-                None,
-                absent(&c[1..2])
+        let table = vec![
+            Case {
+                name: "new encounter, whole chain",
+                tip: None,
+                incoming: absent(&c),
+                held: vec![],
+                want: want(&[1, 2, 3, 4, 5], &[], &[], &[], &[], None),
+            },
+            Case {
+                name: "tail after the stored head",
+                tip: tip(&c[2], draft),
+                incoming: absent(&c[3..]),
+                held: vec![],
+                want: want(&[4, 5], &[], &[], &[], &[], None),
+            },
+            Case {
+                name: "tail without its start is held and the start asked for",
+                tip: tip(&c[0], draft),
+                incoming: absent(&c[3..]),
+                held: vec![],
+                want: want(&[], &[], &[4, 5], &[], &[], Some(2)),
+            },
+            Case {
+                name: "the gap arrives: held events are released",
+                tip: tip(&c[0], draft),
+                incoming: absent(&c[1..3]),
+                held: c[3..].to_vec(),
+                want: want(&[2, 3], &[4, 5], &[], &[], &[], None),
+            },
+            Case {
+                name: "repeat import changes nothing",
+                tip: tip(&c[4], draft),
+                incoming: c.iter().map(|e| inc(e, Stored::Same)).collect(),
+                held: vec![],
+                want: want(&[], &[], &[], &[], &[1, 2, 3, 4, 5], None),
+            },
+            Case {
+                name: "same id, other content",
+                tip: tip(&c[4], draft),
+                incoming: vec![inc(&c[2], Stored::Different)],
+                held: vec![],
+                want: want(&[], &[], &[], &[3], &[], None),
+            },
+            Case {
+                name: "a second version at a stored place is refused",
+                tip: tip(&c[4], draft),
+                incoming: vec![inc(&fork[2], Stored::Absent)],
+                held: vec![],
+                want: want(&[], &[], &[], &[3], &[], None),
+            },
+            Case {
+                name: "a chain not starting with 'created' is refused",
+                tip: None,
+                incoming: absent(&c[1..2])
                     .into_iter()
-                    .map(|(mut e, s)| {
-                        e.seq = 1;
-                        e.prev_hash = GENESIS_HASH.into();
-                        (e, s)
+                    .map(|mut i| {
+                        i.event.seq = 1;
+                        i.event.prev_hash = GENESIS_HASH.into();
+                        i
                     })
                     .collect(),
-                vec![],
-                (vec![], vec![], vec![], vec![1], vec![], None),
-            ),
-            (
-                "a note on a complete encounter breaks the rules",
-                tip(&c[2], Status::Complete),
-                absent(&c[3..4]),
-                vec![],
-                (vec![], vec![], vec![], vec![4], vec![], None),
-            ),
+                held: vec![],
+                want: want(&[], &[], &[], &[1], &[], None),
+            },
+            Case {
+                name: "a note on a complete encounter breaks the rules",
+                tip: tip(&c[2], Status::Complete),
+                incoming: absent(&c[3..4]),
+                held: vec![],
+                want: want(&[], &[], &[], &[4], &[], None),
+            },
         ];
-        for (name, t, incoming, held, want) in table {
-            let p = plan("enc", t, incoming, held);
-            assert_eq!(shape(&p), want, "{name}");
+        for c in table {
+            let p = plan("enc", c.tip, c.incoming, c.held);
+            assert_eq!(shape(&p), c.want, "{}", c.name);
         }
     }
 
@@ -297,7 +354,7 @@ mod tests {
             tip(&c[2], Status::Draft),
             absent(&c[2..])
                 .into_iter()
-                .map(|(e, _)| (e, Stored::Same))
+                .map(|i| inc(&i.event, Stored::Same))
                 .collect(),
             vec![],
         );

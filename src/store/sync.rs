@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use rusqlite::{OptionalExtension, Transaction};
 
 use super::audit::audit;
-use super::merge_plan::{Plan, Stored, Tip, plan};
+use super::merge_plan::{Incoming, Plan, Stored, Tip, plan};
 use super::write::{Head, TxError, insert_event, insert_summary, load_head, update_summary, write};
 use super::{
     AckVerdict, Acknowledgement, HubInfo, ImportOutcome, LeftOut, Outgoing, PruneOutcome, Pruned,
@@ -574,7 +574,10 @@ fn plan_encounter(tx: &Transaction, enc: &str, run: &[&Event]) -> Result<Plan, T
             }
             Some(_) => Stored::Different,
         };
-        incoming.push(((*e).clone(), s));
+        incoming.push(Incoming {
+            event: (*e).clone(),
+            stored: s,
+        });
     }
     let held: Vec<(String, String)> = tx
         .prepare_cached("SELECT hash, event FROM sync_held WHERE encounter_id = ?1")?
@@ -613,8 +616,8 @@ fn apply_plan(
             hash: e.hash.clone(),
         });
     }
-    for (e, why) in &p.refuse {
-        refuse(tx, e, why, bundle, at, out)?;
+    for r in &p.refuse {
+        refuse(tx, &r.event, &r.reason, bundle, at, out)?;
     }
     let mut last_at = String::new();
     for j in &p.join {

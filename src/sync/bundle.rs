@@ -157,6 +157,50 @@ pub fn file_name(m: &Manifest, hash: &str) -> String {
 /// Checks `bytes` (the whole file) and returns the bundle, or one reason it is refused.
 /// Nothing is accepted from a file that fails any check.
 pub fn decode(path: &Path, bytes: &[u8]) -> Result<Bundle, Refusal> {
+    let (line, content) = read_manifest(bytes)?;
+    let m = line.manifest;
+    let lines = content.iter().filter(|&&b| b == b'\n').count() as u64;
+    let cut_off = !content.is_empty() && !content.ends_with(b"\n");
+    if cut_off || lines < m.event_count {
+        return Err(refuse(format!(
+            "the file is incomplete (truncated or events removed): its manifest lists {} events but {} complete ones are present",
+            m.event_count, lines
+        )));
+    }
+    if hex::encode(Sha256::digest(content)) != m.content_sha256 {
+        return Err(refuse(if lines > m.event_count {
+            format!(
+                "it holds {lines} events but its manifest lists {}; it was changed after it was written",
+                m.event_count
+            )
+        } else {
+            "its content was changed after it was written (SHA-256 does not match the manifest)"
+                .to_string()
+        }));
+    }
+    let events = read_events(content, m.event_count)?;
+    check_chains(&events)?;
+    let encounters = events
+        .iter()
+        .map(|e| e.encounter_id.as_str())
+        .collect::<std::collections::HashSet<_>>()
+        .len() as u64;
+    if encounters != m.encounter_count {
+        return Err(refuse(format!(
+            "it holds {encounters} encounters but its manifest lists {}",
+            m.encounter_count
+        )));
+    }
+    Ok(Bundle {
+        path: path.to_path_buf(),
+        hash: line.bundle_sha256,
+        manifest: m,
+        events,
+    })
+}
+
+/// The manifest line, checked (format, version, its own hash), and the bytes after it.
+fn read_manifest(bytes: &[u8]) -> Result<(ManifestLine, &[u8]), Refusal> {
     if bytes.is_empty() {
         return Err(refuse("the file is empty"));
     }
@@ -184,32 +228,17 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<Bundle, Refusal> {
     }
     let line: ManifestLine = serde_json::from_value(value)
         .map_err(|e| refuse(format!("its manifest cannot be read ({e})")))?;
-    let m = line.manifest;
-    if manifest_hash(&m).ok() != Some(line.bundle_sha256.clone()) {
+    if manifest_hash(&line.manifest).ok().as_ref() != Some(&line.bundle_sha256) {
         return Err(refuse(
             "its manifest was changed after it was written (the manifest hash does not match)",
         ));
     }
-    let lines = content.iter().filter(|&&b| b == b'\n').count() as u64;
-    let cut_off = !content.is_empty() && !content.ends_with(b"\n");
-    if cut_off || lines < m.event_count {
-        return Err(refuse(format!(
-            "the file is incomplete (truncated or events removed): its manifest lists {} events but {} complete ones are present",
-            m.event_count, lines
-        )));
-    }
-    if hex::encode(Sha256::digest(content)) != m.content_sha256 {
-        return Err(refuse(if lines > m.event_count {
-            format!(
-                "it holds {lines} events but its manifest lists {}; it was changed after it was written",
-                m.event_count
-            )
-        } else {
-            "its content was changed after it was written (SHA-256 does not match the manifest)"
-                .to_string()
-        }));
-    }
-    let mut events = Vec::with_capacity(usize::try_from(m.event_count).unwrap_or(0));
+    Ok((line, content))
+}
+
+/// Every event line, each checked against its own hash.
+fn read_events(content: &[u8], expected: u64) -> Result<Vec<Event>, Refusal> {
+    let mut events = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
     for (i, raw) in content.split(|&b| b == b'\n').enumerate() {
         if raw.is_empty() {
             continue;
@@ -228,24 +257,7 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<Bundle, Refusal> {
         }
         events.push(e);
     }
-    check_chains(&events)?;
-    let encounters = events
-        .iter()
-        .map(|e| e.encounter_id.as_str())
-        .collect::<std::collections::HashSet<_>>()
-        .len() as u64;
-    if encounters != m.encounter_count {
-        return Err(refuse(format!(
-            "it holds {encounters} encounters but its manifest lists {}",
-            m.encounter_count
-        )));
-    }
-    Ok(Bundle {
-        path: path.to_path_buf(),
-        hash: line.bundle_sha256,
-        manifest: m,
-        events,
-    })
+    Ok(events)
 }
 
 /// Within the bundle, each encounter's events must be one unbroken run of the chain:
