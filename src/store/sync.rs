@@ -333,13 +333,15 @@ impl Store {
     /// complete or void, and the hub acknowledged every event of the verified chain, so
     /// the hub holds exactly this head hash and event count.
     fn prunable(&self, only: Option<&[String]>) -> Result<(Vec<Pruned>, Vec<LeftOut>), StoreError> {
-        // A cheap first cut on the summary; everything is then checked on the chain.
+        // A cheap first cut on the summary (it can only leave encounters out); everything
+        // is then checked on the chain.
         let ids: Vec<String> = match only {
             Some(ids) => ids.to_vec(),
             None => self
                 .conn
                 .prepare(&format!(
-                    "SELECT c.id FROM encounters c WHERE NOT EXISTS
+                    "SELECT c.id FROM encounters c WHERE c.status IN ('complete', 'void')
+                       AND NOT EXISTS
                        (SELECT 1 FROM events e WHERE e.encounter_id = c.id AND {UNACKED})
                      ORDER BY c.created_at, c.id"
                 ))
@@ -492,16 +494,19 @@ fn apply_receipt(
     r: &Acknowledgement,
     first_hub: bool,
 ) -> Result<AckVerdict, TxError> {
-    let pushed: Option<i64> = tx
+    let pushed: Option<(i64, Option<String>)> = tx
         .query_row(
-            "SELECT event_count FROM sync_pushes WHERE bundle_sha256 = ?1",
+            "SELECT event_count, receipt_at FROM sync_pushes WHERE bundle_sha256 = ?1",
             [&r.bundle_sha256],
-            |row| row.get(0),
+            |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .optional()?;
-    let Some(pushed) = pushed else {
+    let Some((pushed, last_read)) = pushed else {
         return Ok(AckVerdict::UnknownBundle);
     };
+    // Receipts stay in the folder and are read at every push; a request for events is
+    // acted on once, when a newer receipt than any read before brings it.
+    let newer = last_read.is_none_or(|t| t < r.received_at);
     let listed = r.acknowledged.len() as u64;
     let adds_up = r.events_in_bundle == to_u64(pushed)
         && r.accepted + r.already_present == listed
@@ -512,6 +517,21 @@ fn apply_receipt(
     if first_hub {
         set_meta(tx, HUB, &r.from_device)?;
         set_meta(tx, HUB_HOW, "first_receipt")?;
+    }
+    let mut requested = 0u64;
+    let wants = if newer { r.wants.as_slice() } else { &[] };
+    for Want {
+        encounter_id,
+        from_seq,
+    } in wants
+    {
+        // The hub lacks these (restored from a backup, say): send them again. Done
+        // before this receipt's own acknowledgements, which win.
+        requested += tx.execute(
+            "DELETE FROM sync_acked WHERE event_id IN
+               (SELECT id FROM events WHERE encounter_id = ?1 AND seq >= ?2)",
+            rusqlite::params![encounter_id, i64::from(*from_seq)],
+        )? as u64;
     }
     let carried: HashMap<String, String> = tx
         .prepare_cached("SELECT event_id, hash FROM sync_push_events WHERE bundle_sha256 = ?1")?
@@ -535,22 +555,9 @@ fn apply_receipt(
             r.received_at
         ])? as u64;
     }
-    let mut requested = 0u64;
-    for Want {
-        encounter_id,
-        from_seq,
-    } in &r.wants
-    {
-        // The hub lacks these (restored from a backup, say): send them again.
-        requested += tx.execute(
-            "DELETE FROM sync_acked WHERE event_id IN
-               (SELECT id FROM events WHERE encounter_id = ?1 AND seq >= ?2)",
-            rusqlite::params![encounter_id, i64::from(*from_seq)],
-        )? as u64;
-    }
     tx.execute(
         "UPDATE sync_pushes SET receipt_at = ?2, receipt_by = ?3, acknowledged = max(acknowledged, ?4)
-         WHERE bundle_sha256 = ?1 AND (receipt_at IS NULL OR acknowledged < ?4)",
+         WHERE bundle_sha256 = ?1 AND (receipt_at IS NULL OR receipt_at < ?2 OR acknowledged < ?4)",
         rusqlite::params![r.bundle_sha256, r.received_at, r.from_device, acked as i64],
     )?;
     Ok(AckVerdict::Applied { newly, requested })

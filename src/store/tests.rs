@@ -523,3 +523,136 @@ fn a_held_lock_becomes_busy_not_a_raw_error() {
     s.append(&id, EventBody::NoteAdded { text: "n".into() })
         .unwrap();
 }
+
+fn ack(
+    s: &Store,
+    bundle: &str,
+    events: &[crate::record::Event],
+    at: &str,
+    wants: Vec<Want>,
+) -> Acknowledgement {
+    Acknowledgement {
+        bundle_sha256: bundle.into(),
+        events_in_bundle: events.len() as u64,
+        for_device: s.device_id().into(),
+        from_device: "hub".into(),
+        from_hub: true,
+        received_at: at.into(),
+        accepted: events.len() as u64,
+        already_present: 0,
+        not_accepted: 0,
+        acknowledged: events
+            .iter()
+            .map(|e| AckedEvent {
+                event_id: e.id.clone(),
+                hash: e.hash.clone(),
+            })
+            .collect(),
+        wants,
+    }
+}
+
+#[test]
+fn a_receipt_is_judged_before_it_acknowledges() {
+    let (_d, path) = tmp();
+    let mut s = Store::open(&path).unwrap();
+    let ev = s
+        .record_encounter(created("PC 1"), vec![completed()])
+        .unwrap();
+    s.sync_record_push("b1", 1, "f", "d", "t", &ev).unwrap();
+    let me = s.device_id().to_string();
+    let cases: Vec<(Acknowledgement, AckVerdict)> = vec![
+        (
+            Acknowledgement {
+                for_device: "someone else".into(),
+                ..ack(&s, "b1", &ev, "t1", vec![])
+            },
+            AckVerdict::NotOurs,
+        ),
+        (
+            Acknowledgement {
+                from_device: me.clone(),
+                ..ack(&s, "b1", &ev, "t1", vec![])
+            },
+            AckVerdict::FromSelf,
+        ),
+        (
+            Acknowledgement {
+                from_hub: false,
+                ..ack(&s, "b1", &ev, "t1", vec![])
+            },
+            AckVerdict::NotAHub { from: "hub".into() },
+        ),
+        (ack(&s, "b9", &ev, "t1", vec![]), AckVerdict::UnknownBundle),
+        (
+            Acknowledgement {
+                accepted: 0,
+                acknowledged: vec![],
+                ..ack(&s, "b1", &ev, "t1", vec![])
+            },
+            AckVerdict::Inconsistent,
+        ),
+        (
+            Acknowledgement {
+                events_in_bundle: 3,
+                ..ack(&s, "b1", &ev, "t1", vec![])
+            },
+            AckVerdict::Inconsistent,
+        ),
+    ];
+    for (a, want) in cases {
+        assert_eq!(s.sync_apply_receipt(&a).unwrap(), want);
+        assert_eq!(s.sync_status().unwrap().acknowledged_events, 0);
+        assert_eq!(s.sync_hub().unwrap(), None, "no hub learnt from {want:?}");
+    }
+    // The first good receipt names the hub; another hub is ignored from then on.
+    let good = ack(&s, "b1", &ev, "t1", vec![]);
+    assert_eq!(
+        s.sync_apply_receipt(&good).unwrap(),
+        AckVerdict::Applied {
+            newly: 2,
+            requested: 0
+        }
+    );
+    assert_eq!(s.sync_hub().unwrap().unwrap().device_id, "hub");
+    let other = Acknowledgement {
+        from_device: "hub-2".into(),
+        ..good.clone()
+    };
+    assert!(matches!(
+        s.sync_apply_receipt(&other).unwrap(),
+        AckVerdict::OtherHub { .. }
+    ));
+
+    // A request for events is acted on once per receipt, not at every reading of it.
+    let wants = vec![Want {
+        encounter_id: ev[0].encounter_id.clone(),
+        from_seq: 1,
+    }];
+    let asking = Acknowledgement {
+        accepted: 0,
+        acknowledged: vec![],
+        not_accepted: 2,
+        ..ack(&s, "b1", &ev, "t2", wants)
+    };
+    assert_eq!(
+        s.sync_apply_receipt(&asking).unwrap(),
+        AckVerdict::Applied {
+            newly: 0,
+            requested: 2
+        }
+    );
+    assert_eq!(s.sync_status().unwrap().acknowledged_events, 0);
+    // The events are sent again and a later receipt acknowledges them; reading the old
+    // receipt again (it stays in the folder) must not undo that.
+    let later = ack(&s, "b1", &ev, "t3", vec![]);
+    s.sync_apply_receipt(&later).unwrap();
+    assert_eq!(
+        s.sync_apply_receipt(&asking).unwrap(),
+        AckVerdict::Applied {
+            newly: 0,
+            requested: 0
+        }
+    );
+    assert_eq!(s.sync_status().unwrap().acknowledged_events, 2);
+}

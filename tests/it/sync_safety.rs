@@ -311,9 +311,20 @@ fn push_sends_only_what_the_hub_has_not_acknowledged() {
     assert!(out.contains("1 held"), "{out}");
     let out = push(&dev, &share);
     assert!(out.contains("(7 events of 1 encounters"), "{out}");
-    import(&hub, &share);
+    // Only the new bundle: the receipt asking for the start stays as it was.
+    let newest = files(&share, "mshtbundle")
+        .into_iter()
+        .max_by_key(|p| fs::metadata(p).unwrap().modified().unwrap())
+        .unwrap();
+    import(&hub, &newest);
     let hub_list = json(&hub, &["encounters", "list"]);
     assert_eq!(hub_list[0]["event_count"], 7, "{hub_list}");
+    // The request is acted on once: the old receipt still in the folder does not make
+    // every later push send the chain again.
+    for _ in 0..2 {
+        let out = push(&dev, &share);
+        assert!(out.contains("Nothing to push"), "{out}");
+    }
 }
 
 /// `msht sync status | head -1` and `msht sync push … | true` exit 0 (they aborted with
