@@ -6,11 +6,13 @@
 //! particular checklist is written here.
 
 mod scenario;
+mod scenario_check;
 
 use std::collections::HashMap;
 
 pub use crate::record::Answer;
 pub use scenario::run_scenario;
+pub use scenario_check::check_scenarios;
 
 use crate::fault::Fault;
 use crate::guidance::condition::AnswerLookup;

@@ -119,7 +119,8 @@ pub fn to_markdown(rec: &ExportRecord) -> String {
     }
     let mut out = d.lines.join("\n");
     out.push('\n');
-    out
+    // What was typed (or imported) is shown, never acted on by a viewer or a terminal.
+    crate::text::visible::visible(&out).into_owned()
 }
 
 type Section = fn(&mut Doc, &ExportRecord, bool);

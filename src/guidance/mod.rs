@@ -8,6 +8,7 @@ pub mod model;
 mod parse;
 pub mod problems;
 mod reach;
+pub mod sources;
 pub mod topic;
 mod validate;
 
@@ -110,6 +111,8 @@ pub fn check(files: &GuidanceFiles) -> (Option<Guidance>, Problems) {
         duties: Vec::new(),
         synonyms: Vec::new(),
         scenarios: Vec::new(),
+        provenance: Vec::new(),
+        source_rules: sources::SourceRules::default(),
     };
     for f in &files.files {
         let Some(text) = f.text() else {
@@ -131,21 +134,26 @@ pub fn check(files: &GuidanceFiles) -> (Option<Guidance>, Problems) {
                 manifest = Some(parse::manifest(&mut ctx, raw));
             }
         } else if path == "prompts.toml" {
-            if let Some(raw) = parse::from_toml(&mut ctx, "prompts.toml") {
+            if let Some(raw) = parse::from_toml::<parse::RawPrompts>(&mut ctx, "prompts.toml") {
+                g.provenance.push(raw.provenance(&ctx));
                 g.prompts = parse::prompts(&mut ctx, raw);
             }
         } else if path == "duties.toml" {
-            if let Some(raw) = parse::from_toml(&mut ctx, "duties.toml") {
+            if let Some(raw) = parse::from_toml::<parse::RawDuties>(&mut ctx, "duties.toml") {
+                g.provenance.push(raw.provenance(&ctx));
                 g.duties = parse::duties(&mut ctx, raw);
             }
         } else if path == "synonyms.toml" {
             if let Some(raw) = parse::from_toml(&mut ctx, "synonyms.toml") {
                 g.synonyms = parse::synonyms(&mut ctx, raw);
             }
+        } else if path == "source-rules.toml" {
+            g.source_rules = sources::parse(path, text, ctx.problems);
         } else if in_dir("topics/", ".md") {
             g.topics.extend(topic::parse(path, text, ctx.problems));
         } else if in_dir("checklists/", ".toml") {
-            if let Some(raw) = parse::from_toml(&mut ctx, "the checklist") {
+            if let Some(raw) = parse::from_toml::<parse::RawChecklist>(&mut ctx, "the checklist") {
+                g.provenance.push(raw.provenance(&ctx));
                 g.checklists.push(parse::checklist(&mut ctx, raw));
             }
         } else if in_dir("scenarios/", ".toml") {
@@ -180,13 +188,26 @@ pub fn check(files: &GuidanceFiles) -> (Option<Guidance>, Problems) {
     (Some(g), problems)
 }
 
+/// What loading needs ([`check`]) plus the release rules `msht guidance validate`
+/// enforces on the files themselves: file-level sources and review dates, and links that
+/// may be cited (see `sources.rs`). The validate command also runs the scenarios
+/// (`engine::check_scenarios`), which needs the engine, a layer above this one.
+pub fn check_release(files: &GuidanceFiles) -> (Option<Guidance>, Problems) {
+    let (g, mut problems) = check(files);
+    if let Some(g) = &g {
+        sources::check(g, &mut problems);
+        problems.sort();
+    }
+    (g, problems)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn bundled_guidance_is_valid() {
-        let (_, problems) = check(&GuidanceFiles::embedded());
+        let (_, problems) = check_release(&GuidanceFiles::embedded());
         assert!(
             problems.is_empty(),
             "bundled guidance has problems:\n{problems}"

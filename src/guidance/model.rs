@@ -41,6 +41,20 @@ impl Topic {
 pub struct SourceRef {
     pub title: String,
     pub url: String,
+    /// The line of the file the source is listed on, for problem reports.
+    #[serde(skip)]
+    pub line: usize,
+}
+
+/// The `reviewed` date and `sources` of a checklist, `prompts.toml` or `duties.toml`:
+/// what the rules in that file rest on, and when a person last checked them.
+#[derive(Debug, Clone, Default)]
+pub struct Provenance {
+    pub file: String,
+    /// `None` when the file has no `reviewed` key.
+    pub reviewed: Option<String>,
+    pub reviewed_line: usize,
+    pub sources: Vec<SourceRef>,
 }
 
 #[derive(Debug, Clone)]
@@ -222,6 +236,10 @@ pub struct Guidance {
     pub duties: Vec<Duty>,
     pub synonyms: Vec<SynonymGroup>,
     pub scenarios: Vec<Scenario>,
+    /// Review date and sources of each checklist, `prompts.toml` and `duties.toml`.
+    pub provenance: Vec<Provenance>,
+    /// Which links may not be cited (`source-rules.toml`).
+    pub source_rules: super::sources::SourceRules,
 }
 
 impl Guidance {

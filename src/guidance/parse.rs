@@ -84,6 +84,42 @@ pub fn from_toml<T: serde::de::DeserializeOwned>(ctx: &mut ParseCtx, what: &str)
     }
 }
 
+/// One `{ title, url }` in a file's `sources` list.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    title: String,
+    url: String,
+}
+
+/// The file-level `reviewed` date and `sources` of a checklist, prompts.toml or duties.toml.
+/// Loading accepts a file without them; `guidance validate` requires them.
+fn provenance(
+    ctx: &ParseCtx,
+    reviewed: &Option<Spanned<String>>,
+    sources: &[RawSource],
+) -> Provenance {
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    Provenance {
+        file: ctx.file.to_string(),
+        reviewed: reviewed.as_ref().map(|r| r.get_ref().clone()),
+        reviewed_line: reviewed.as_ref().map_or(1, |r| ctx.line(r)),
+        sources: sources
+            .iter()
+            .map(|s| {
+                let n = seen.entry(s.url.as_str()).or_insert(0);
+                let line = super::sources::line_of_nth(ctx.text, &s.url, *n, 1);
+                *n += 1;
+                SourceRef {
+                    title: s.title.trim().to_string(),
+                    url: s.url.trim().to_string(),
+                    line,
+                }
+            })
+            .collect(),
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawManifest {
@@ -117,6 +153,10 @@ pub fn manifest(ctx: &mut ParseCtx, raw: RawManifest) -> (String, String, Vec<Ar
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawChecklist {
+    #[serde(default)]
+    reviewed: Option<Spanned<String>>,
+    #[serde(default)]
+    sources: Vec<RawSource>,
     id: Spanned<String>,
     title: Spanned<String>,
     #[serde(default)]
@@ -176,6 +216,24 @@ struct RawDutyRule {
     when: Spanned<String>,
     #[serde(default)]
     because: String,
+}
+
+impl RawChecklist {
+    pub fn provenance(&self, ctx: &ParseCtx) -> Provenance {
+        provenance(ctx, &self.reviewed, &self.sources)
+    }
+}
+
+impl RawPrompts {
+    pub fn provenance(&self, ctx: &ParseCtx) -> Provenance {
+        provenance(ctx, &self.reviewed, &self.sources)
+    }
+}
+
+impl RawDuties {
+    pub fn provenance(&self, ctx: &ParseCtx) -> Provenance {
+        provenance(ctx, &self.reviewed, &self.sources)
+    }
 }
 
 pub fn checklist(ctx: &mut ParseCtx, raw: RawChecklist) -> Checklist {
@@ -283,6 +341,10 @@ pub fn checklist(ctx: &mut ParseCtx, raw: RawChecklist) -> Checklist {
 #[serde(deny_unknown_fields)]
 pub struct RawPrompts {
     #[serde(default)]
+    reviewed: Option<Spanned<String>>,
+    #[serde(default)]
+    sources: Vec<RawSource>,
+    #[serde(default)]
     prompts: Vec<RawPrompt>,
 }
 
@@ -323,6 +385,10 @@ pub fn prompts(ctx: &mut ParseCtx, raw: RawPrompts) -> Vec<WelfarePrompt> {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDuties {
+    #[serde(default)]
+    reviewed: Option<Spanned<String>>,
+    #[serde(default)]
+    sources: Vec<RawSource>,
     #[serde(default)]
     duties: Vec<RawDuty>,
 }
