@@ -9,7 +9,7 @@ use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Ctx;
-use super::output::{print_json, print_lines};
+use super::output::{print_json, print_lines, terminal_safe};
 use crate::error::{Error, Result};
 use crate::store::Store;
 use crate::sync::{self, PushReport, Step};
@@ -73,16 +73,18 @@ pub fn run(ctx: &Ctx, cmd: Command) -> Result<()> {
 fn push(ctx: &Ctx, store: &mut Store, to: &std::path::Path) -> Result<()> {
     let r = sync::push(store, to)?;
     for (path, why) in &r.receipts_ignored {
-        eprintln!(
+        let line = format!(
             "msht: {} acknowledges nothing: {why} (`msht sync hub` shows or sets this device's hub).",
             path.display()
         );
+        eprintln!("{}", terminal_safe(&line));
     }
     for l in &r.left_out {
-        eprintln!(
+        let line = format!(
             "msht: encounter {} was left out of the push because its record does not verify: {}.",
             l.encounter_id, l.problem
         );
+        eprintln!("{}", terminal_safe(&line));
     }
     if ctx.json {
         print_json(&serde_json::json!({
@@ -197,9 +199,9 @@ fn import(ctx: &Ctx, store: &mut Store, paths: &[PathBuf]) -> Result<()> {
         }
         Step::Refused(e) => {
             if let Some(b) = &bar {
-                b.suspend(|| eprintln!("msht: {e}"));
+                b.suspend(|| eprintln!("msht: {}", terminal_safe(&e.to_string())));
             } else {
-                eprintln!("msht: {e}");
+                eprintln!("msht: {}", terminal_safe(&e.to_string()));
             }
             lines.push(serde_json::json!({"refused": e.to_string()}));
         }
@@ -223,7 +225,7 @@ fn import(ctx: &Ctx, store: &mut Store, paths: &[PathBuf]) -> Result<()> {
                     out_err.get_or_insert(e);
                 }
                 for w in &warnings {
-                    eprintln!("{w}");
+                    eprintln!("{}", terminal_safe(w));
                 }
             };
             match &bar {
@@ -251,13 +253,17 @@ fn import(ctx: &Ctx, store: &mut Store, paths: &[PathBuf]) -> Result<()> {
     } else if summary.bundles == 0 {
         print_lines(&["No bundle files (*.mshtbundle) found; nothing was imported.".into()])?;
     } else {
-        print_lines(&[format!(
+        let mut l = vec![format!(
             "Imported {} of {} bundle(s): {} events new, {} already here.",
             summary.bundles - summary.refused_bundles,
             summary.bundles,
             summary.accepted,
             summary.already_present
-        )])?;
+        )];
+        if !store.serves_as_hub()? {
+            l.push("This database does not serve as a hub, so its receipts acknowledge nothing on the devices (`msht sync hub --serve` makes it one).".into());
+        }
+        print_lines(&l)?;
     }
     match summary.failure() {
         Some(e) => Err(e.into()),

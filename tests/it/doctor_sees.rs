@@ -40,6 +40,10 @@ fn an_encounter_whose_events_were_all_deleted_is_reported() {
     assert_eq!(out.status.code(), Some(65), "{report}");
     assert!(!report.contains("all 1 verified"), "{report}");
     assert!(report.contains(&id), "{report}");
+    // show says the record was altered, not that it never existed.
+    let out = msht(&p).args(["encounters", "show", &id]).output().unwrap();
+    assert_eq!(out.status.code(), Some(65));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("RECORD ALTERED"));
     // export --all names the encounter, never an empty id.
     let out = msht(&p).args(["export", "--all"]).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);

@@ -96,7 +96,8 @@ fn a_scratch_database_importing_the_share_prunes_nothing() {
     let (t, share, dev, hub) = setup();
     record(&dev);
     push(&dev, &share);
-    import(&t.path().join("scratch.db"), &share);
+    let out = import(&t.path().join("scratch.db"), &share);
+    assert!(out.contains("does not serve as a hub"), "{out}");
     push(&dev, &share);
     let out = run_ok(&dev, &["sync", "prune"]);
     assert!(out.contains("Nothing to prune"), "{out}");
