@@ -159,7 +159,8 @@ fn hub(ctx: &Ctx, store: &mut Store, device_id: Option<&str>, serve: bool) -> Re
 }
 
 fn hub_lines(s: &sync::SyncStatus) -> Vec<String> {
-    let mut out = vec![match &s.hub {
+    let mut out = Vec::new();
+    let own_hub = match &s.hub {
         Some(h) if h.how == "first_receipt" => format!(
             "Hub: {} (the first hub that acknowledged this device's bundles); receipts from any other database acknowledge nothing.",
             h.device_id
@@ -169,7 +170,11 @@ fn hub_lines(s: &sync::SyncStatus) -> Vec<String> {
             h.device_id
         ),
         None => "Hub: none yet; the first hub whose receipt acknowledges a bundle becomes this device's hub (`msht sync hub DEVICE_ID` chooses it instead).".to_string(),
-    }];
+    };
+    // A hub that pushes nowhere has no hub of its own to speak of.
+    if s.hub.is_some() || !s.serves_as_hub {
+        out.push(own_hub);
+    }
     if s.serves_as_hub {
         out.push(format!(
             "This database serves as a hub: its receipts acknowledge events to the devices that sync with it (device id {}).",
