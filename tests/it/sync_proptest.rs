@@ -49,13 +49,14 @@ fn fixture() -> &'static Fixture {
             .iter()
             .enumerate()
             .map(|(i, events)| {
-                let (m, hash, bytes) = sync::bundle::encode(
-                    dev.device_id(),
-                    i as u64 + 1,
-                    "2026-01-01T00:00:00.000Z",
-                    (1, 15),
-                    events,
-                );
+                let writer = sync::bundle::Writer {
+                    device_id: dev.device_id(),
+                    for_hub: None,
+                    bundle_seq: i as u64 + 1,
+                    created_at: "2026-01-01T00:00:00.000Z",
+                    local_seq: (1, 15),
+                };
+                let (m, hash, bytes) = sync::bundle::encode(&writer, events).unwrap();
                 let p = dir.path().join(sync::bundle::file_name(&m, &hash));
                 std::fs::write(&p, bytes).unwrap();
                 p
@@ -104,7 +105,7 @@ fn import_in_order(hub_path: &Path, order: &[usize]) -> HubState {
             sync::import_paths(&mut hub, std::slice::from_ref(&f.bundles[i]), &mut |_| {}).unwrap();
         assert_eq!(summary.failure().map(|e| e.to_string()), None);
     }
-    assert!(hub.verify_all().unwrap().is_empty());
+    assert!(hub.verify_all().unwrap().is_clean());
     state(&hub)
 }
 
