@@ -179,20 +179,22 @@ fn make_bundles(inbox: &Path, total: usize) {
                     device.clone(),
                     prev,
                     body,
-                );
+                )
+                .expect("event");
                 prev = e.hash.clone();
                 events.push(e);
                 made += 1;
             }
         }
         bundle_no += 1;
-        let (m, hash, bytes) = sync::bundle::encode(
-            device,
-            bundle_no,
-            "2026-03-01T10:00:00.000Z",
-            (1, 1),
-            &events,
-        );
+        let writer = sync::bundle::Writer {
+            device_id: device,
+            for_hub: None,
+            bundle_seq: bundle_no,
+            created_at: "2026-03-01T10:00:00.000Z",
+            local_seq: (1, 1),
+        };
+        let (m, hash, bytes) = sync::bundle::encode(&writer, &events).expect("bundle");
         std::fs::write(inbox.join(sync::bundle::file_name(&m, &hash)), bytes).expect("bundle");
     }
 }

@@ -93,7 +93,7 @@ impl Store {
                 detail: format!("integrity_check: {}", integrity.join("; ")),
             });
         }
-        match self.verify_all()?.into_iter().next() {
+        match self.verify_all()?.breaks.into_iter().next() {
             Some(b) => Err(StoreError::Tampered(b)),
             None => Ok(()),
         }
