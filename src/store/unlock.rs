@@ -154,3 +154,49 @@ fn probe(conn: &Connection, path: &Path) -> Result<(), StoreError> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keyed_file(dir: &Path, key: &DbKey) -> std::path::PathBuf {
+        let p = dir.join("k.db");
+        file::create_owner_only(&p).unwrap();
+        let c = connect(&p, Some(key)).unwrap();
+        c.execute_batch(
+            "CREATE VIRTUAL TABLE g USING fts5(body, tokenize = 'porter unicode61');
+             INSERT INTO g(body) VALUES ('debt bondage and withheld passports');",
+        )
+        .unwrap();
+        p
+    }
+
+    #[test]
+    fn fts5_works_in_an_encrypted_database() {
+        let d = tempfile::tempdir().unwrap();
+        let key = DbKey::random().unwrap();
+        let p = keyed_file(d.path(), &key);
+        let c = connect(&p, Some(&key)).unwrap();
+        let n: i64 = c
+            .query_row("SELECT count(*) FROM g WHERE g MATCH 'passport'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(n, 1);
+        let bytes = std::fs::read(&p).unwrap();
+        assert_ne!(&bytes[..16], file::SQLITE_MAGIC);
+        assert!(!bytes.windows(8).any(|w| w == b"bondage "));
+    }
+
+    #[test]
+    fn a_wrong_key_is_found_at_once() {
+        let d = tempfile::tempdir().unwrap();
+        let p = keyed_file(d.path(), &DbKey::random().unwrap());
+        let e = connect(&p, Some(&DbKey::random().unwrap())).unwrap_err();
+        assert!(
+            matches!(e, StoreError::Key(KeyError::WrongKey { .. })),
+            "{e}"
+        );
+        assert_eq!(file::state(&p).unwrap(), FileState::Encrypted);
+    }
+}

@@ -11,7 +11,7 @@ use serde_json::Value;
 const ANSWERS: &str = r#"{"checklist":"general","officer":"PC 1","answers":{"general_nation":"england","general_danger":"no","general_age":"no","general_documents":"no","general_consent_alone":"yes","general_consent_understood":"yes","general_consent_explained":"yes","general_nrm_consent":"consents"}}"#;
 
 fn sql(db: &Path, sql: &str) {
-    let c = rusqlite::Connection::open(db).unwrap();
+    let c = crate::common::raw_connection(db);
     c.execute_batch(sql).unwrap();
 }
 
@@ -110,6 +110,8 @@ fn corrupt_events_page(p: &Path) {
 #[test]
 fn the_report_is_printed_even_when_a_page_is_corrupt() {
     let (_d, p) = db();
+    // Plaintext, so the test can find and overwrite a page of the events table.
+    drop(msht::store::Store::open(&p).unwrap());
     for _ in 0..3 {
         crate::common::record(&p, ANSWERS);
     }

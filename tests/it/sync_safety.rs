@@ -161,7 +161,7 @@ fn a_receipt_acknowledges_only_what_it_says_was_accepted() {
 
 /// Deletes the last event of `id` behind msht's back (the trigger dropped first).
 fn cut_last_event(db: &Path, id: &str) {
-    let c = rusqlite::Connection::open(db).unwrap();
+    let c = crate::common::raw_connection(db);
     c.execute_batch("DROP TRIGGER IF EXISTS events_append_only")
         .unwrap();
     c.execute(
@@ -232,7 +232,7 @@ fn prune_refuses_a_record_damaged_after_acknowledgement() {
     // The last event is removed; the rest (still acknowledged) would look complete if
     // prune read only the acknowledgements and the summary.
     cut_last_event(&dev, &id);
-    let c = rusqlite::Connection::open(&dev).unwrap();
+    let c = crate::common::raw_connection(&dev);
     c.execute(
         "UPDATE encounters SET event_count = event_count - 1,
            head_hash = (SELECT hash FROM events WHERE encounter_id = ?1 ORDER BY seq DESC LIMIT 1)
@@ -257,7 +257,7 @@ fn bundle_events(path: &Path) -> usize {
 fn push_sends_only_what_the_hub_has_not_acknowledged() {
     let (t, share, dev, hub) = setup();
     let id = {
-        let mut s = msht::store::Store::open(&dev).unwrap();
+        let mut s = crate::common::open(&dev);
         s.create_encounter(msht::record::EventBody::Created {
             officer: "PC 1".into(),
             location: "lay-by".into(),
@@ -270,8 +270,7 @@ fn push_sends_only_what_the_hub_has_not_acknowledged() {
         .encounter_id
     };
     let note = |text: &str| {
-        msht::store::Store::open(&dev)
-            .unwrap()
+        crate::common::open(&dev)
             .append(
                 &id,
                 msht::record::EventBody::NoteAdded { text: text.into() },
@@ -349,6 +348,7 @@ fn sync_commands_survive_a_closed_pipe() {
         drop(reader);
         let out = std::process::Command::new(assert_cmd::cargo::cargo_bin!("msht"))
             .env("MSHT_DB", &dev)
+            .env("MSHT_KEY_FILE", crate::common::key_file())
             .env("NO_COLOR", "1")
             .args(&args)
             .stdout(writer)
