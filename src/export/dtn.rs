@@ -22,6 +22,10 @@ use crate::record::Answer;
 /// risk anonymising a child's record.
 pub const AGE_QUESTION: &str = "general_age";
 
+/// The duty that a Duty to Notify copy serves. The engine derives it from the current
+/// answers (an adult who declined); without it the copy is refused.
+pub const DTN_DUTY: &str = "duty-to-notify";
+
 /// The checklist run only for children.
 const CHILD_CHECKLIST: &str = "child";
 
@@ -40,6 +44,13 @@ pub fn anonymise(mut rec: ExportRecord) -> Result<ExportRecord, ExportError> {
         Some(Answer::Yes | Answer::Unsure) => return Err(ExportError::ChildDtn(rec.encounter_id)),
         Some(Answer::No) => {}
         _ => return Err(ExportError::AgeUnknownDtn(rec.encounter_id)),
+    }
+    if !rec.duties.iter().any(|d| d.id == DTN_DUTY) {
+        let consent = consent_said(&rec);
+        return Err(ExportError::NotDeclined {
+            id: rec.encounter_id,
+            consent,
+        });
     }
 
     let mut left_out = vec![
@@ -87,6 +98,9 @@ pub fn anonymise(mut rec: ExportRecord) -> Result<ExportRecord, ExportError> {
     let mut reasons = false;
     for p in &mut rec.welfare_prompts {
         reasons |= p.reason.take().is_some();
+        for a in &mut p.history {
+            reasons |= a.reason.take().is_some();
+        }
     }
     if reasons {
         left_out.push("the reasons recorded for welfare actions (free text)".to_string());
@@ -117,4 +131,20 @@ pub fn anonymise(mut rec: ExportRecord) -> Result<ExportRecord, ExportError> {
     rec.audience = Audience::Dtn;
     rec.left_out = left_out;
     Ok(rec)
+}
+
+/// What the record says about consent, for the refusal: the NRM referral itself meets
+/// the duty when the adult consented; when nobody asked, asking comes first.
+fn consent_said(rec: &ExportRecord) -> String {
+    let consent = rec
+        .answers
+        .iter()
+        .find(|a| a.question.ends_with("nrm_consent"))
+        .map(|a| &a.answer);
+    match consent {
+        Some(Answer::Choice(c)) if c == "consents" => {
+            "the adult consented, so the NRM referral itself meets the duty to notify".into()
+        }
+        _ => "consent to an NRM referral was not asked or not recorded; ask first, and make this copy only if they decline".into(),
+    }
 }

@@ -112,6 +112,44 @@ fn consent_line(rec: &ExportRecord) -> String {
     }
 }
 
+fn list_or_none(v: &[String]) -> String {
+    if v.is_empty() {
+        "none".to_string()
+    } else {
+        v.join(", ")
+    }
+}
+
+/// Every action recorded on a prompt, oldest first, then whether it is still open.
+fn prompt_history(p: &super::record::PromptOut, dtn: bool) -> Vec<String> {
+    let mut out: Vec<String> = p
+        .history
+        .iter()
+        .map(|a| {
+            let what = a.outcome.replace('_', " ");
+            match &a.reason {
+                Some(r) => format!("{what} at {}: {r}", a.at.human()),
+                None if a.outcome == "not_possible" => format!(
+                    "{what} at {} ({})",
+                    a.at.human(),
+                    if dtn {
+                        "reason left out"
+                    } else {
+                        "no reason given"
+                    }
+                ),
+                None => format!("{what} at {}", a.at.human()),
+            }
+        })
+        .collect();
+    if !p.follows {
+        out.push("No longer follows from the answers (after an amendment).".into());
+    } else if matches!(p.outcome.as_deref(), None | Some("deferred")) {
+        out.push("Still open: no action recorded as done.".into());
+    }
+    out
+}
+
 /// Renders the record as Markdown laid out for 80 columns.
 pub fn to_markdown(rec: &ExportRecord) -> String {
     let dtn = rec.audience == Audience::Dtn;
@@ -227,7 +265,7 @@ pub fn to_markdown(rec: &ExportRecord) -> String {
         &format!("{} checklist", rec.checklist.title),
     );
 
-    d.heading("4. Indicators of modern slavery (answered yes or unsure)");
+    d.heading("4. Indicators of modern slavery (answers that give concern)");
     if rec.indicators.is_empty() {
         d.bullet(if rec.completed.is_some() {
             "none recorded"
@@ -244,28 +282,14 @@ pub fn to_markdown(rec: &ExportRecord) -> String {
         d.bullet("no welfare prompts were raised");
     }
     for p in &rec.welfare_prompts {
-        let done = match (p.outcome.as_deref(), &p.action_at) {
-            (Some("done"), Some(at)) => format!("done at {}", at.human()),
-            (Some("not_possible"), Some(at)) => format!(
-                "not possible ({}), at {}",
-                p.reason.as_deref().unwrap_or(if dtn {
-                    "reason left out"
-                } else {
-                    "no reason given"
-                }),
-                at.human()
-            ),
-            (Some("deferred"), Some(at)) => format!("deferred at {}", at.human()),
-            _ => "no action recorded".to_string(),
-        };
         d.bullet(&format!(
-            "[{}] {}. Raised {}. Action: {done}.",
+            "[{}] {}. Raised {}.",
             p.urgency.replace('_', " "),
             p.title,
             p.raised_at.human()
         ));
-        if let (Some(r), Some("done" | "deferred")) = (&p.reason, p.outcome.as_deref()) {
-            d.wrap(&format!("Note: {r}"), "  ", "  ");
+        for line in prompt_history(p, dtn) {
+            d.wrap(&line, "  ", "  ");
         }
     }
 
@@ -277,8 +301,8 @@ pub fn to_markdown(rec: &ExportRecord) -> String {
             "not recorded: duties are stated when the checklist is completed"
         });
     }
-    for duty in &rec.duties {
-        d.bullet(&duty.title);
+    for (n, duty) in rec.duties.iter().enumerate() {
+        d.wrap(&duty.title, &format!("{}. ", n + 1), "   ");
     }
 
     d.heading("7. Every question as shown, with its answer");
@@ -334,7 +358,19 @@ pub fn to_markdown(rec: &ExportRecord) -> String {
     for m in &rec.amendments {
         let mut s = format!("{}: ", m.at.human());
         if let (Some(q), Some(v)) = (&m.question, &m.display) {
-            s.push_str(&format!("answer to {q} changed to {v}. "));
+            let text = rec
+                .answers
+                .iter()
+                .find(|a| &a.question == q)
+                .map_or(q.as_str(), |a| a.question_text.as_str());
+            s.push_str(&format!("answer to \"{text}\" changed to {v}. "));
+        }
+        if let Some(c) = &m.duties_changed {
+            s.push_str(&format!(
+                "Duties changed: {} -> {}. ",
+                list_or_none(&c.before),
+                list_or_none(&c.after)
+            ));
         }
         if let Some(n) = &m.note {
             s.push_str(&format!("Note added: {n}. "));

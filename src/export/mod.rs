@@ -17,7 +17,7 @@ use crate::fault::Fault;
 use crate::record::{ChainBreak, EncounterState, Event};
 
 pub use self::csv::{CSV_COLUMNS, CsvSink, csv_row};
-pub use dtn::{AGE_QUESTION, anonymise};
+pub use dtn::{AGE_QUESTION, DTN_DUTY, anonymise};
 pub use markdown::to_markdown;
 pub use record::{
     Audience, ExportRecord, Labels, SCHEMA_VERSION, build_record, to_json, to_json_line,
@@ -38,6 +38,10 @@ pub enum ExportError {
         "the record does not say the person is an adult (question '{AGE_QUESTION}' is not answered 'no'), and a Duty to Notify is only for adults; amend the answer with `msht encounters amend {0}` if they are an adult, or make an NRM referral"
     )]
     AgeUnknownDtn(String),
+    #[error(
+        "a Duty to Notify copy is only for an adult who declined an NRM referral, and encounter {id} says {consent}"
+    )]
+    NotDeclined { id: String, consent: String },
     #[error(
         "encounter {id} was voided ({reason}); add --include-void to export it, marked as void"
     )]
@@ -65,7 +69,9 @@ pub enum ExportError {
 impl ExportError {
     pub fn fault(&self) -> Fault {
         match self {
-            ExportError::ChildDtn(_) | ExportError::AgeUnknownDtn(_) => Fault::BadData,
+            ExportError::ChildDtn(_)
+            | ExportError::AgeUnknownDtn(_)
+            | ExportError::NotDeclined { .. } => Fault::BadData,
             ExportError::Voided { .. } => Fault::BadData,
             // sysexits has EX_CANTCREAT (73) for "an output file cannot be created", but
             // SPEC §2 promises only 0/64/65/66/74/75/1. 74 (I/O error) is the nearest of
@@ -74,7 +80,9 @@ impl ExportError {
             ExportError::Exists(_) => Fault::Io,
             ExportError::Chain(..) | ExportError::Empty(_) => Fault::BadData,
             ExportError::Interrupted => Fault::Internal,
-            ExportError::Io { source, .. } => Fault::of_io(source),
+            // The output could not be written: a missing folder for --out is a write
+            // failure (74), not missing input (66).
+            ExportError::Io { .. } => Fault::Io,
         }
     }
 

@@ -51,15 +51,11 @@ impl Labels {
 
     /// How a person reads an answer.
     pub fn display(&self, question: &str, a: &Answer) -> String {
-        match a {
-            Answer::Choice(id) => self
-                .choices
-                .get(&(question.to_string(), id.clone()))
+        a.display_with(|id| {
+            self.choices
+                .get(&(question.to_string(), id.to_string()))
                 .cloned()
-                .unwrap_or_else(|| id.clone()),
-            Answer::Skipped => "skipped".to_string(),
-            other => other.as_value().to_string(),
-        }
+        })
     }
 }
 
@@ -121,6 +117,17 @@ pub struct PromptOut {
     pub outcome: Option<String>,
     pub reason: Option<String>,
     pub action_at: Option<Time>,
+    /// Whether the current answers still raise it.
+    pub follows: bool,
+    /// Every action recorded on it, oldest first.
+    pub history: Vec<ActionOut>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ActionOut {
+    pub outcome: String,
+    pub reason: Option<String>,
+    pub at: Time,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -137,6 +144,7 @@ pub struct AmendmentOut {
     pub answer: Option<Answer>,
     pub display: Option<String>,
     pub note: Option<String>,
+    pub duties_changed: Option<crate::record::DutyChange>,
 }
 
 /// One encounter, ready to render. Field order is the JSON's field order.
@@ -210,10 +218,10 @@ pub fn build_record(events: &[Event], state: &EncounterState, labels: &Labels) -
             earlier: a
                 .history
                 .iter()
-                .map(|(ans, at)| EarlierAnswer {
-                    answer: ans.clone(),
-                    display: labels.display(&a.question, ans),
-                    at: t(at),
+                .map(|e| EarlierAnswer {
+                    answer: e.answer.clone(),
+                    display: labels.display(&a.question, &e.answer),
+                    at: t(&e.at),
                 })
                 .collect(),
         })
@@ -269,6 +277,16 @@ pub fn build_record(events: &[Event], state: &EncounterState, labels: &Labels) -
                 outcome: p.outcome.map(|o| o.as_str().to_string()),
                 reason: Some(p.reason.clone()).filter(|r| !r.is_empty()),
                 action_at: p.action_at.as_deref().map(t),
+                follows: p.follows,
+                history: p
+                    .history
+                    .iter()
+                    .map(|a| ActionOut {
+                        outcome: a.outcome.as_str().to_string(),
+                        reason: Some(a.reason.clone()).filter(|r| !r.is_empty()),
+                        at: t(&a.at),
+                    })
+                    .collect(),
             })
             .collect(),
         duties: state
@@ -300,6 +318,7 @@ pub fn build_record(events: &[Event], state: &EncounterState, labels: &Labels) -
                 },
                 answer: m.answer.clone(),
                 note: m.note.clone(),
+                duties_changed: m.duties_changed.clone(),
             })
             .collect(),
         events: Some(events.to_vec()),

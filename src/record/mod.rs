@@ -12,6 +12,6 @@ pub use answer::Answer;
 pub use event::DutySnapshot;
 pub use event::{Event, EventBody, GENESIS_HASH, WelfareOutcome, hash_event};
 pub use state::{
-    AmendmentRecord, AnswerRecord, ChainBreak, DutyRecord, EncounterState, NoteRecord,
-    PromptRecord, Status,
+    ActionRecord, AmendmentRecord, AnswerRecord, ChainBreak, DutyChange, DutyRecord, EarlierAnswer,
+    EncounterState, NoteRecord, PromptRecord, Status,
 };
