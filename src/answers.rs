@@ -34,6 +34,8 @@ pub enum AnswersError {
         "the answers file records an action for prompt '{0}', which these answers do not raise"
     )]
     UnraisedPrompt(String),
+    #[error("the encounter cannot be completed: {0}")]
+    Incomplete(String),
 }
 
 /// The file format of SPEC §2, plus optional `actions` and `complete`.
@@ -208,6 +210,9 @@ pub fn plan<'g>(
         rest.push(EventBody::NoteAdded { text: n });
     }
     if file.complete {
+        if let Some(problem) = session.completion_problem() {
+            return Err(AnswersError::Incomplete(problem.to_string()));
+        }
         rest.push(completion(&session));
     }
     Ok(Plan {

@@ -10,7 +10,6 @@ use super::Ctx;
 use super::output::{self, bold};
 use crate::answers::{self, AnswersFile};
 use crate::error::{Error, Result};
-use crate::store::Store;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -42,6 +41,25 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         ));
     }
     super::scene::run(ctx, args)
+}
+
+/// An officer given as an empty string: the record must say who made it.
+pub fn empty_officer() -> Error {
+    Error::BadInput(
+        "the officer cannot be empty: give the collar number or id of the officer who made the record".into(),
+    )
+}
+
+/// Who made the record: `--officer`, else the file's `officer`. Never the last officer on
+/// the device: on a shared device that would attribute the record to the wrong person.
+fn officer_of(args: &Args, file: &AnswersFile) -> Result<String> {
+    match args.officer.as_deref().or(file.officer.as_deref()) {
+        Some(o) if o.trim().is_empty() => Err(empty_officer()),
+        Some(o) => Ok(o.trim().to_string()),
+        None => Err(Error::BadInput(
+            "the answers file names no officer; add \"officer\" to it or pass --officer".into(),
+        )),
+    }
 }
 
 fn read_answers(path: &Path) -> Result<String> {
@@ -106,20 +124,8 @@ fn from_answers(ctx: &Ctx, args: &Args, path: &Path) -> Result<()> {
     let g = ctx.guidance()?;
     let text = read_answers(path)?;
     let file = AnswersFile::parse(&text)?;
-    let mut store = Store::open_ctx(ctx.db.as_deref())?;
-    let officer = match args
-        .officer
-        .clone()
-        .or_else(|| file.officer.clone())
-        .filter(|o| !o.trim().is_empty())
-    {
-        Some(o) => o,
-        None => store.last_officer()?.ok_or_else(|| {
-            Error::BadInput(
-                "the answers file names no officer; add \"officer\" to it or pass --officer".into(),
-            )
-        })?,
-    };
+    let officer = officer_of(args, &file)?;
+    let mut store = super::db::open(ctx)?;
     let location = args
         .location
         .clone()

@@ -154,8 +154,18 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// One sentence on stderr. On a terminal it is wrapped to the screen (40 columns on a
+/// phone) without splitting an id or a command; to a pipe or a log it stays one line.
 fn report(e: &Error) {
-    eprintln!("msht: {e}");
+    use std::io::IsTerminal;
+    let text = format!("msht: {e}");
+    if std::io::stderr().is_terminal() {
+        for l in output::wrap_indent(&text, output::err_width(), "", "  ") {
+            eprintln!("{l}");
+        }
+    } else {
+        eprintln!("{text}");
+    }
     if let Error::Guidance(crate::guidance::GuidanceError::Invalid { problems, .. }) = e {
         for p in problems.0.iter().take(5) {
             eprintln!("  {p}");

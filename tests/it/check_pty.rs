@@ -341,7 +341,7 @@ fn b_goes_back_and_changes_an_earlier_answer() {
         1,
         "the earlier answer is kept in the record"
     );
-    assert_eq!(first.history[0].0, Answer::No);
+    assert_eq!(first.history[0].answer, Answer::No);
 }
 
 #[test]
