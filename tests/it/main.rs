@@ -11,6 +11,9 @@ mod export_cli;
 mod guidance_scenarios;
 mod guidance_validate;
 mod no_panic;
+#[allow(dead_code)] // each test module uses a different subset of the helpers
+mod pty;
+mod scene_flow;
 mod search_cli;
 mod search_relevance;
 mod store_durability;
