@@ -8,6 +8,7 @@ mod cli_basics;
 mod common;
 mod encounters_cli;
 mod export_cli;
+mod flow_cli;
 mod guidance_scenarios;
 mod guidance_validate;
 mod no_panic;

@@ -131,7 +131,8 @@ impl End<'_, '_> {
             ui.para(&format!("Encounter {short} is complete."))?;
         } else {
             ui.para(&format!("Encounter {short} is saved as a draft."))?;
-            ui.para(&format!("Resume with: msht check --resume {short}"))?;
+            ui.para("Resume with:")?;
+            ui.para(&format!("msht check --resume {short}"))?;
         }
         let open = store.encounter(self.id)?;
         let open = open.open_prompts();

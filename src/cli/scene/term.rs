@@ -29,9 +29,10 @@ pub fn set_current(short_id: &str) {
 
 /// The two sentences a stop leaves on screen.
 pub fn resume_hint(short_id: &str) -> Vec<String> {
+    // The command on a line of its own, so a 40-column screen never splits it.
     vec![
-        "Stopped. Every answer given is saved as a draft.".to_string(),
-        format!("Resume with: msht check --resume {short_id}"),
+        "Stopped. Every answer given is saved as a draft. Resume with:".to_string(),
+        format!("msht check --resume {short_id}"),
     ]
 }
 
