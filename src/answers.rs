@@ -184,23 +184,7 @@ pub fn plan<'g>(
     if let Some(qid) = file.answers.keys().find(|qid| !session.is_visible(qid)) {
         return Err(AnswersError::NotAsked(qid.clone()));
     }
-    for (pid, spec) in &file.actions {
-        if !session.raised().contains(pid) {
-            return Err(AnswersError::UnraisedPrompt(pid.clone()));
-        }
-        let spec: ActionSpec = serde_json::from_value(spec.clone())
-            .map_err(|e| AnswersError::Shape(format!("action for prompt '{pid}': {e}")))?;
-        if spec.outcome == WelfareOutcome::NotPossible && spec.reason.trim().is_empty() {
-            return Err(AnswersError::Shape(format!(
-                "action for prompt '{pid}' is not_possible but gives no reason"
-            )));
-        }
-        rest.push(EventBody::WelfareAction {
-            prompt: pid.clone(),
-            outcome: spec.outcome,
-            reason: spec.reason.trim().to_string(),
-        });
-    }
+    rest.extend(action_events(&session, file)?);
     let notes = match &file.notes {
         None => vec![],
         Some(Notes::One(n)) => vec![n.clone()],
@@ -222,6 +206,29 @@ pub fn plan<'g>(
         session,
         complete: file.complete,
     })
+}
+
+/// The welfare actions the file records, each for a prompt these answers raised.
+fn action_events(session: &Session, file: &AnswersFile) -> Result<Vec<EventBody>, AnswersError> {
+    let mut rest = Vec::new();
+    for (pid, spec) in &file.actions {
+        if !session.raised().contains(pid) {
+            return Err(AnswersError::UnraisedPrompt(pid.clone()));
+        }
+        let spec: ActionSpec = serde_json::from_value(spec.clone())
+            .map_err(|e| AnswersError::Shape(format!("action for prompt '{pid}': {e}")))?;
+        if spec.outcome == WelfareOutcome::NotPossible && spec.reason.trim().is_empty() {
+            return Err(AnswersError::Shape(format!(
+                "action for prompt '{pid}' is not_possible but gives no reason"
+            )));
+        }
+        rest.push(EventBody::WelfareAction {
+            prompt: pid.clone(),
+            outcome: spec.outcome,
+            reason: spec.reason.trim().to_string(),
+        });
+    }
+    Ok(rest)
 }
 
 /// The `Completed` event: indicators and duties as the engine states them now.

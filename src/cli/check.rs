@@ -176,7 +176,11 @@ fn from_answers(ctx: &Ctx, args: &Args, path: &Path) -> Result<()> {
     }
     let w = output::width();
     let mut lines = output::wrap(&format!("Encounter {id} saved ({status})."), w);
-    lines.push(bold().apply_to("Indicators (yes or unsure)").to_string());
+    lines.push(
+        bold()
+            .apply_to("Indicators (answers that give concern)")
+            .to_string(),
+    );
     if indicators.is_empty() {
         lines.push("None recorded.".into());
     }

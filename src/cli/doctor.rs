@@ -66,7 +66,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
             if !ctx.json {
                 output::print_lines(&[format!("database: {}", path.display())])?;
             }
-            return Err(e.into());
+            return Err(e);
         }
     };
     let integrity = store.integrity_check()?;

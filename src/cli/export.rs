@@ -384,6 +384,18 @@ fn export_all(ctx: &Ctx, args: &Args) -> Result<()> {
     }
     walked?;
 
+    finish_all(ctx, rows, dest, format, exported, skipped_void)
+}
+
+/// Closes the output of `--all` (committing the file) and says what was exported.
+fn finish_all(
+    ctx: &Ctx,
+    rows: Rows,
+    dest: Option<String>,
+    format: Format,
+    exported: usize,
+    skipped_void: usize,
+) -> Result<()> {
     let sink = match rows {
         Rows::Jsonl(s) => s,
         Rows::Csv(c) => c.finish()?,

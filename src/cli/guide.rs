@@ -159,23 +159,27 @@ fn show(ctx: &Ctx, g: &Guidance, target: &str, all_sources: bool) -> Result<()> 
         }
     }
     lines.push(String::new());
-    // The guidance comes first; on a phone, 45 lines of URLs would bury it.
-    if !all_sources {
-        lines.extend(
-            output::wrap(
-                &format!(
-                    "Sources: {} (msht guide show {} --sources lists them)",
-                    topic.sources.len(),
-                    topic.id
-                ),
-                w,
-            )
-            .into_iter()
-            .map(|l| dim().apply_to(l).to_string()),
-        );
-        return Ok(output::print_lines(&lines)?);
+    lines.extend(sources(topic, all_sources, w));
+    Ok(output::print_lines(&lines)?)
+}
+
+/// The sources after the guidance: one short line with their count, or with `--sources`
+/// every one in full (on a phone, 45 lines of URLs would bury a 4-line section).
+fn sources(topic: &crate::guidance::Topic, all: bool, w: usize) -> Vec<String> {
+    if !all {
+        return output::wrap(
+            &format!(
+                "Sources: {} (msht guide show {} --sources lists them)",
+                topic.sources.len(),
+                topic.id
+            ),
+            w,
+        )
+        .into_iter()
+        .map(|l| dim().apply_to(l).to_string())
+        .collect();
     }
-    lines.push(bold().apply_to("Sources").to_string());
+    let mut lines = vec![bold().apply_to("Sources").to_string()];
     for src in &topic.sources {
         lines.extend(output::wrap_indent(
             &format!("{} <{}>", src.title, src.url),
@@ -184,5 +188,5 @@ fn show(ctx: &Ctx, g: &Guidance, target: &str, all_sources: bool) -> Result<()> 
             "  ",
         ));
     }
-    Ok(output::print_lines(&lines)?)
+    lines
 }

@@ -74,25 +74,8 @@ pub fn anonymise(mut rec: ExportRecord) -> Result<ExportRecord, ExportError> {
         rec.notes.clear();
     }
 
-    let mut text_questions = Vec::new();
-    for a in &mut rec.answers {
-        let had_text = matches!(a.answer, Answer::Text(_))
-            || a.earlier
-                .iter()
-                .any(|e| matches!(e.answer, Answer::Text(_)));
-        a.earlier.retain(|e| !matches!(e.answer, Answer::Text(_)));
-        if had_text {
-            text_questions.push(a.question.clone());
-        }
-    }
-    rec.answers.retain(|a| !matches!(a.answer, Answer::Text(_)));
-    rec.indicators
-        .retain(|i| !matches!(i.answer, Answer::Text(_)));
-    if !text_questions.is_empty() {
-        left_out.push(format!(
-            "free-text answers to: {}",
-            text_questions.join(", ")
-        ));
+    if let Some(l) = drop_text_answers(&mut rec) {
+        left_out.push(l);
     }
 
     let mut reasons = false;
@@ -131,6 +114,26 @@ pub fn anonymise(mut rec: ExportRecord) -> Result<ExportRecord, ExportError> {
     rec.audience = Audience::Dtn;
     rec.left_out = left_out;
     Ok(rec)
+}
+
+/// Removes free-text answers (current and earlier); says which questions lost one.
+fn drop_text_answers(rec: &mut ExportRecord) -> Option<String> {
+    let mut text_questions = Vec::new();
+    for a in &mut rec.answers {
+        let had_text = matches!(a.answer, Answer::Text(_))
+            || a.earlier
+                .iter()
+                .any(|e| matches!(e.answer, Answer::Text(_)));
+        a.earlier.retain(|e| !matches!(e.answer, Answer::Text(_)));
+        if had_text {
+            text_questions.push(a.question.clone());
+        }
+    }
+    rec.answers.retain(|a| !matches!(a.answer, Answer::Text(_)));
+    rec.indicators
+        .retain(|i| !matches!(i.answer, Answer::Text(_)));
+    (!text_questions.is_empty())
+        .then(|| format!("free-text answers to: {}", text_questions.join(", ")))
 }
 
 /// What the record says about consent, for the refusal: the NRM referral itself meets

@@ -154,6 +154,25 @@ fn prompt_history(p: &super::record::PromptOut, dtn: bool) -> Vec<String> {
 pub fn to_markdown(rec: &ExportRecord) -> String {
     let dtn = rec.audience == Audience::Dtn;
     let mut d = Doc { lines: Vec::new() };
+    header(&mut d, rec, dtn);
+    first_responder(&mut d, rec);
+    person(&mut d, rec, dtn);
+    when_where(&mut d, rec, dtn);
+    indicators(&mut d, rec);
+    welfare(&mut d, rec, dtn);
+    duties(&mut d, rec);
+    questions(&mut d, rec);
+    notes_or_left_out(&mut d, rec, dtn);
+    amendments(&mut d, rec);
+    dtn_section(&mut d, rec, dtn);
+    supervisor(&mut d, rec);
+    let mut out = d.lines.join("\n");
+    out.push('\n');
+    out
+}
+
+/// The title, the void warning and who the copy is for.
+fn header(d: &mut Doc, rec: &ExportRecord, dtn: bool) {
     if dtn {
         d.wrap(
             "# Duty to Notify (s52): anonymised encounter record",
@@ -198,7 +217,9 @@ pub fn to_markdown(rec: &ExportRecord) -> String {
              address to the notification.",
         );
     }
+}
 
+fn first_responder(d: &mut Doc, rec: &ExportRecord) {
     d.heading("1. First responder and this record");
     d.field(
         "Officer (first responder)",
@@ -226,7 +247,9 @@ pub fn to_markdown(rec: &ExportRecord) -> String {
             .unwrap_or_else(|| "not completed (draft)".to_string()),
     );
     d.field("Last change", &rec.updated.human());
+}
 
+fn person(d: &mut Doc, rec: &ExportRecord, dtn: bool) {
     d.heading("2. The person");
     d.field(
         "Age",
@@ -249,7 +272,9 @@ pub fn to_markdown(rec: &ExportRecord) -> String {
              consent, or from the force record)",
         );
     }
+}
 
+fn when_where(d: &mut Doc, rec: &ExportRecord, dtn: bool) {
     d.heading("3. When and where");
     d.field("Date and time", &rec.created.human());
     if dtn {
@@ -264,7 +289,9 @@ pub fn to_markdown(rec: &ExportRecord) -> String {
         "Type of exploitation considered",
         &format!("{} checklist", rec.checklist.title),
     );
+}
 
+fn indicators(d: &mut Doc, rec: &ExportRecord) {
     d.heading("4. Indicators of modern slavery (answers that give concern)");
     if rec.indicators.is_empty() {
         d.bullet(if rec.completed.is_some() {
@@ -276,7 +303,9 @@ pub fn to_markdown(rec: &ExportRecord) -> String {
     for i in &rec.indicators {
         d.bullet(&format!("{} -- {}", i.question_text, i.display));
     }
+}
 
+fn welfare(d: &mut Doc, rec: &ExportRecord, dtn: bool) {
     d.heading("5. Immediate welfare and safeguarding");
     if rec.welfare_prompts.is_empty() {
         d.bullet("no welfare prompts were raised");
@@ -292,7 +321,9 @@ pub fn to_markdown(rec: &ExportRecord) -> String {
             d.wrap(&line, "  ", "  ");
         }
     }
+}
 
+fn duties(d: &mut Doc, rec: &ExportRecord) {
     d.heading("6. What must follow (duties)");
     if rec.duties.is_empty() {
         d.bullet(if rec.completed.is_some() {
@@ -304,7 +335,9 @@ pub fn to_markdown(rec: &ExportRecord) -> String {
     for (n, duty) in rec.duties.iter().enumerate() {
         d.wrap(&duty.title, &format!("{}. ", n + 1), "   ");
     }
+}
 
+fn questions(d: &mut Doc, rec: &ExportRecord) {
     d.heading("7. Every question as shown, with its answer");
     if rec.answers.is_empty() {
         d.bullet("no answers recorded");
@@ -335,7 +368,9 @@ pub fn to_markdown(rec: &ExportRecord) -> String {
             );
         }
     }
+}
 
+fn notes_or_left_out(d: &mut Doc, rec: &ExportRecord, dtn: bool) {
     if dtn {
         d.heading("8. Left out of this copy");
         for l in &rec.left_out {
@@ -350,7 +385,9 @@ pub fn to_markdown(rec: &ExportRecord) -> String {
             d.bullet(&format!("{}: {}", note.at.human(), note.text));
         }
     }
+}
 
+fn amendments(d: &mut Doc, rec: &ExportRecord) {
     d.heading("9. Amendments");
     if rec.amendments.is_empty() {
         d.bullet("none");
@@ -381,7 +418,9 @@ pub fn to_markdown(rec: &ExportRecord) -> String {
         }
         d.bullet(&s);
     }
+}
 
+fn dtn_section(d: &mut Doc, rec: &ExportRecord, dtn: bool) {
     d.heading("10. Duty to Notify (s52)");
     match (dtn, child(rec)) {
         (true, _) => d.para(
@@ -406,7 +445,9 @@ pub fn to_markdown(rec: &ExportRecord) -> String {
              that anonymised copy.",
         ),
     }
+}
 
+fn supervisor(d: &mut Doc, rec: &ExportRecord) {
     d.heading("11. Supervisor review");
     d.lines
         .push("Reviewed by: ______________________  Collar number: __________".into());
@@ -425,7 +466,4 @@ pub fn to_markdown(rec: &ExportRecord) -> String {
         "",
     );
     d.lines.push(format!("head hash {}", rec.head_hash));
-    let mut out = d.lines.join("\n");
-    out.push('\n');
-    out
 }

@@ -58,7 +58,12 @@ fn defect_3_amending_age_and_consent_rederives_duties_everywhere() {
         "{second}"
     );
 
-    let show = stdout(&msht(&path).args(["encounters", "show", &id]).output().unwrap());
+    let show = stdout(
+        &msht(&path)
+            .args(["encounters", "show", &id])
+            .output()
+            .unwrap(),
+    );
     let outcome = show.split("What follows from the answers").nth(1).unwrap();
     let outcome = outcome.split("Amendments").next().unwrap();
     assert!(outcome.contains("Duty to Notify"), "{show}");
@@ -80,16 +85,31 @@ fn defect_3_amending_age_and_consent_rederives_duties_everywhere() {
     let duties = duty_ids(&json);
     assert!(duties.contains(&"duty-to-notify".to_string()), "{duties:?}");
     assert!(!duties.contains(&"nrm-referral".to_string()), "{duties:?}");
-    assert!(!duties.contains(&"childrens-services".to_string()), "{duties:?}");
+    assert!(
+        !duties.contains(&"childrens-services".to_string()),
+        "{duties:?}"
+    );
     let changed = &json["amendments"][1]["duties_changed"];
-    assert!(changed["after"].to_string().contains("Duty to Notify"), "{changed}");
+    assert!(
+        changed["after"].to_string().contains("Duty to Notify"),
+        "{changed}"
+    );
 
     let md = stdout(&msht(&path).args(["export", &id]).output().unwrap());
-    let duties_md = md.split("## 6.").nth(1).unwrap().split("## 7.").next().unwrap();
+    let duties_md = md
+        .split("## 6.")
+        .nth(1)
+        .unwrap()
+        .split("## 7.")
+        .next()
+        .unwrap();
     assert!(duties_md.contains("Duty to Notify"), "{duties_md}");
     assert!(!duties_md.contains("NRM referral"), "{duties_md}");
 
-    let dtn = msht(&path).args(["export", &id, "--for", "dtn"]).output().unwrap();
+    let dtn = msht(&path)
+        .args(["export", &id, "--for", "dtn"])
+        .output()
+        .unwrap();
     assert!(dtn.status.success(), "{}", stderr(&dtn));
     let dtn = stdout(&dtn);
     assert!(!dtn.contains("treat as a child"), "{dtn}");
@@ -118,7 +138,11 @@ fn defect_4_complete_refuses_a_draft_with_no_answers() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
-    assert!(stderr(&out).contains("cannot be completed yet"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot be completed yet"),
+        "{}",
+        stderr(&out)
+    );
     let s = Store::open(&path).unwrap().encounter(&id).unwrap();
     assert_eq!(s.status, msht::record::Status::Draft);
 }
@@ -168,7 +192,10 @@ fn defect_7_complete_twice_and_action_on_void_say_so_plainly() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(65));
     assert!(err.contains("is void"), "{err}");
-    assert!(!err.contains("amend"), "a void record cannot be amended: {err}");
+    assert!(
+        !err.contains("amend"),
+        "a void record cannot be amended: {err}"
+    );
 }
 
 #[test]
@@ -180,7 +207,12 @@ fn defect_8_an_amended_question_with_no_earlier_answer_shows_its_text() {
         .args(["--question", "general_care_needs", "--answer", "yes"])
         .assert()
         .success();
-    let show = stdout(&msht(&path).args(["encounters", "show", &id]).output().unwrap());
+    let show = stdout(
+        &msht(&path)
+            .args(["encounters", "show", &id])
+            .output()
+            .unwrap(),
+    );
     let md = stdout(&msht(&path).args(["export", &id]).output().unwrap());
     for out in [&show, &md] {
         assert!(!out.contains("general_care_needs"), "raw id shown:\n{out}");
@@ -278,15 +310,26 @@ fn need_duties_in_the_order_they_must_be_done() {
 fn need_indicators_list_only_answers_that_indicate_with_sensible_wording() {
     let (_d, path) = db();
     let id = record(&path, &adult("declines"));
-    let show = stdout(&msht(&path).args(["encounters", "show", &id]).output().unwrap());
+    let show = stdout(
+        &msht(&path)
+            .args(["encounters", "show", &id])
+            .output()
+            .unwrap(),
+    );
     let outcome = show.split("What follows from the answers").nth(1).unwrap();
     let indicators = outcome.split("Duties").next().unwrap();
-    assert!(indicators.contains("answers that give concern"), "{indicators}");
+    assert!(
+        indicators.contains("answers that give concern"),
+        "{indicators}"
+    );
     assert!(
         indicators.contains("passport") && indicators.contains("→ no"),
         "a reversed question answered no is an indicator: {indicators}"
     );
-    assert!(!indicators.contains("injured"), "'no' to injury is not: {indicators}");
+    assert!(
+        !indicators.contains("injured"),
+        "'no' to injury is not: {indicators}"
+    );
     assert!(!show.contains("yes or unsure"), "{show}");
     let md = stdout(&msht(&path).args(["export", &id]).output().unwrap());
     assert!(!md.contains("yes or unsure"), "{md}");
@@ -302,7 +345,12 @@ fn need_show_and_markdown_give_the_whole_history_of_each_welfare_prompt() {
         .args(["encounters", "action", &id, "child-safeguarding", "--done"])
         .assert()
         .success();
-    let show = stdout(&msht(&path).args(["encounters", "show", &id]).output().unwrap());
+    let show = stdout(
+        &msht(&path)
+            .args(["encounters", "show", &id])
+            .output()
+            .unwrap(),
+    );
     let md = stdout(&msht(&path).args(["export", &id]).output().unwrap());
     for out in [&show, &md] {
         assert!(out.contains("deferred at"), "{out}");

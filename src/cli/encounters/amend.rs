@@ -18,7 +18,7 @@ pub fn run(ctx: &Ctx, a: AmendArgs) -> Result<()> {
     super::refuse_void(&s, &short, "it cannot be amended")?;
     if s.status == Status::Draft {
         return Err(Error::BadInput(format!(
-            "encounter {short} is still a draft, so it is changed by answering, not amended; continue it with `msht check --resume {short}`"
+            "encounter {short} is still a draft, and only a complete encounter can be amended; continue it with `msht check --resume {short}`"
         )));
     }
     let change = match (&a.question, &a.answer) {

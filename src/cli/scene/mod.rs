@@ -331,9 +331,10 @@ fn choose_checklist<'g>(ui: &Ui, g: &'g Guidance) -> Result<&'g crate::guidance:
                 ui.styled(&format!("'{c}' is not a checklist: press {keys}."), &dim())?;
             }
             Key::Char('q') => term::stop(),
-            Key::Char(c) => {
-                ui.styled(&format!("'{c}' is not a key here: press {keys} or q."), &dim())?
-            }
+            Key::Char(c) => ui.styled(
+                &format!("'{c}' is not a key here: press {keys} or q."),
+                &dim(),
+            )?,
             _ => ui.styled(&format!("Press {keys}, or q to stop."), &dim())?,
         }
     }

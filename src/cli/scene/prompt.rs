@@ -70,10 +70,7 @@ pub fn show(ui: &Ui, p: &Prompt) -> Result<()> {
     let title = crate::cli::output::wrap(&p.title, ui.width());
     let body = body(ui, p);
     // Heading, title, rule, blank above and the legend below stay on every page.
-    let room = ui
-        .height()
-        .saturating_sub(title.len() + 5)
-        .max(3);
+    let room = ui.height().saturating_sub(title.len() + 5).max(3);
     let pages: Vec<&[String]> = body.chunks(room).collect();
     for (n, page) in pages.iter().enumerate() {
         ui.blank()?;
@@ -144,7 +141,9 @@ fn ask(ui: &Ui) -> Result<(WelfareOutcome, String)> {
         let key = loop {
             match ui.key()? {
                 Key::Char(c) if "dDnNlL".contains(c) => break c.to_ascii_lowercase(),
-                Key::Char(c) => ui.styled(&format!("'{c}' is not a key here: d, n or l."), &dim())?,
+                Key::Char(c) => {
+                    ui.styled(&format!("'{c}' is not a key here: d, n or l."), &dim())?
+                }
                 _ => ui.styled("Press d, n or l.", &dim())?,
             }
         };

@@ -229,7 +229,10 @@ mod tests {
         }
         let all = lines.join("\n");
         for (k, m) in items {
-            assert!(all.contains(&format!("{k} {m}")), "{k} {m} kept whole: {all}");
+            assert!(
+                all.contains(&format!("{k} {m}")),
+                "{k} {m} kept whole: {all}"
+            );
         }
     }
 }
