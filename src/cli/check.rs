@@ -174,6 +174,17 @@ fn from_answers(ctx: &Ctx, args: &Args, path: &Path) -> Result<()> {
         };
         return Ok(output::print_json(&out)?);
     }
+    print_outcome(&id, status, &indicators, &plan.raised, &duties)
+}
+
+/// The outcome of an answers file as text for a person.
+fn print_outcome(
+    id: &str,
+    status: &str,
+    indicators: &[(&crate::guidance::Question, &crate::record::Answer)],
+    raised: &[&crate::guidance::WelfarePrompt],
+    duties: &[crate::engine::DutyOutcome],
+) -> Result<()> {
     let w = output::width();
     let mut lines = output::wrap(&format!("Encounter {id} saved ({status})."), w);
     lines.push(
@@ -184,7 +195,7 @@ fn from_answers(ctx: &Ctx, args: &Args, path: &Path) -> Result<()> {
     if indicators.is_empty() {
         lines.push("None recorded.".into());
     }
-    for (q, a) in &indicators {
+    for (q, a) in indicators {
         lines.extend(output::wrap_indent(
             &format!("{} → {}", q.text, a.display(Some(q))),
             w,
@@ -193,10 +204,10 @@ fn from_answers(ctx: &Ctx, args: &Args, path: &Path) -> Result<()> {
         ));
     }
     lines.push(bold().apply_to("Welfare prompts raised").to_string());
-    if plan.raised.is_empty() {
+    if raised.is_empty() {
         lines.push("None.".into());
     }
-    for p in &plan.raised {
+    for p in raised {
         lines.extend(output::wrap_indent(
             &format!("[{}] {}", p.urgency.label(), p.title),
             w,
@@ -208,7 +219,7 @@ fn from_answers(ctx: &Ctx, args: &Args, path: &Path) -> Result<()> {
     if duties.is_empty() {
         lines.push("None from these answers.".into());
     }
-    for d in &duties {
+    for d in duties {
         lines.extend(output::wrap_indent(
             &format!("{}: {}", d.duty.title, d.duty.next),
             w,

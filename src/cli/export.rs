@@ -259,7 +259,7 @@ fn report_file(
         }
         super::output::print_json(&extra)?;
     } else {
-        println!("{text}");
+        super::output::print_lines(&[text.to_string()])?;
     }
     Ok(())
 }
@@ -363,7 +363,7 @@ fn export_all(ctx: &Ctx, args: &Args) -> Result<()> {
             let rec = build_record(&events, &state, labels);
             match &mut rows {
                 Rows::Jsonl(w) => {
-                    serde_json::to_writer(&mut *w, &rec).map_err(io::Error::other)?;
+                    serde_json::to_writer(&mut *w, &rec).map_err(io::Error::from)?;
                     w.write_all(b"\n")?;
                 }
                 Rows::Csv(c) => c.write(&rec)?,

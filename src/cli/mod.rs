@@ -10,11 +10,13 @@ mod exit;
 mod export;
 mod guidance;
 mod guide;
+mod hint;
 pub mod output;
 mod scene;
 mod search;
 mod sync;
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -98,6 +100,11 @@ impl Ctx {
 }
 
 pub fn run(cli: Cli) -> Result<()> {
+    // The one way to check, on any build, that a panic keeps its promise (one sentence,
+    // exit 1): the release profile must unwind for `main`'s `catch_unwind` to see it.
+    if std::env::var_os("MSHT_PANIC_FOR_TESTS").is_some() {
+        panic!("MSHT_PANIC_FOR_TESTS is set");
+    }
     let ctx = Ctx {
         db: cli.db,
         guidance_dir: cli.guidance,
@@ -154,17 +161,24 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// One sentence on stderr. On a terminal it is wrapped to the screen (40 columns on a
-/// phone) without splitting an id or a command; to a pipe or a log it stays one line.
+/// Prints the error as one sentence with its next step. On a terminal it is wrapped to
+/// the screen (a phone is 40 columns); in a log it stays on one line for scripts.
 fn report(e: &Error) {
-    use std::io::IsTerminal;
-    let text = format!("msht: {e}");
+    let sentence = match hint::next_step(e) {
+        Some(next) => format!("msht: {e}; {next}"),
+        None => format!("msht: {e}"),
+    };
+    // An error may quote what was typed or imported: show it, never let it act.
+    let sentence = crate::text::visible::visible(&sentence);
     if std::io::stderr().is_terminal() {
-        for l in output::wrap_indent(&text, output::err_width(), "", "  ") {
-            eprintln!("{l}");
+        // A message's own line breaks keep a command whole on a line of its own.
+        for part in sentence.lines() {
+            for line in output::wrap(part, output::err_width()) {
+                eprintln!("{line}");
+            }
         }
     } else {
-        eprintln!("{text}");
+        eprintln!("{sentence}");
     }
     if let Error::Guidance(crate::guidance::GuidanceError::Invalid { problems, .. }) = e {
         for p in problems.0.iter().take(5) {

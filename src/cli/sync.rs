@@ -99,27 +99,15 @@ fn import(ctx: &Ctx, store: &mut Store, paths: &[PathBuf]) -> Result<()> {
     let mut lines: Vec<serde_json::Value> = Vec::new();
     let json = ctx.json;
     let summary = sync::import_paths(store, paths, &mut |step| match step {
-        Step::Progress(done, n, i, total) => {
-            if !tty || n < PROGRESS_MIN_EVENTS {
-                return;
+        Step::Progress {
+            done,
+            events,
+            bundle,
+            bundles,
+        } => {
+            if tty && events >= PROGRESS_MIN_EVENTS {
+                show_progress(&mut bar, done, events, bundle, bundles);
             }
-            let b = bar.get_or_insert_with(|| {
-                let b = ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr());
-                b.set_style(
-                    ProgressStyle::with_template(
-                        "{msg} [{bar:30}] {pos}/{len} events ({per_sec}, {eta})",
-                    )
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> "),
-                );
-                b
-            });
-            if b.length() != Some(n) || done < b.position() {
-                b.set_length(n);
-                b.reset();
-            }
-            b.set_message(format!("bundle {}/{}", i + 1, total));
-            b.set_position(done);
         }
         Step::Refused(e) => {
             if let Some(b) = &bar {
@@ -214,6 +202,25 @@ fn import(ctx: &Ctx, store: &mut Store, paths: &[PathBuf]) -> Result<()> {
         Some(e) => Err(e.into()),
         None => Ok(()),
     }
+}
+
+/// Moves the bar for one bundle's events, making it the first time.
+fn show_progress(bar: &mut Option<ProgressBar>, done: u64, n: u64, i: usize, total: usize) {
+    let b = bar.get_or_insert_with(|| {
+        let b = ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr());
+        b.set_style(
+            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} events ({per_sec}, {eta})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        b
+    });
+    if b.length() != Some(n) || done < b.position() {
+        b.set_length(n);
+        b.reset();
+    }
+    b.set_message(format!("bundle {}/{}", i + 1, total));
+    b.set_position(done);
 }
 
 fn status(ctx: &Ctx, store: &Store) -> Result<()> {

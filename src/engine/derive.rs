@@ -4,7 +4,7 @@
 //! amendment re-derives them and no reader can show a stale list.
 
 use super::{EngineError, Session};
-use crate::guidance::{Guidance, Prompt};
+use crate::guidance::{Guidance, WelfarePrompt};
 use crate::record::{Answer, DutyChange, DutyRecord, EncounterState, PromptRecord};
 
 /// Replaces `state`'s indicators, duties and prompt list with what its current answers
@@ -69,7 +69,7 @@ fn titles(duties: &[DutyRecord]) -> Vec<String> {
 /// Marks which recorded prompts still follow, fills in the title of one recorded only
 /// through an action, and adds (with no action) each prompt the answers now raise that
 /// was never raised: an amendment can make a prompt apply after the scene.
-fn mark_prompts(state: &mut EncounterState, due: &[&Prompt]) {
+fn mark_prompts(state: &mut EncounterState, due: &[&WelfarePrompt]) {
     for p in &mut state.prompts {
         let now = due.iter().find(|d| d.id == p.prompt);
         p.follows = now.is_some();

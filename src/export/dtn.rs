@@ -17,17 +17,9 @@ use super::ExportError;
 use super::record::{Audience, ExportRecord};
 use crate::record::Answer;
 
-/// The guidance question that records whether the person is, or may be, under 18. The
-/// one guidance id export depends on: if it is renamed, a DtN export refuses rather than
-/// risk anonymising a child's record.
-pub const AGE_QUESTION: &str = "general_age";
-
-/// The duty that a Duty to Notify copy serves. The engine derives it from the current
-/// answers (an adult who declined); without it the copy is refused.
-pub const DTN_DUTY: &str = "duty-to-notify";
-
-/// The checklist run only for children.
-const CHILD_CHECKLIST: &str = "child";
+use crate::guidance::ids::{
+    AGE_QUESTION, CHILD_CHECKLIST, CONSENT_GIVEN, CONSENT_QUESTION, DTN_DUTY,
+};
 
 /// Turns a full record into the anonymised Duty to Notify copy, listing in `left_out`
 /// what was removed. Refuses for a child or when the record does not say "adult".
@@ -142,10 +134,10 @@ fn consent_said(rec: &ExportRecord) -> String {
     let consent = rec
         .answers
         .iter()
-        .find(|a| a.question.ends_with("nrm_consent"))
+        .find(|a| a.question == CONSENT_QUESTION)
         .map(|a| &a.answer);
     match consent {
-        Some(Answer::Choice(c)) if c == "consents" => {
+        Some(Answer::Choice(c)) if c == CONSENT_GIVEN => {
             "the adult consented, so the NRM referral itself meets the duty to notify".into()
         }
         _ => "consent to an NRM referral was not asked or not recorded; ask first, and make this copy only if they decline".into(),

@@ -5,8 +5,8 @@
 //! ends with the integrity line (encounter id, event count, head hash) so a printed copy
 //! can be checked against the database.
 
-use super::AGE_QUESTION;
 use super::record::{Audience, ExportRecord};
+use crate::guidance::ids::{AGE_QUESTION, CONSENT_QUESTION, DTN_DUTY};
 use crate::record::Answer;
 use crate::record::Status;
 
@@ -102,10 +102,7 @@ fn consent_line(rec: &ExportRecord) -> String {
                 referred to the NRM"
             .to_string();
     }
-    let found = rec
-        .answers
-        .iter()
-        .find(|a| a.question.ends_with("nrm_consent"));
+    let found = rec.answers.iter().find(|a| a.question == CONSENT_QUESTION);
     match found {
         Some(a) if a.answer != Answer::Skipped => a.display.clone(),
         _ => NOT_RECORDED.to_string(),
@@ -150,29 +147,39 @@ fn prompt_history(p: &super::record::PromptOut, dtn: bool) -> Vec<String> {
     out
 }
 
-/// Renders the record as Markdown laid out for 80 columns.
+/// Renders the record as Markdown laid out for 80 columns, one function per numbered
+/// section of the NRM referral order.
 pub fn to_markdown(rec: &ExportRecord) -> String {
     let dtn = rec.audience == Audience::Dtn;
     let mut d = Doc { lines: Vec::new() };
-    header(&mut d, rec, dtn);
-    first_responder(&mut d, rec);
-    person(&mut d, rec, dtn);
-    when_where(&mut d, rec, dtn);
-    indicators(&mut d, rec);
-    welfare(&mut d, rec, dtn);
-    duties(&mut d, rec);
-    questions(&mut d, rec);
-    notes_or_left_out(&mut d, rec, dtn);
-    amendments(&mut d, rec);
-    dtn_section(&mut d, rec, dtn);
-    supervisor(&mut d, rec);
+    for section in SECTIONS {
+        section(&mut d, rec, dtn);
+    }
     let mut out = d.lines.join("\n");
     out.push('\n');
-    out
+    // What was typed (or imported) is shown, never acted on by a viewer or a terminal.
+    crate::text::visible::visible(&out).into_owned()
 }
 
-/// The title, the void warning and who the copy is for.
-fn header(d: &mut Doc, rec: &ExportRecord, dtn: bool) {
+type Section = fn(&mut Doc, &ExportRecord, bool);
+
+const SECTIONS: [Section; 12] = [
+    intro,
+    first_responder,
+    person,
+    when_where,
+    indicators,
+    welfare,
+    duties,
+    answers,
+    notes_or_left_out,
+    amendments,
+    dtn_section,
+    review_and_integrity,
+];
+
+/// The title, a void warning, and how to read this copy.
+fn intro(d: &mut Doc, rec: &ExportRecord, dtn: bool) {
     if dtn {
         d.wrap(
             "# Duty to Notify (s52): anonymised encounter record",
@@ -219,7 +226,8 @@ fn header(d: &mut Doc, rec: &ExportRecord, dtn: bool) {
     }
 }
 
-fn first_responder(d: &mut Doc, rec: &ExportRecord) {
+/// 1. Who refers, and which guidance this record was made with.
+fn first_responder(d: &mut Doc, rec: &ExportRecord, _dtn: bool) {
     d.heading("1. First responder and this record");
     d.field(
         "Officer (first responder)",
@@ -249,6 +257,7 @@ fn first_responder(d: &mut Doc, rec: &ExportRecord) {
     d.field("Last change", &rec.updated.human());
 }
 
+/// 2. The person: age, consent, and what msht does not hold.
 fn person(d: &mut Doc, rec: &ExportRecord, dtn: bool) {
     d.heading("2. The person");
     d.field(
@@ -274,6 +283,7 @@ fn person(d: &mut Doc, rec: &ExportRecord, dtn: bool) {
     }
 }
 
+/// 3. When and where, and the type of exploitation considered.
 fn when_where(d: &mut Doc, rec: &ExportRecord, dtn: bool) {
     d.heading("3. When and where");
     d.field("Date and time", &rec.created.human());
@@ -291,7 +301,8 @@ fn when_where(d: &mut Doc, rec: &ExportRecord, dtn: bool) {
     );
 }
 
-fn indicators(d: &mut Doc, rec: &ExportRecord) {
+/// 4. The answers that indicate modern slavery.
+fn indicators(d: &mut Doc, rec: &ExportRecord, _dtn: bool) {
     d.heading("4. Indicators of modern slavery (answers that give concern)");
     if rec.indicators.is_empty() {
         d.bullet(if rec.completed.is_some() {
@@ -305,6 +316,7 @@ fn indicators(d: &mut Doc, rec: &ExportRecord) {
     }
 }
 
+/// 5. Every welfare prompt raised and what was done about it.
 fn welfare(d: &mut Doc, rec: &ExportRecord, dtn: bool) {
     d.heading("5. Immediate welfare and safeguarding");
     if rec.welfare_prompts.is_empty() {
@@ -323,7 +335,8 @@ fn welfare(d: &mut Doc, rec: &ExportRecord, dtn: bool) {
     }
 }
 
-fn duties(d: &mut Doc, rec: &ExportRecord) {
+/// 6. The duties that follow from the answers.
+fn duties(d: &mut Doc, rec: &ExportRecord, _dtn: bool) {
     d.heading("6. What must follow (duties)");
     if rec.duties.is_empty() {
         d.bullet(if rec.completed.is_some() {
@@ -337,7 +350,8 @@ fn duties(d: &mut Doc, rec: &ExportRecord) {
     }
 }
 
-fn questions(d: &mut Doc, rec: &ExportRecord) {
+/// 7. Every question as shown, with its answer and earlier answers.
+fn answers(d: &mut Doc, rec: &ExportRecord, _dtn: bool) {
     d.heading("7. Every question as shown, with its answer");
     if rec.answers.is_empty() {
         d.bullet("no answers recorded");
@@ -370,6 +384,7 @@ fn questions(d: &mut Doc, rec: &ExportRecord) {
     }
 }
 
+/// 8. The officer's notes, or (in the DtN copy) what was left out.
 fn notes_or_left_out(d: &mut Doc, rec: &ExportRecord, dtn: bool) {
     if dtn {
         d.heading("8. Left out of this copy");
@@ -387,7 +402,8 @@ fn notes_or_left_out(d: &mut Doc, rec: &ExportRecord, dtn: bool) {
     }
 }
 
-fn amendments(d: &mut Doc, rec: &ExportRecord) {
+/// 9. Every amendment with its reason.
+fn amendments(d: &mut Doc, rec: &ExportRecord, _dtn: bool) {
     d.heading("9. Amendments");
     if rec.amendments.is_empty() {
         d.bullet("none");
@@ -420,6 +436,7 @@ fn amendments(d: &mut Doc, rec: &ExportRecord) {
     }
 }
 
+/// 10. Whether a Duty to Notify applies.
 fn dtn_section(d: &mut Doc, rec: &ExportRecord, dtn: bool) {
     d.heading("10. Duty to Notify (s52)");
     match (dtn, child(rec)) {
@@ -432,7 +449,7 @@ fn dtn_section(d: &mut Doc, rec: &ExportRecord, dtn: bool) {
             "Not used: the person is, or may be, a child. A Duty to Notify is never used \
              for a child; make an NRM referral.",
         ),
-        (false, _) if rec.duties.iter().any(|d| d.id == "duty-to-notify") => d.para(
+        (false, _) if rec.duties.iter().any(|d| d.id == DTN_DUTY) => d.para(
             "Required: the adult did not consent to an NRM referral, so police must \
              still notify the Home Office, without identifying them: no name, date of \
              birth, contact details, exact address or free-text notes. Fill it from \
@@ -447,7 +464,8 @@ fn dtn_section(d: &mut Doc, rec: &ExportRecord, dtn: bool) {
     }
 }
 
-fn supervisor(d: &mut Doc, rec: &ExportRecord) {
+/// 11. Supervisor sign-off lines and the integrity line.
+fn review_and_integrity(d: &mut Doc, rec: &ExportRecord, _dtn: bool) {
     d.heading("11. Supervisor review");
     d.lines
         .push("Reviewed by: ______________________  Collar number: __________".into());

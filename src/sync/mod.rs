@@ -37,7 +37,7 @@ pub enum SyncError {
     BadBundle { path: PathBuf, reason: String },
     #[error("{} does not exist; check the path (nothing was imported)", path.display())]
     Missing { path: PathBuf },
-    #[error("{} is not a folder; `sync push --to` needs the folder to write the bundle into", path.display())]
+    #[error("{} is not a folder, and a bundle is written into a folder", path.display())]
     NotAFolder { path: PathBuf },
     #[error("could not {action} {}: {source}", path.display())]
     Io {
@@ -261,9 +261,17 @@ pub fn write_receipt(b: &Bundle, r: &Receipt) -> Result<Option<PathBuf>, SyncErr
 /// What happened to one bundle during `import_paths`.
 #[derive(Debug)]
 pub enum Step<'a> {
-    /// Called repeatedly while a bundle's events are merged: (events of this bundle
-    /// handled, events in this bundle, bundle index, bundles).
-    Progress(u64, u64, usize, usize),
+    /// Called repeatedly while a bundle's events are merged.
+    Progress {
+        /// Events of this bundle handled so far.
+        done: u64,
+        /// Events in this bundle.
+        events: u64,
+        /// Which bundle (0-based).
+        bundle: usize,
+        /// How many bundles.
+        bundles: usize,
+    },
     Imported {
         bundle: &'a Bundle,
         outcome: &'a ImportOutcome,
@@ -297,7 +305,12 @@ pub fn import_paths(
         };
         let n = b.events.len() as u64;
         let (outcome, r) = import_bundle(store, &b, &mut |done| {
-            observe(Step::Progress(done, n, i, total));
+            observe(Step::Progress {
+                done,
+                events: n,
+                bundle: i,
+                bundles: total,
+            });
         })?;
         let receipt = write_receipt(&b, &r);
         summary.accepted += outcome.accepted;

@@ -11,6 +11,7 @@ mod export_cli;
 mod flow_cli;
 mod guidance_scenarios;
 mod guidance_validate;
+mod hostile_text;
 mod no_panic;
 #[allow(dead_code)] // each test module uses a different subset of the helpers
 mod pty;

@@ -138,7 +138,7 @@ fn defect_10_stop_and_error_messages_wrap_at_40_columns() {
         p.text()
     );
     let mut e = Pty::spawn(&db, 40, 20, &["encounters", "show", "zzzz-not-an-id"]);
-    e.wait_for("shows them");
+    e.wait_for("msht encounters list");
     assert_eq!(e.exit_code(), 66);
     let text = e.text();
     assert!(

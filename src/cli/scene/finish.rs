@@ -156,7 +156,7 @@ impl End<'_, '_> {
             .session
             .duties()
             .iter()
-            .any(|d| d.duty.id == crate::export::DTN_DUTY)
+            .any(|d| d.duty.id == crate::guidance::ids::DTN_DUTY)
         {
             ui.para(&format!("msht export {short} --for dtn"))?;
         }

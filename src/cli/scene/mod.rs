@@ -19,7 +19,7 @@ use super::check::Args;
 use super::output::{self, bold, dim, heading};
 use crate::engine::{Answer, Session};
 use crate::error::{Error, Result};
-use crate::guidance::{Guidance, Kind, Question, Urgency};
+use crate::guidance::{Guidance, Question, QuestionKind, Urgency};
 use crate::record::{EventBody, Status};
 use crate::store::Store;
 use term::Ui;
@@ -183,7 +183,7 @@ impl<'g> Flow<'g> {
         ui.blank()?;
         ui.styled(&format!("Question {pos} of {}", visible.len()), &dim())?;
         ui.styled(&q.text, &bold())?;
-        if q.kind == Kind::Choice {
+        if q.kind == QuestionKind::Choice {
             for (i, c) in q.choices.iter().enumerate() {
                 ui.indented(&c.label, &format!("{} ", i + 1), "  ")?;
             }
@@ -202,17 +202,17 @@ impl<'g> Flow<'g> {
             ("q", "save and stop"),
         ];
         match q.kind {
-            Kind::YesNo => {
+            QuestionKind::YesNo => {
                 let mut items = vec![("y", "yes"), ("n", "no"), ("u", "unsure")];
                 items.extend(common);
                 ui.legend(&items)
             }
-            Kind::Choice => {
+            QuestionKind::Choice => {
                 let mut items = vec![(choose.as_str(), "choose")];
                 items.extend(common);
                 ui.legend(&items)
             }
-            Kind::Text => ui.styled(
+            QuestionKind::Text => ui.styled(
                 "Type and press Enter (empty skips). A line of just ?, b or q: help, back, save and stop",
                 &dim(),
             ),
@@ -388,7 +388,7 @@ fn resume<'g>(
 
 /// Reads what the officer wants for question `q`; an unknown key says so in one line.
 fn read_input(ui: &Ui, q: &Question, answered: Option<&Answer>) -> Result<Input> {
-    if q.kind == Kind::Text {
+    if q.kind == QuestionKind::Text {
         let initial = match answered {
             Some(Answer::Text(t)) => t.as_str(),
             _ => "",
@@ -414,7 +414,7 @@ fn read_input(ui: &Ui, q: &Question, answered: Option<&Answer>) -> Result<Input>
             _ => "That key".to_string(),
         };
         let keys = match q.kind {
-            Kind::Choice => format!("{}, s, ?, b or q", choice_keys(q)),
+            QuestionKind::Choice => format!("{}, s, ?, b or q", choice_keys(q)),
             _ => "y, n, u, s, ?, b or q".to_string(),
         };
         ui.styled(&format!("{what} is not a key here: {keys}."), &dim())?;
@@ -430,10 +430,10 @@ fn key_input(q: &Question, key: &Key, answered: bool) -> Option<Input> {
             (_, 'b') => Some(Input::Back),
             (_, 'q') => Some(Input::Quit),
             (_, 's') => Some(Input::Answer(Answer::Skipped)),
-            (Kind::YesNo, 'y') => Some(Input::Answer(Answer::Yes)),
-            (Kind::YesNo, 'n') => Some(Input::Answer(Answer::No)),
-            (Kind::YesNo, 'u') => Some(Input::Answer(Answer::Unsure)),
-            (Kind::Choice, d) if d.is_ascii_digit() => d
+            (QuestionKind::YesNo, 'y') => Some(Input::Answer(Answer::Yes)),
+            (QuestionKind::YesNo, 'n') => Some(Input::Answer(Answer::No)),
+            (QuestionKind::YesNo, 'u') => Some(Input::Answer(Answer::Unsure)),
+            (QuestionKind::Choice, d) if d.is_ascii_digit() => d
                 .to_digit(10)
                 .and_then(|d| q.choices.get((d as usize).wrapping_sub(1)))
                 .map(|c| Input::Answer(Answer::Choice(c.id.clone()))),

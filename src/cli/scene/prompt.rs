@@ -8,12 +8,12 @@ use console::Key;
 use super::term::Ui;
 use crate::cli::output::{bold, dim, urgent};
 use crate::error::Result;
-use crate::guidance::{Prompt, Urgency};
+use crate::guidance::{Urgency, WelfarePrompt};
 use crate::record::{EventBody, WelfareOutcome};
 use crate::store::Store;
 
 /// Records each newly raised prompt; an ACT NOW one is shown and acted on at once.
-pub fn raise(ui: &Ui, store: &mut Store, id: &str, prompts: Vec<&Prompt>) -> Result<()> {
+pub fn raise(ui: &Ui, store: &mut Store, id: &str, prompts: Vec<&WelfarePrompt>) -> Result<()> {
     for p in prompts {
         store.append(
             id,
@@ -34,7 +34,7 @@ pub fn raise(ui: &Ui, store: &mut Store, id: &str, prompts: Vec<&Prompt>) -> Res
 }
 
 /// The one line a prompt that waits for the end gets when it is raised.
-pub fn note(ui: &Ui, p: &Prompt) -> Result<()> {
+pub fn note(ui: &Ui, p: &WelfarePrompt) -> Result<()> {
     ui.styled(
         &format!("Noted for the end ({}): {}", p.urgency.label(), p.title),
         &dim(),
@@ -42,7 +42,7 @@ pub fn note(ui: &Ui, p: &Prompt) -> Result<()> {
 }
 
 /// The lines of a prompt below its heading and title.
-fn body(ui: &Ui, p: &Prompt) -> Vec<String> {
+fn body(ui: &Ui, p: &WelfarePrompt) -> Vec<String> {
     let mut l = Vec::new();
     for a in &p.actions {
         l.extend(crate::cli::output::wrap_indent(a, ui.width(), "• ", "  "));
@@ -59,7 +59,7 @@ fn body(ui: &Ui, p: &Prompt) -> Vec<String> {
 /// Draws a prompt set apart so an urgent one is unmistakable even without colour. A
 /// prompt taller than the screen is paged: each page starts with the heading and title,
 /// so they are never scrolled away while the officer reads.
-pub fn show(ui: &Ui, p: &Prompt) -> Result<()> {
+pub fn show(ui: &Ui, p: &WelfarePrompt) -> Result<()> {
     let (mark, style) = match p.urgency {
         Urgency::Immediate => ('!', urgent()),
         Urgency::BeforeLeaving => ('=', bold()),
