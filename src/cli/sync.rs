@@ -122,44 +122,11 @@ fn import(ctx: &Ctx, store: &mut Store, paths: &[PathBuf]) -> Result<()> {
             outcome,
             receipt,
         } => {
-            let mut msg = format!(
-                "{}: {} events new, {} already here",
-                bundle.path.display(),
-                outcome.accepted,
-                outcome.already_present
-            );
-            if outcome.released > 0 {
-                msg.push_str(&format!(
-                    ", {} held earlier now joined their encounters",
-                    outcome.released
-                ));
-            }
-            if !outcome.held.is_empty() {
-                msg.push_str(&format!(
-                    ", {} held until their encounters' earlier events arrive",
-                    outcome.held.len()
-                ));
-            }
-            msg.push('.');
-            let mut warnings = Vec::new();
-            for r in &outcome.refused {
-                warnings.push(format!(
-                    "msht: {}: event {} of encounter {} was refused: {}",
-                    bundle.path.display(),
-                    r.event_id,
-                    r.encounter_id,
-                    r.reason
-                ));
-            }
-            let receipt_path = match &receipt {
-                Ok(p) => p.as_ref().map(|p| p.display().to_string()),
-                Err(e) => {
-                    warnings.push(format!(
-                        "msht: the events are imported, but no receipt could be left for the device: {e}"
-                    ));
-                    None
-                }
-            };
+            let ImportedLines {
+                msg,
+                warnings,
+                receipt_path,
+            } = imported_lines(bundle, outcome, &receipt);
             let print = || {
                 if !json {
                     println!("{msg}");
@@ -201,6 +168,64 @@ fn import(ctx: &Ctx, store: &mut Store, paths: &[PathBuf]) -> Result<()> {
     match summary.failure() {
         Some(e) => Err(e.into()),
         None => Ok(()),
+    }
+}
+
+/// What one imported bundle prints.
+struct ImportedLines {
+    msg: String,
+    warnings: Vec<String>,
+    receipt_path: Option<String>,
+}
+
+/// What one imported bundle prints: the summary line, warnings, and the receipt path.
+fn imported_lines(
+    bundle: &sync::Bundle,
+    outcome: &sync::ImportOutcome,
+    receipt: &std::result::Result<Option<PathBuf>, sync::SyncError>,
+) -> ImportedLines {
+    let mut msg = format!(
+        "{}: {} events new, {} already here",
+        bundle.path.display(),
+        outcome.accepted,
+        outcome.already_present
+    );
+    if outcome.released > 0 {
+        msg.push_str(&format!(
+            ", {} held earlier now joined their encounters",
+            outcome.released
+        ));
+    }
+    if !outcome.held.is_empty() {
+        msg.push_str(&format!(
+            ", {} held until their encounters' earlier events arrive",
+            outcome.held.len()
+        ));
+    }
+    msg.push('.');
+    let mut warnings = Vec::new();
+    for r in &outcome.refused {
+        warnings.push(format!(
+            "msht: {}: event {} of encounter {} was refused: {}",
+            bundle.path.display(),
+            r.event_id,
+            r.encounter_id,
+            r.reason
+        ));
+    }
+    let receipt_path = match &receipt {
+        Ok(p) => p.as_ref().map(|p| p.display().to_string()),
+        Err(e) => {
+            warnings.push(format!(
+                "msht: the events are imported, but no receipt could be left for the device: {e}"
+            ));
+            None
+        }
+    };
+    ImportedLines {
+        msg,
+        warnings,
+        receipt_path,
     }
 }
 
