@@ -163,7 +163,9 @@ impl Ui {
             }
         };
         // The editor clears its line; leave what was typed on screen.
-        self.indented(&text, "> ", "  ")?;
+        if !text.is_empty() {
+            self.indented(&text, "> ", "  ")?;
+        }
         Ok(text)
     }
 }
