@@ -18,7 +18,7 @@ use super::record::{Audience, ExportRecord};
 use crate::record::Answer;
 
 use crate::guidance::ids::{
-    AGE_QUESTION, CHILD_CHECKLIST, CONSENT_GIVEN, CONSENT_QUESTION, DTN_DUTY,
+    AGE_DOUBT_QUESTIONS, AGE_QUESTION, CHILD_CHECKLIST, CONSENT_GIVEN, CONSENT_QUESTION, DTN_DUTY,
 };
 
 /// Turns a full record into the anonymised Duty to Notify copy, listing in `left_out`
@@ -36,6 +36,12 @@ pub fn anonymise(mut rec: ExportRecord) -> Result<ExportRecord, ExportError> {
         Some(Answer::Yes | Answer::Unsure) => return Err(ExportError::ChildDtn(rec.encounter_id)),
         Some(Answer::No) => {}
         _ => return Err(ExportError::AgeUnknownDtn(rec.encounter_id)),
+    }
+    if rec.answers.iter().any(|a| {
+        AGE_DOUBT_QUESTIONS.contains(&a.question.as_str())
+            && matches!(a.answer, Answer::Yes | Answer::Unsure)
+    }) {
+        return Err(ExportError::ChildDtn(rec.encounter_id));
     }
     if !rec.duties.iter().any(|d| d.id == DTN_DUTY) {
         let consent = consent_said(&rec);

@@ -185,13 +185,16 @@ impl Pty {
     }
 
     /// Waits for the next yes/no question, recording "done" for any ACT NOW prompt first.
+    /// A choice question on the way (the nation, first) is answered with its first choice.
     pub fn next_yes_no(&mut self) -> String {
         loop {
-            let (i, chunk) = self.wait_any(&[LEGEND_YES_NO, LEGEND_WELFARE, "Space more"]);
+            let (i, chunk) =
+                self.wait_any(&[LEGEND_YES_NO, LEGEND_WELFARE, "Space more", LEGEND_CHOICE]);
             match i {
                 0 => return chunk,
                 1 => self.send("d"),
-                _ => self.send(" "),
+                2 => self.send(" "),
+                _ => self.send("1"),
             }
         }
     }
