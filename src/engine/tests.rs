@@ -291,7 +291,8 @@ fn an_amendment_rederives_duties_and_prompts_and_records_the_change() {
                 "dev".into(),
                 prev.clone(),
                 body,
-            );
+            )
+            .unwrap();
             prev = e.hash.clone();
             e
         })
