@@ -9,11 +9,14 @@ use msht::record::EventBody;
 use msht::store::Store;
 use serde_json::Value;
 
-const ADULT_UNSURE_AGE: &str = r#"{"checklist":"general","officer":"PC 1","answers":{"general_age":"unsure","general_debt":"yes"}}"#;
+const ADULT_UNSURE_AGE: &str = r#"{"checklist":"general","officer":"PC 1","answers":{"general_nation":"england","general_danger":"no","general_age":"unsure","general_debt":"yes"}}"#;
+
+/// The three answers that make a consent question valid (alone, understood, explained).
+const CONSENT_VALID: &str = r#""general_consent_alone":"yes","general_consent_understood":"yes","general_consent_explained":"yes""#;
 
 fn adult(consent: &str) -> String {
     format!(
-        r#"{{"checklist":"general","officer":"PC 1","answers":{{"general_age":"no","general_documents":"no","general_injury":"no","general_nrm_consent":"{consent}"}}}}"#
+        r#"{{"checklist":"general","officer":"PC 1","answers":{{"general_nation":"england","general_danger":"no","general_age":"no","general_documents":"no","general_injury":"no",{CONSENT_VALID},"general_nrm_consent":"{consent}"}}}}"#
     )
 }
 
@@ -52,6 +55,13 @@ fn defect_3_amending_age_and_consent_rederives_duties_everywhere() {
         first.contains("Duties changed:") && first.contains("Children's services referral"),
         "the amendment says old → new: {first}"
     );
+    for q in [
+        "general_consent_alone",
+        "general_consent_understood",
+        "general_consent_explained",
+    ] {
+        amend(q, "yes");
+    }
     let second = amend("general_nrm_consent", "declines");
     assert!(
         second.contains("→") && second.contains("Duty to Notify"),
@@ -89,7 +99,8 @@ fn defect_3_amending_age_and_consent_rederives_duties_everywhere() {
         !duties.contains(&"childrens-services".to_string()),
         "{duties:?}"
     );
-    let changed = &json["amendments"][1]["duties_changed"];
+    let last = json["amendments"].as_array().unwrap().len() - 1;
+    let changed = &json["amendments"][last]["duties_changed"];
     assert!(
         changed["after"].to_string().contains("Duty to Notify"),
         "{changed}"
@@ -225,7 +236,7 @@ fn defect_9_an_empty_or_missing_officer_is_refused() {
     let (_d, path) = db();
     // The device already has an officer: it must not be borrowed for a file without one.
     record(&path, &adult("declines"));
-    let no_officer = r#"{"checklist":"general","answers":{"general_age":"yes"}}"#;
+    let no_officer = r#"{"checklist":"general","answers":{"general_nation":"england","general_danger":"no","general_age":"yes"}}"#;
     let out = msht(&path)
         .args(["check", "--answers", "-"])
         .write_stdin(no_officer)
@@ -233,7 +244,7 @@ fn defect_9_an_empty_or_missing_officer_is_refused() {
         .unwrap();
     assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
     assert_eq!(stderr(&out).trim().lines().count(), 1);
-    let empty = r#"{"checklist":"general","officer":"  ","answers":{"general_age":"yes"}}"#;
+    let empty = r#"{"checklist":"general","officer":"  ","answers":{"general_nation":"england","general_danger":"no","general_age":"yes"}}"#;
     let out = msht(&path)
         .args(["check", "--answers", "-"])
         .write_stdin(empty)
@@ -294,7 +305,7 @@ fn need_duties_in_the_order_they_must_be_done() {
     let (_d, path) = db();
     let out = msht(&path)
         .args(["check", "--answers", "-", "--json"])
-        .write_stdin(r#"{"checklist":"general","officer":"PC 1","answers":{"general_age":"yes"}}"#)
+        .write_stdin(r#"{"checklist":"general","officer":"PC 1","answers":{"general_nation":"england","general_danger":"no","general_age":"yes","general_documents":"no"}}"#)
         .output()
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -338,7 +349,7 @@ fn need_indicators_list_only_answers_that_indicate_with_sensible_wording() {
 #[test]
 fn need_show_and_markdown_give_the_whole_history_of_each_welfare_prompt() {
     let (_d, path) = db();
-    let file = r#"{"checklist":"general","officer":"PC 1","answers":{"general_age":"yes"},
+    let file = r#"{"checklist":"general","officer":"PC 1","answers":{"general_nation":"england","general_danger":"no","general_age":"yes","general_documents":"no"},
         "actions":{"child-safeguarding":{"outcome":"deferred"}}}"#;
     let id = record(&path, file);
     msht(&path)

@@ -177,6 +177,8 @@ impl Pty {
                 2 => self.send(act),
                 3 => self.send(" "),
                 _ => match key_for(&question_in(&chunk)) {
+                    // The nation comes first on the general screen; any answer will do.
+                    Some(_) if i == 1 && is_nation(&chunk) => self.send("1"),
                     Some(k) => self.send(k),
                     None => return chunk,
                 },
@@ -268,6 +270,18 @@ pub fn question_in(chunk: &str) -> String {
         .take_while(|l| !l.contains(" yes · ") && !l.contains("choose"))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Whether a chunk ends with the nation question (England or Wales).
+pub fn is_nation(chunk: &str) -> bool {
+    question_in(chunk).contains("England or in Wales")
+}
+
+/// The questions whose "yes" makes consent valid (alone, understood, explained).
+pub fn makes_consent_valid(q: &str) -> bool {
+    ["alone, away", "understand you fully", "explained the NRM"]
+        .iter()
+        .any(|v| q.contains(v))
 }
 
 pub fn db_in(dir: &tempfile::TempDir) -> PathBuf {
