@@ -253,7 +253,7 @@ fn a_new_database_opened_by_several_at_once() {
                 .spawn()
                 .unwrap();
             let answers =
-                r#"{"checklist":"general","officer":"PC 1","answers":{"general_age":"yes"}}"#;
+                r#"{"checklist":"general","officer":"PC 1","answers":{"general_nation":"england","general_danger":"no","general_age":"yes"}}"#;
             std::io::Write::write_all(c.stdin.as_mut().unwrap(), answers.as_bytes()).unwrap();
             drop(c.stdin.take());
             c

@@ -195,7 +195,7 @@ fn a_folder_or_unusable_path_is_an_io_error() {
     // database there and creates none (issue 12, defect 13).
     msht(&blocker.join("msht.db"))
         .args(["check", "--answers", "-"])
-        .write_stdin(r#"{"checklist":"general","officer":"PC 1","answers":{"general_age":"yes"}}"#)
+        .write_stdin(r#"{"checklist":"general","officer":"PC 1","answers":{"general_nation":"england","general_danger":"no","general_age":"yes"}}"#)
         .assert()
         .code(74);
     msht(&blocker.join("msht.db"))
