@@ -48,6 +48,15 @@ struct HitJson<'a> {
     snippet: String,
     score: f64,
     open: Option<&'a str>,
+    /// For a checklist question or welfare prompt: the guidance section behind it.
+    guidance: Option<BehindJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct BehindJson<'a> {
+    id: &'a str,
+    heading: &'a str,
+    open: &'a str,
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
@@ -136,6 +145,16 @@ fn notes(o: &Outcome) -> Vec<String> {
     if o.partial {
         notes
             .push("No passage has all of the words; showing the best partial matches.".to_string());
+    } else if o.hits.len() > o.complete {
+        let n = o.complete;
+        let has = if n == 1 {
+            "passage has"
+        } else {
+            "passages have"
+        };
+        notes.push(format!(
+            "Only {n} {has} all of the words; the rest are the best partial matches."
+        ));
     }
     notes
 }
@@ -172,6 +191,11 @@ fn to_json(h: &Hit) -> HitJson<'_> {
         // Three decimals: enough to order by, without float noise in a stable interface.
         score: (h.score * 1000.0).round() / 1000.0,
         open: h.open.as_deref(),
+        guidance: h.behind.as_ref().map(|b| BehindJson {
+            id: &b.id,
+            heading: &b.heading,
+            open: &b.open,
+        }),
     }
 }
 
@@ -195,15 +219,22 @@ fn render(n: usize, h: &Hit, w: usize) -> Vec<String> {
     if !snippet.trim().is_empty() {
         lines.extend(highlight_wrapped(h, w, &indent));
     }
-    let open = match &h.open {
+    let mut open = vec![match &h.open {
         Some(cmd) => cmd.clone(),
         None => "(no guidance topic is linked)".to_string(),
-    };
-    lines.extend(
-        output::wrap_indent(&open, w, &indent, &indent)
-            .into_iter()
-            .map(|l| dim().apply_to(l).to_string()),
-    );
+    }];
+    // A question's own command opens the checklist; the passage that explains it is
+    // one more command away, so give it too.
+    if let (Kind::Question, Some(b)) = (h.kind, &h.behind) {
+        open.push(format!("Guidance: {} · {}", b.heading, b.open));
+    }
+    for line in open {
+        lines.extend(
+            output::wrap_indent(&line, w, &indent, &indent)
+                .into_iter()
+                .map(|l| dim().apply_to(l).to_string()),
+        );
+    }
     lines
 }
 
