@@ -198,9 +198,9 @@ impl<'g> Searcher<'g> {
 /// Drops lone stop words, and the amount word of "how long"-style questions, unless that
 /// would leave nothing to search for.
 fn drop_stop_words(groups: Vec<Group>) -> Vec<Group> {
-    let bare = |g: &Group| {
-        !g.unit.quoted && !g.unit.prefix && g.alternatives.is_empty() && g.unit.words.len() == 1
-    };
+    // A stop word goes even when it has synonyms ("know" finds "known"): the question's
+    // shape is not what the officer is asking about.
+    let bare = |g: &Group| !g.unit.quoted && !g.unit.prefix && g.unit.words.len() == 1;
     let stop: Vec<bool> = groups
         .iter()
         .enumerate()
