@@ -27,7 +27,7 @@ const NON_SECTION_FACTOR: f64 = 0.7;
 const HEADING_BONUS: f64 = 0.5;
 const TITLE_BONUS: f64 = 0.2;
 /// A match on a synonym counts for a little less than a match on the words typed.
-const SYNONYM_FACTOR: f64 = 0.8;
+const SYNONYM_FACTOR: f64 = 0.6;
 
 /// The ranked documents of one search.
 pub(super) struct Ranking {
@@ -36,6 +36,19 @@ pub(super) struct Ranking {
     pub docs: Vec<(i64, f64)>,
     /// How many of `docs` have every group.
     pub complete: usize,
+}
+
+/// Whether two one-word units are forms of one word that the stemmer split (synonym
+/// groups join them: "refer"/"referral", "injured"/"injury"). Such a form counts as the
+/// word typed, as it would have if the stemmer had joined them: they share all but the
+/// last two letters of the shorter, and at least four.
+fn same_word(a: &Unit, b: &Unit) -> bool {
+    let ([x], [y]) = (a.words.as_slice(), b.words.as_slice()) else {
+        return false;
+    };
+    let shared = x.chars().zip(y.chars()).take_while(|(p, q)| p == q).count();
+    let shorter = x.chars().count().min(y.chars().count());
+    shared >= 4 && shared + 2 >= shorter
 }
 
 /// One group's score in every passage that has it.
@@ -107,8 +120,14 @@ impl Searcher<'_> {
 
     fn group_scores(&self, g: &Group, total: f64) -> Result<GroupScores, SearchError> {
         let mut best: HashMap<i64, f64> = HashMap::new();
-        let phrases = std::iter::once((&g.unit, 1.0))
-            .chain(g.alternatives.iter().map(|a| (a, SYNONYM_FACTOR)));
+        let phrases = std::iter::once((&g.unit, 1.0)).chain(g.alternatives.iter().map(|a| {
+            let factor = if same_word(&g.unit, a) {
+                1.0
+            } else {
+                SYNONYM_FACTOR
+            };
+            (a, factor)
+        }));
         for (phrase, factor) in phrases {
             for (id, s) in self.phrase_scores(phrase)? {
                 let s = s * factor;
@@ -198,5 +217,28 @@ impl Searcher<'_> {
         stmt.query_map([fts], |r| Ok((r.get(0)?, r.get(1)?)))
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
             .map_err(SearchError::index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms_of_one_word_are_told_from_synonyms() {
+        let same = |a: &str, b: &str| same_word(&Unit::word(a), &Unit::word(b));
+        assert!(same("refer", "referral"));
+        assert!(same("injured", "injury"));
+        assert!(same("take", "taken"));
+        assert!(same("identify", "identification"));
+        assert!(!same("give", "gave"));
+        assert!(!same("boss", "gaffer"));
+        assert!(!same("pay", "payslips"));
+        let phrase = Unit {
+            words: vec!["injured".into(), "person".into()],
+            prefix: false,
+            quoted: false,
+        };
+        assert!(!same_word(&Unit::word("injured"), &phrase));
     }
 }

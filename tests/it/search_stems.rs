@@ -87,10 +87,11 @@ fn split_pairs(by_stem: &BTreeMap<String, BTreeSet<String>>) -> Vec<(String, Str
     }
     for (f, s) in &stem_of {
         for ending in ["n", "en"] {
-            if let Some(t) = stem_of.get(&format!("{f}{ending}")) {
-                if t != s && f.len() >= 4 {
-                    pairs.insert((s.clone(), t.clone()));
-                }
+            if let Some(t) = stem_of.get(&format!("{f}{ending}"))
+                && t != s
+                && f.len() >= 4
+            {
+                pairs.insert((s.clone(), t.clone()));
             }
         }
     }
