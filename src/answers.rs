@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::engine::Session;
-use crate::guidance::{Guidance, Kind, Prompt};
+use crate::guidance::{Guidance, QuestionKind, WelfarePrompt};
 use crate::record::Answer;
 use crate::record::{DutySnapshot, EventBody, WelfareOutcome};
 
@@ -14,12 +14,10 @@ use crate::record::{DutySnapshot, EventBody, WelfareOutcome};
 pub enum AnswersError {
     #[error("the answers file is not valid JSON of the expected shape: {0}")]
     Shape(String),
-    #[error(
-        "the answers file names checklist '{0}', which does not exist; `msht checklist list` shows the checklists"
-    )]
+    #[error("the answers file names checklist '{0}', which does not exist")]
     UnknownChecklist(String),
     #[error(
-        "the answers file answers '{question}', which is not a question of checklist '{checklist}'; `msht checklist show {checklist}` lists them"
+        "the answers file answers '{question}', which is not a question of checklist '{checklist}'"
     )]
     UnknownQuestion { checklist: String, question: String },
     #[error("question '{question}': {problem}")]
@@ -34,7 +32,16 @@ pub enum AnswersError {
         "the answers file records an action for prompt '{0}', which these answers do not raise"
     )]
     UnraisedPrompt(String),
+    #[error("the answers file is larger than {} KiB, more than any checklist needs", MAX_FILE_BYTES / 1024)]
+    TooLarge,
+    #[error("{0} is longer than {MAX_TEXT_CHARS} characters; shorten it")]
+    TextTooLong(String),
 }
+
+/// The largest answers file read: a full checklist with long notes is a few KiB.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+/// The longest officer, location, note, reason or free-text answer accepted.
+pub const MAX_TEXT_CHARS: usize = 10_000;
 
 /// The file format of SPEC §2, plus optional `actions` and `complete`.
 #[derive(Debug, Deserialize)]
@@ -80,14 +87,57 @@ struct ActionSpec {
 pub struct Plan<'g> {
     pub created: EventBody,
     pub rest: Vec<EventBody>,
-    pub raised: Vec<&'g Prompt>,
+    pub raised: Vec<&'g WelfarePrompt>,
     pub session: Session<'g>,
     pub complete: bool,
 }
 
 impl AnswersFile {
     pub fn parse(text: &str) -> Result<AnswersFile, AnswersError> {
-        serde_json::from_str(text).map_err(|e| AnswersError::Shape(e.to_string()))
+        if text.len() as u64 > MAX_FILE_BYTES {
+            return Err(AnswersError::TooLarge);
+        }
+        let file: AnswersFile =
+            serde_json::from_str(text).map_err(|e| AnswersError::Shape(e.to_string()))?;
+        file.check_lengths()?;
+        Ok(file)
+    }
+
+    /// Every free-text field within [`MAX_TEXT_CHARS`].
+    fn check_lengths(&self) -> Result<(), AnswersError> {
+        let too_long = |s: &str| s.chars().count() > MAX_TEXT_CHARS;
+        let named = [
+            ("the officer", &self.officer),
+            ("the location", &self.location),
+        ];
+        for (what, v) in named {
+            if v.as_deref().is_some_and(too_long) {
+                return Err(AnswersError::TextTooLong(what.into()));
+            }
+        }
+        let notes: Vec<&String> = match &self.notes {
+            None => vec![],
+            Some(Notes::One(n)) => vec![n],
+            Some(Notes::Many(v)) => v.iter().collect(),
+        };
+        if notes.iter().any(|n| too_long(n)) {
+            return Err(AnswersError::TextTooLong("a note".into()));
+        }
+        for (q, v) in self.answers.iter().chain(self.actions.iter()) {
+            if long_string_in(v, MAX_TEXT_CHARS) {
+                return Err(AnswersError::TextTooLong(format!("the entry for '{q}'")));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn long_string_in(v: &Value, max: usize) -> bool {
+    match v {
+        Value::String(s) => s.chars().count() > max,
+        Value::Array(a) => a.iter().any(|x| long_string_in(x, max)),
+        Value::Object(o) => o.values().any(|x| long_string_in(x, max)),
+        _ => false,
     }
 }
 
@@ -98,7 +148,9 @@ fn value_to_answer(q: &crate::guidance::Question, v: &Value) -> Result<Answer, A
     };
     match v {
         Value::Null => Ok(Answer::Skipped),
-        Value::Bool(b) if q.kind == Kind::YesNo => Ok(if *b { Answer::Yes } else { Answer::No }),
+        Value::Bool(b) if q.kind == QuestionKind::YesNo => {
+            Ok(if *b { Answer::Yes } else { Answer::No })
+        }
         Value::String(s) => Answer::parse_for(q, s).map_err(bad),
         other => Err(bad(format!(
             "{other} is not an answer; use a string such as \"yes\""
@@ -136,24 +188,55 @@ pub fn plan<'g>(
         guidance_version: g.version.clone(),
         guidance_hash: g.hash.clone(),
     };
-    let mut rest = Vec::new();
-    let mut raised: Vec<&'g Prompt> = Vec::new();
-    let mut record_prompts = |prompts: Vec<&'g Prompt>, rest: &mut Vec<EventBody>| {
+    let mut events = Events::default();
+    events.raise(session.raise_pending());
+    answer_in_order(&mut session, file, &mut events)?;
+    if let Some(qid) = file.answers.keys().find(|qid| !session.is_visible(qid)) {
+        return Err(AnswersError::NotAsked(qid.clone()));
+    }
+    record_actions(&session, file, &mut events.rest)?;
+    record_notes(file, &mut events.rest);
+    if file.complete {
+        events.rest.push(completion(&session));
+    }
+    Ok(Plan {
+        created,
+        rest: events.rest,
+        raised: events.raised,
+        session,
+        complete: file.complete,
+    })
+}
+
+/// The events built so far, and the prompts raised, in order.
+#[derive(Default)]
+struct Events<'g> {
+    rest: Vec<EventBody>,
+    raised: Vec<&'g WelfarePrompt>,
+}
+
+impl<'g> Events<'g> {
+    fn raise(&mut self, prompts: Vec<&'g WelfarePrompt>) {
         for p in prompts {
-            rest.push(EventBody::PromptRaised {
+            self.rest.push(EventBody::PromptRaised {
                 prompt: p.id.clone(),
                 title: p.title.clone(),
                 urgency: p.urgency.as_str().to_string(),
             });
-            raised.push(p);
+            self.raised.push(p);
         }
-    };
-    let first = session.raise_pending();
-    record_prompts(first, &mut rest);
-    // Walk the asked questions in order. A question the file leaves out is left
-    // unanswered, not recorded as skipped: the record must not claim the officer chose to
-    // skip something they were never shown. Answers can change what is asked, so the
-    // asked list is re-read after each one.
+    }
+}
+
+/// Walks the asked questions in order. A question the file leaves out is left
+/// unanswered, not recorded as skipped: the record must not claim the officer chose to
+/// skip something they were never shown. Answers can change what is asked, so the asked
+/// list is re-read after each one.
+fn answer_in_order<'g>(
+    session: &mut Session<'g>,
+    file: &AnswersFile,
+    events: &mut Events<'g>,
+) -> Result<(), AnswersError> {
     let mut passed: Vec<String> = Vec::new();
     while let Some(q) = session
         .visible_questions()
@@ -166,7 +249,7 @@ pub fn plan<'g>(
             None if q.required => return Err(AnswersError::Missing(q.id.clone())),
             None => continue,
         };
-        rest.push(EventBody::AnswerGiven {
+        events.rest.push(EventBody::AnswerGiven {
             question: q.id.clone(),
             question_text: q.text.clone(),
             answer: answer.clone(),
@@ -177,11 +260,17 @@ pub fn plan<'g>(
                 question: q.id.clone(),
                 problem: e.to_string(),
             })?;
-        record_prompts(newly, &mut rest);
+        events.raise(newly);
     }
-    if let Some(qid) = file.answers.keys().find(|qid| !session.is_visible(qid)) {
-        return Err(AnswersError::NotAsked(qid.clone()));
-    }
+    Ok(())
+}
+
+/// The welfare actions the file records, each for a prompt these answers raised.
+fn record_actions(
+    session: &Session,
+    file: &AnswersFile,
+    rest: &mut Vec<EventBody>,
+) -> Result<(), AnswersError> {
     for (pid, spec) in &file.actions {
         if !session.raised().contains(pid) {
             return Err(AnswersError::UnraisedPrompt(pid.clone()));
@@ -199,6 +288,10 @@ pub fn plan<'g>(
             reason: spec.reason.trim().to_string(),
         });
     }
+    Ok(())
+}
+
+fn record_notes(file: &AnswersFile, rest: &mut Vec<EventBody>) {
     let notes = match &file.notes {
         None => vec![],
         Some(Notes::One(n)) => vec![n.clone()],
@@ -207,16 +300,6 @@ pub fn plan<'g>(
     for n in notes.into_iter().filter(|n| !n.trim().is_empty()) {
         rest.push(EventBody::NoteAdded { text: n });
     }
-    if file.complete {
-        rest.push(completion(&session));
-    }
-    Ok(Plan {
-        created,
-        rest,
-        raised,
-        session,
-        complete: file.complete,
-    })
 }
 
 /// The `Completed` event: indicators and duties as the engine states them now.

@@ -9,11 +9,13 @@ mod exit;
 mod export;
 mod guidance;
 mod guide;
+mod hint;
 pub mod output;
 mod scene;
 mod search;
 mod sync;
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -97,6 +99,11 @@ impl Ctx {
 }
 
 pub fn run(cli: Cli) -> Result<()> {
+    // The one way to check, on any build, that a panic keeps its promise (one sentence,
+    // exit 1): the release profile must unwind for `main`'s `catch_unwind` to see it.
+    if std::env::var_os("MSHT_PANIC_FOR_TESTS").is_some() {
+        panic!("MSHT_PANIC_FOR_TESTS is set");
+    }
     let ctx = Ctx {
         db: cli.db,
         guidance_dir: cli.guidance,
@@ -153,8 +160,25 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Prints the error as one sentence with its next step. On a terminal it is wrapped to
+/// the screen (a phone is 40 columns); in a log it stays on one line for scripts.
 fn report(e: &Error) {
-    eprintln!("msht: {e}");
+    let sentence = match hint::next_step(e) {
+        Some(next) => format!("msht: {e}; {next}"),
+        None => format!("msht: {e}"),
+    };
+    // An error may quote what was typed or imported: show it, never let it act.
+    let sentence = crate::text::visible::visible(&sentence);
+    if std::io::stderr().is_terminal() {
+        // A message's own line breaks keep a command whole on a line of its own.
+        for part in sentence.lines() {
+            for line in output::wrap(part, output::err_width()) {
+                eprintln!("{line}");
+            }
+        }
+    } else {
+        eprintln!("{sentence}");
+    }
     if let Error::Guidance(crate::guidance::GuidanceError::Invalid { problems, .. }) = e {
         for p in problems.0.iter().take(5) {
             eprintln!("  {p}");

@@ -5,6 +5,9 @@ use std::io::{self, IsTerminal, Write};
 
 use console::Style;
 
+use crate::text::markdown::{self, Block};
+use crate::text::visible;
+
 /// Turns colour off when `NO_COLOR` is set (any non-empty value), as no-color.org asks.
 pub fn init_colour() {
     if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
@@ -74,108 +77,88 @@ pub fn wrap_indent(text: &str, width: usize, first: &str, rest: &str) -> Vec<Str
         .collect()
 }
 
-/// Removes inline Markdown markers a terminal cannot show.
-fn plain_inline(s: &str) -> String {
-    s.replace("**", "").replace('`', "")
-}
-
-/// A paragraph or list item being gathered from several source lines.
-#[derive(Default)]
-struct Block {
-    text: String,
-    /// For a list item: the first-line prefix (indent and marker).
-    marker: Option<String>,
-}
-
-impl Block {
-    fn flush(&mut self, width: usize, out: &mut Vec<String>) {
-        if self.text.is_empty() {
-            return;
+/// Renders the Markdown used in guidance topics as wrapped lines for a terminal: headings
+/// in bold, list items with a hanging indent by depth, a blank line between paragraphs.
+pub fn render_markdown(md: &str, width: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut last_was_item = false;
+    for block in markdown::blocks(md) {
+        let is_item = matches!(block, Block::Item { .. });
+        // Items of one list sit together; anything else is set apart by a blank line.
+        let same_list = is_item && last_was_item;
+        if !out.is_empty() && !same_list {
+            out.push(String::new());
         }
-        let text = plain_inline(&self.text);
-        match self.marker.take() {
-            Some(first) => {
+        last_was_item = is_item;
+        match block {
+            Block::Heading(h) => out.extend(
+                wrap(&h, width)
+                    .into_iter()
+                    .map(|l| bold().apply_to(l).to_string()),
+            ),
+            Block::Paragraph(t) | Block::Row(t) => out.extend(wrap(&t, width)),
+            Block::Item {
+                depth,
+                marker,
+                text,
+            } => {
+                let first = format!("{}{marker} ", "  ".repeat(depth.min(4)));
                 let rest = " ".repeat(first.chars().count());
                 out.extend(wrap_indent(&text, width, &first, &rest));
             }
-            None => out.extend(wrap(&text, width)),
         }
-        self.text.clear();
-    }
-
-    fn push(&mut self, line: &str) {
-        if !self.text.is_empty() {
-            self.text.push(' ');
-        }
-        self.text.push_str(line);
-    }
-}
-
-/// Renders the Markdown used in guidance topics as wrapped lines for a terminal.
-/// A list item may run over several source lines; they are joined before wrapping.
-pub fn render_markdown(md: &str, width: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut block = Block::default();
-    for line in md.lines() {
-        let t = line.trim_end();
-        let trimmed = t.trim_start();
-        let indent = t.len() - trimmed.len();
-        if trimmed.is_empty() {
-            block.flush(width, &mut out);
-            if out.last().is_some_and(|l: &String| !l.is_empty()) {
-                out.push(String::new());
-            }
-        } else if let Some(h) = trimmed
-            .strip_prefix("### ")
-            .or_else(|| trimmed.strip_prefix("#### "))
-        {
-            block.flush(width, &mut out);
-            for l in wrap(&plain_inline(h), width) {
-                out.push(bold().apply_to(l).to_string());
-            }
-        } else if let Some((marker, item)) = list_item(trimmed) {
-            block.flush(width, &mut out);
-            block.marker = Some(format!("{}{marker} ", " ".repeat(indent.min(8))));
-            block.push(item);
-        } else if trimmed.starts_with('|') {
-            block.flush(width, &mut out);
-            out.extend(wrap(&plain_inline(trimmed), width));
-        } else {
-            block.push(trimmed);
-        }
-    }
-    block.flush(width, &mut out);
-    while out.last().is_some_and(|l| l.is_empty()) {
-        out.pop();
     }
     out
 }
 
-fn list_item(line: &str) -> Option<(String, &str)> {
-    if let Some(rest) = line.strip_prefix("- ").or_else(|| line.strip_prefix("* ")) {
-        return Some(("•".into(), rest));
-    }
-    let digits: String = line.chars().take_while(char::is_ascii_digit).collect();
-    if !digits.is_empty()
-        && let Some(rest) = line[digits.len()..].strip_prefix(". ")
-    {
-        return Some((format!("{digits}."), rest));
-    }
-    None
-}
-
 /// Writes lines to stdout; a closed pipe surfaces as an error main treats as success.
+/// Every line passes through [`terminal_safe`].
 pub fn print_lines(lines: &[String]) -> io::Result<()> {
     let mut out = io::stdout().lock();
     for l in lines {
-        writeln!(out, "{l}")?;
+        writeln!(out, "{}", terminal_safe(l))?;
     }
     out.flush()
 }
 
+/// `line` as a terminal may show it: the colour and weight codes msht itself writes are
+/// kept; every other control character (from a note, a location, an imported id) is
+/// shown escaped, so stored text can never clear the screen, set the title, hide text or
+/// overwrite a line.
+pub fn terminal_safe(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.chars().any(visible::is_hostile) {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(c) = rest.chars().next() {
+        if let Some(len) = own_style_code(rest) {
+            out.push_str(&rest[..len]);
+            rest = &rest[len..];
+        } else {
+            out.push_str(&visible::visible(&rest[..c.len_utf8()]));
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The length of an SGR sequence at the start of `s` that only sets what msht uses
+/// (reset, bold, dim, normal weight, foreground colours); `None` for anything else.
+fn own_style_code(s: &str) -> Option<usize> {
+    let body = s.strip_prefix("\u{1b}[")?;
+    let end = body.find('m')?;
+    let params = &body[..end];
+    let ours = params
+        .split(';')
+        .all(|p| matches!(p.parse::<u8>(), Ok(0..=2 | 22 | 30..=39 | 90..=97)));
+    (ours && !params.is_empty()).then_some(2 + end + 1)
+}
+
 pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> io::Result<()> {
     let mut out = io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value).map_err(io::Error::other)?;
+    // `From` keeps the kind of an underlying I/O error, so a closed pipe stays BrokenPipe.
+    serde_json::to_writer_pretty(&mut out, value).map_err(io::Error::from)?;
     writeln!(out)?;
     out.flush()
 }
@@ -183,6 +166,18 @@ pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn terminal_safe_keeps_our_colours_and_escapes_the_rest() {
+        let ours = format!("{}", bold().force_styling(true).apply_to("Age"));
+        assert_eq!(terminal_safe(&ours), ours);
+        let evil = format!("{ours} \u{1b}[8mhidden\u{1b}]0;title\u{7}\rIntegrity: verified");
+        let safe = terminal_safe(&evil);
+        assert!(safe.starts_with(&ours));
+        assert!(safe.contains("\\u{1b}[8m"), "{safe}");
+        assert!(safe.contains("\\u{d}"), "{safe}");
+        assert!(!safe[ours.len()..].contains('\u{1b}'), "{safe}");
+    }
 
     #[test]
     fn markdown_lines_fit_40_columns() {

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::Ctx;
 use super::output::{self, bold, dim};
 use crate::error::Result;
-use crate::search::{self, Hit, Kind, Outcome};
+use crate::search::{self, Hit, HitKind, Outcome};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -202,12 +202,12 @@ fn to_json(h: &Hit) -> HitJson<'_> {
 /// One hit: what it is, its snippet with the words highlighted, and how to open it.
 fn render(n: usize, h: &Hit, w: usize) -> Vec<String> {
     let label = match h.kind {
-        Kind::Section => match &h.heading {
+        HitKind::Section => match &h.heading {
             Some(head) => format!("{head} · {}", h.title),
             None => h.title.clone(),
         },
-        Kind::Question => format!("Checklist question: {}", h.title),
-        Kind::Prompt => format!("Welfare prompt: {}", h.title),
+        HitKind::Question => format!("Checklist question: {}", h.title),
+        HitKind::Prompt => format!("Welfare prompt: {}", h.title),
     };
     let first = format!("{n}. ");
     let indent = " ".repeat(first.len());
@@ -225,7 +225,7 @@ fn render(n: usize, h: &Hit, w: usize) -> Vec<String> {
     }];
     // A question's own command opens the checklist; the passage that explains it is
     // one more command away, so give it too.
-    if let (Kind::Question, Some(b)) = (h.kind, &h.behind) {
+    if let (HitKind::Question, Some(b)) = (h.kind, &h.behind) {
         open.push(format!("Guidance: {} · {}", b.heading, b.open));
     }
     for line in open {

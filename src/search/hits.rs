@@ -7,7 +7,7 @@
 
 use rusqlite::params;
 
-use super::{Kind, SearchError, Searcher};
+use super::{HitKind, SearchError, Searcher};
 
 /// Tokens of context in a snippet: about three lines on a 40-column phone.
 const SNIPPET_TOKENS: i64 = 20;
@@ -76,7 +76,7 @@ pub struct Behind {
 /// One result, with everything needed to show it and to open it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
-    pub kind: Kind,
+    pub kind: HitKind,
     /// The topic a section belongs to, or the topic a question or prompt links to.
     pub topic: Option<String>,
     /// The section id, for a section or a link to one.
@@ -154,12 +154,12 @@ impl Searcher<'_> {
     fn hit(&self, r: Row) -> Option<Hit> {
         let snippet = Snippet::from_marked(&r.snippet);
         let score = r.score;
-        match Kind::parse(&r.kind)? {
-            Kind::Section => {
+        match HitKind::parse(&r.kind)? {
+            HitKind::Section => {
                 let (t, s) = self.g.resolve_link(&r.reference)?;
                 let s = s?;
                 Some(Hit {
-                    kind: Kind::Section,
+                    kind: HitKind::Section,
                     topic: Some(t.id.clone()),
                     section: Some(s.id.clone()),
                     title: t.title.clone(),
@@ -172,7 +172,7 @@ impl Searcher<'_> {
                     behind: None,
                 })
             }
-            Kind::Question => {
+            HitKind::Question => {
                 let (c, q) = self.g.checklists.iter().find_map(|c| {
                     c.questions
                         .iter()
@@ -181,7 +181,7 @@ impl Searcher<'_> {
                 })?;
                 let (topic, section) = split_link(q.topic.as_deref());
                 Some(Hit {
-                    kind: Kind::Question,
+                    kind: HitKind::Question,
                     topic,
                     section,
                     title: q.text.clone(),
@@ -194,11 +194,11 @@ impl Searcher<'_> {
                     behind: self.behind(q.topic.as_deref()),
                 })
             }
-            Kind::Prompt => {
+            HitKind::Prompt => {
                 let p = self.g.prompt(&r.reference)?;
                 let (topic, section) = split_link(p.topic.as_deref());
                 Some(Hit {
-                    kind: Kind::Prompt,
+                    kind: HitKind::Prompt,
                     topic,
                     section,
                     title: p.title.clone(),

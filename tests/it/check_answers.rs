@@ -168,3 +168,39 @@ fn text_output_lists_prompts_and_duties() {
     assert!(text.contains("NRM"), "{text}");
     assert!(text.contains("msht export"), "{text}");
 }
+
+#[test]
+fn an_endless_or_huge_answers_file_is_refused_at_once_and_saves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    let out = msht(&db)
+        .args(["check", "--answers", "/dev/zero"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(65));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("larger than"), "{err}");
+
+    let long_note = "x".repeat(msht::answers::MAX_TEXT_CHARS + 1);
+    let file = serde_json::json!({
+        "checklist": "general", "officer": "PC 1", "notes": long_note,
+        "answers": {"general_age": "no", "general_nrm_consent": "skip"}
+    });
+    let out = msht(&db)
+        .args(["check", "--answers", "-"])
+        .write_stdin(file.to_string())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(65));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("a note is longer than"));
+    let list = msht(&db)
+        .args(["encounters", "list", "--json"])
+        .output()
+        .unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap_or_default();
+    assert!(
+        rows.as_array().is_none_or(|r| r.is_empty()),
+        "nothing saved: {rows}"
+    );
+}

@@ -10,6 +10,7 @@ mod encounters_cli;
 mod export_cli;
 mod guidance_scenarios;
 mod guidance_validate;
+mod hostile_text;
 mod no_panic;
 mod search_cli;
 mod search_relevance;
