@@ -14,13 +14,18 @@ use crate::search::{self, Hit, HitKind, Outcome};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
-Words are all required; \"quoted words\" must be side by side; a trailing * matches any \
-ending. Abbreviations (NRM, DtN, s45, ICTG…) find their long forms. If nothing has every \
-word, the best partial matches are shown. Each result ends with the command that opens it.
+Passages with every word come first; if fewer than the limit have them all, the best \
+partial matches follow, the rarest words counting most. \"quoted words\" must be side by \
+side; a trailing * matches any ending. Ask as you would say it (what do I do if they \
+don't consent); everyday words (kid, gaffer, weed farm) and abbreviations (NRM, DtN, \
+s45, ICTG…) find the guidance's own words; misspellings are corrected, real words never. \
+Each result ends with the command that opens it; a checklist question also names the \
+guidance behind it.
 
 Examples:
   msht search debt bondage
   msht search \"duty to notify\"
+  msht search how long is the recovery period
   msht search s45 --limit 3
 
 The index is cached in the platform cache directory (MSHT_CACHE_DIR overrides it; an \
