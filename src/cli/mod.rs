@@ -133,6 +133,7 @@ pub fn main() -> ExitCode {
             "msht: internal error{at}; everything already saved is safe. Please report this with the command you ran."
         );
     }));
+    output::guard_standard_streams();
     output::init_colour();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

@@ -111,10 +111,52 @@ pub fn render_markdown(md: &str, width: usize) -> Vec<String> {
     out
 }
 
+/// Standard output, locked, after checking it is open at all. Rust quietly discards
+/// writes to a closed descriptor (`msht export ID >&-`), which would report success with
+/// nothing written; a closed stdout is an I/O error instead.
+pub fn stdout() -> io::Result<io::StdoutLock<'static>> {
+    if STDOUT_CLOSED.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(io::Error::other(
+            "standard output is closed, so nothing could be written",
+        ));
+    }
+    Ok(io::stdout().lock())
+}
+
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Run first. Rust's runtime fills a closed stdin, stdout or stderr with `/dev/null`
+/// (opened read-write) before `main`, so no file msht opens can take their numbers; but a
+/// closed stdout then swallows the output and reports success. A stdout that is
+/// `/dev/null` opened read-write is that filler (a shell's `>/dev/null` opens it
+/// write-only), and is remembered as closed, so writing to it is an error.
+pub fn guard_standard_streams() {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let null = std::fs::metadata("/dev/null").map(|m| m.rdev()).ok();
+        // SAFETY: fstat fills a zeroed struct we own; F_GETFL only reads the flags.
+        let (rdev, mode, flags) = unsafe {
+            let mut st: libc::stat = std::mem::zeroed();
+            if libc::fstat(libc::STDOUT_FILENO, &mut st) != 0 {
+                return;
+            }
+            let flags = libc::fcntl(libc::STDOUT_FILENO, libc::F_GETFL);
+            (st.st_rdev, st.st_mode, flags)
+        };
+        let is_char = mode & libc::S_IFMT == libc::S_IFCHR;
+        #[allow(clippy::unnecessary_cast)] // st_rdev is not u64 on every platform
+        let rdev = rdev as u64;
+        if is_char && null == Some(rdev) && flags & libc::O_ACCMODE == libc::O_RDWR {
+            STDOUT_CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
 /// Writes lines to stdout; a closed pipe surfaces as an error main treats as success.
 /// Every line passes through [`terminal_safe`].
 pub fn print_lines(lines: &[String]) -> io::Result<()> {
-    let mut out = io::stdout().lock();
+    let mut out = stdout()?;
     for l in lines {
         writeln!(out, "{}", terminal_safe(l))?;
     }
@@ -156,7 +198,7 @@ fn own_style_code(s: &str) -> Option<usize> {
 }
 
 pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> io::Result<()> {
-    let mut out = io::stdout().lock();
+    let mut out = stdout()?;
     // `From` keeps the kind of an underlying I/O error, so a closed pipe stays BrokenPipe.
     serde_json::to_writer_pretty(&mut out, value).map_err(io::Error::from)?;
     writeln!(out)?;

@@ -84,6 +84,42 @@ pub fn from_toml<T: serde::de::DeserializeOwned>(ctx: &mut ParseCtx, what: &str)
     }
 }
 
+/// One `{ title, url }` in a file's `sources` list.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    title: String,
+    url: String,
+}
+
+/// The file-level `reviewed` date and `sources` of a checklist, prompts.toml or duties.toml.
+/// Loading accepts a file without them; `guidance validate` requires them.
+fn provenance(
+    ctx: &ParseCtx,
+    reviewed: &Option<Spanned<String>>,
+    sources: &[RawSource],
+) -> Provenance {
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    Provenance {
+        file: ctx.file.to_string(),
+        reviewed: reviewed.as_ref().map(|r| r.get_ref().clone()),
+        reviewed_line: reviewed.as_ref().map_or(1, |r| ctx.line(r)),
+        sources: sources
+            .iter()
+            .map(|s| {
+                let n = seen.entry(s.url.as_str()).or_insert(0);
+                let line = super::sources::line_of_nth(ctx.text, &s.url, *n, 1);
+                *n += 1;
+                SourceRef {
+                    title: s.title.trim().to_string(),
+                    url: s.url.trim().to_string(),
+                    line,
+                }
+            })
+            .collect(),
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawManifest {
@@ -92,6 +128,8 @@ pub struct RawManifest {
     title: String,
     #[serde(default)]
     areas: Vec<RawArea>,
+    #[serde(default)]
+    conditions: std::collections::BTreeMap<String, Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -101,8 +139,40 @@ struct RawArea {
     title: Spanned<String>,
 }
 
-pub fn manifest(ctx: &mut ParseCtx, raw: RawManifest) -> (String, String, Vec<Area>) {
+pub struct Manifest {
+    pub version: String,
+    pub title: String,
+    pub areas: Vec<Area>,
+    pub conditions: Vec<NamedCondition>,
+}
+
+pub fn manifest(ctx: &mut ParseCtx, raw: RawManifest) -> Manifest {
     let version = ctx.text(&raw.version, "the guidance version");
+    let mut conditions = Vec::new();
+    for (name, when) in &raw.conditions {
+        let line = ctx.line(when);
+        if !is_id(name) {
+            ctx.problem(
+                line,
+                format!(
+                    "condition name '{name}' must be lowercase letters, digits, - or _, starting with a letter"
+                ),
+            );
+        }
+        if RESERVED.contains(&name.as_str()) {
+            ctx.problem(
+                line,
+                format!("'{name}' is a word of the condition language and cannot name a condition"),
+            );
+        }
+        if let Some(c) = ctx.condition(when) {
+            conditions.push(NamedCondition {
+                name: name.clone(),
+                when: c,
+                at: ctx.at(when),
+            });
+        }
+    }
     let areas = raw
         .areas
         .iter()
@@ -111,12 +181,34 @@ pub fn manifest(ctx: &mut ParseCtx, raw: RawManifest) -> (String, String, Vec<Ar
             title: ctx.text(&a.title, "an area title"),
         })
         .collect();
-    (version, raw.title, areas)
+    Manifest {
+        version,
+        title: raw.title,
+        areas,
+        conditions,
+    }
 }
+
+/// Words of the condition language that cannot be used as condition names.
+const RESERVED: [&str; 9] = [
+    "and",
+    "or",
+    "not",
+    "in",
+    "always",
+    "answered",
+    "signal",
+    "indicators",
+    "high_indicators",
+];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawChecklist {
+    #[serde(default)]
+    reviewed: Option<Spanned<String>>,
+    #[serde(default)]
+    sources: Vec<RawSource>,
     id: Spanned<String>,
     title: Spanned<String>,
     #[serde(default)]
@@ -153,6 +245,8 @@ struct RawQuestion {
     required: bool,
     #[serde(default)]
     last: bool,
+    #[serde(default)]
+    signals: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -176,6 +270,24 @@ struct RawDutyRule {
     when: Spanned<String>,
     #[serde(default)]
     because: String,
+}
+
+impl RawChecklist {
+    pub fn provenance(&self, ctx: &ParseCtx) -> Provenance {
+        provenance(ctx, &self.reviewed, &self.sources)
+    }
+}
+
+impl RawPrompts {
+    pub fn provenance(&self, ctx: &ParseCtx) -> Provenance {
+        provenance(ctx, &self.reviewed, &self.sources)
+    }
+}
+
+impl RawDuties {
+    pub fn provenance(&self, ctx: &ParseCtx) -> Provenance {
+        provenance(ctx, &self.reviewed, &self.sources)
+    }
 }
 
 pub fn checklist(ctx: &mut ParseCtx, raw: RawChecklist) -> Checklist {
@@ -238,6 +350,7 @@ pub fn checklist(ctx: &mut ParseCtx, raw: RawChecklist) -> Checklist {
                 when: q.when.as_ref().and_then(|w| ctx.condition(w)),
                 required: q.required,
                 last: q.last,
+                signals: q.signals.iter().map(|s| ctx.id(s, "signal")).collect(),
                 checklist: id.clone(),
                 at: ctx.at(&q.id),
             }
@@ -283,6 +396,10 @@ pub fn checklist(ctx: &mut ParseCtx, raw: RawChecklist) -> Checklist {
 #[serde(deny_unknown_fields)]
 pub struct RawPrompts {
     #[serde(default)]
+    reviewed: Option<Spanned<String>>,
+    #[serde(default)]
+    sources: Vec<RawSource>,
+    #[serde(default)]
     prompts: Vec<RawPrompt>,
 }
 
@@ -323,6 +440,10 @@ pub fn prompts(ctx: &mut ParseCtx, raw: RawPrompts) -> Vec<WelfarePrompt> {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDuties {
+    #[serde(default)]
+    reviewed: Option<Spanned<String>>,
+    #[serde(default)]
+    sources: Vec<RawSource>,
     #[serde(default)]
     duties: Vec<RawDuty>,
 }
