@@ -65,6 +65,7 @@ const QUESTION_WORDS: &[&str] = &[
     "someone",
     "something",
     "supposed",
+    "take",
     "than",
     "then",
     "these",

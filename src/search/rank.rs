@@ -51,6 +51,36 @@ fn same_word(a: &Unit, b: &Unit) -> bool {
     shared >= 4 && shared + 2 >= shorter
 }
 
+/// How near the top of the partial matches each group's best passage must be.
+const EACH_WORD_WITHIN: usize = 3;
+
+/// Rarity orders the partial matches, but a rare word must not push every passage about
+/// the other words out of sight: "golden hour interpreter" should show the best passage
+/// about interpreters among the first few, not only passages about the golden hour. So
+/// each group's best partial passage, rarest group first, is moved up to within the first
+/// [`EACH_WORD_WITHIN`] places if it is not there already.
+fn each_word_near_the_top(partial: &mut Vec<(i64, f64)>, groups: &[GroupScores]) {
+    let mut order: Vec<&GroupScores> = groups.iter().collect();
+    order.sort_by(|a, b| b.idf.total_cmp(&a.idf));
+    let mut placed = 0;
+    for g in order {
+        if placed >= EACH_WORD_WITHIN {
+            break;
+        }
+        let best = partial
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (id, _))| g.best.get(id).map(|s| (i, *s)))
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+        let Some((at, _)) = best else { continue };
+        if at >= EACH_WORD_WITHIN {
+            let doc = partial.remove(at);
+            partial.insert(EACH_WORD_WITHIN - 1, doc);
+        }
+        placed += 1;
+    }
+}
+
 /// One group's score in every passage that has it.
 struct GroupScores {
     best: HashMap<i64, f64>,
@@ -108,6 +138,7 @@ impl Searcher<'_> {
         let best_first = |a: &(i64, f64), b: &(i64, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
         complete.sort_by(best_first);
         partial.sort_by(best_first);
+        each_word_near_the_top(&mut partial, &per_group);
         complete.truncate(limit);
         let n = complete.len();
         partial.truncate(limit - n);
