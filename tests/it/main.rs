@@ -19,6 +19,7 @@ mod pty;
 mod scene_flow;
 mod search_cli;
 mod search_relevance;
+mod search_stems;
 mod store_durability;
 mod store_migrations;
 mod sync_conflicts;
