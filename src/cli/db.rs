@@ -1,6 +1,8 @@
-//! `msht db encrypt`, `msht db passphrase`, and the one way every command opens the
-//! encounter database: with the raw key file named by `--key-file`/`MSHT_KEY_FILE`, or
-//! else by asking the officer for the passphrase (hidden) only if the database needs it.
+//! Which database a command opens and with which key, and `msht db encrypt` / `msht db
+//! passphrase`. Every command opens the encounter database here: with the raw key file
+//! named by `--key-file`/`MSHT_KEY_FILE`, or else by asking the officer for the passphrase
+//! (hidden) only if the database needs it. Commands that only read (`doctor`, `encounters
+//! list`, `show`, `export`) open an existing file and never create one.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -35,16 +37,35 @@ pub fn run(ctx: &Ctx, c: Command) -> Result<()> {
 impl Ctx {
     /// The database path: `--db`, or the platform default.
     pub fn db_path(&self) -> Result<PathBuf> {
-        Ok(match &self.db {
-            Some(p) => p.clone(),
-            None => Store::default_path()?,
-        })
+        path(self)
     }
+}
 
-    /// Opens the encounter database for a command, keyed as the officer chose.
-    pub fn open_store(&self) -> Result<Store> {
-        open_path(self, &self.db_path()?)
+/// The database path the flags and environment choose.
+pub fn path(ctx: &Ctx) -> Result<PathBuf> {
+    Ok(match &ctx.db {
+        Some(p) => p.clone(),
+        None => Store::default_path()?,
+    })
+}
+
+/// Opens the database for a command that writes (creating it if needed), keyed as the
+/// officer chose.
+pub fn open(ctx: &Ctx) -> Result<Store> {
+    open_path(ctx, &path(ctx)?)
+}
+
+/// Opens an existing database; refuses (exit 66) when there is none at the path. Commands
+/// that only read never create one: a mistyped `--db` must say so.
+pub fn open_existing(ctx: &Ctx) -> Result<Store> {
+    let path = path(ctx)?;
+    if !path.exists() {
+        return Err(Error::NotFound(format!(
+            "there is no msht database at {} (nothing was created); check --db or MSHT_DB, or start one with `msht check`",
+            path.display()
+        )));
     }
+    open_path(ctx, &path)
 }
 
 /// Opens the database at `path` with the raw key file if one was given, else asking for

@@ -65,8 +65,12 @@ struct GuidanceReport {
 }
 
 pub fn run(ctx: &Ctx) -> Result<()> {
-    let path = ctx.db_path()?;
-    let store = match super::db::open_path(ctx, &path) {
+    let path = match &ctx.db {
+        Some(p) => p.clone(),
+        None => crate::store::Store::default_path()?,
+    };
+    // Doctor only reads: a mistyped --db must not leave an empty database behind.
+    let store = match super::db::open_existing(ctx) {
         Ok(s) => s,
         Err(e) => {
             // Say which file before the one-sentence error, so a support call can start.
@@ -278,8 +282,7 @@ fn render_records(r: &Report, width: usize) -> Vec<String> {
     l
 }
 
-/// The database, -wal, -shm and passphrase files that exist and that group or others can
-/// read.
+/// The database, -wal and -shm files that exist and that group or others can read.
 fn open_permissions(path: &Path) -> Vec<String> {
     let mut out = Vec::new();
     #[cfg(unix)]

@@ -57,7 +57,7 @@ pub enum Command {
 }
 
 pub fn run(ctx: &Ctx, cmd: Command) -> Result<()> {
-    let mut store = ctx.open_store()?;
+    let mut store = super::db::open(ctx)?;
     match cmd {
         Command::Push { to } => push(ctx, &mut store, &to),
         Command::Import { paths } => import(ctx, &mut store, &paths),

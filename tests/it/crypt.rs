@@ -136,7 +136,8 @@ fn without_terminal_or_key_file_a_database_command_is_64() {
     // A new database: nothing is created.
     let out = msht(&path)
         .env_remove("MSHT_KEY_FILE")
-        .args(["encounters", "list"])
+        .args(["check", "--answers", "-"])
+        .write_stdin(answers())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(64));
@@ -394,9 +395,11 @@ fn list_with_passphrase(path: &Path, pass: &str) -> (String, i32) {
 
 #[test]
 fn passphrase_on_a_terminal_create_open_refuse_and_change() {
-    let (_d, path) = db();
-    // A new database: the passphrase twice (a mismatch asks again).
-    let mut s = pty(&path, &["encounters", "list"]);
+    let (d, path) = db();
+    // A new database, made by recording: the passphrase twice (a mismatch asks again).
+    let file = d.path().join("answers.json");
+    std::fs::write(&file, answers()).unwrap();
+    let mut s = pty(&path, &["check", "--answers", file.to_str().unwrap()]);
     s.expect("cannot be recovered").unwrap();
     type_secret(&mut s, "New passphrase", "first-secret\r");
     type_secret(&mut s, "Repeat the passphrase", "first-secreX\r");
@@ -413,7 +416,9 @@ fn passphrase_on_a_terminal_create_open_refuse_and_change() {
     assert!(keyfile.exists());
     assert!(Store::file_is_encrypted(&path).unwrap());
 
-    assert_eq!(list_with_passphrase(&path, "first-secret").1, 0);
+    let (text, code) = list_with_passphrase(&path, "first-secret");
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains(LOCATION), "{text}");
     let (text, code) = list_with_passphrase(&path, "wrong-secret");
     assert_eq!(code, 77, "{text}");
     assert!(text.contains("passphrase does not unlock"), "{text}");
