@@ -6,6 +6,7 @@
 
 pub mod answers;
 pub mod atomic;
+pub(crate) mod built_in;
 pub mod cli;
 pub mod engine;
 pub mod error;

@@ -3,12 +3,14 @@
 
 mod check;
 mod checklist;
+mod completions;
 mod doctor;
 mod encounters;
 mod exit;
 mod export;
 mod guidance;
 mod guide;
+mod man;
 pub mod output;
 mod scene;
 mod search;
@@ -25,7 +27,7 @@ use exit::Exit;
 #[derive(Debug, Parser)]
 #[command(
     name = "msht",
-    version,
+    version = crate::built_in::CLI_VERSION,
     about = "Offline companion for officers meeting possible victims of modern slavery and human trafficking",
     propagate_version = true,
     max_term_width = 100
@@ -81,6 +83,10 @@ pub enum Command {
     Guidance(guidance::Command),
     /// Show paths, versions and check the database's integrity
     Doctor,
+    /// Print the tab-completion script for bash, zsh, fish or PowerShell
+    Completions(completions::Args),
+    /// Print the manual page (roff; read it with `msht man | man -l -`)
+    Man(man::Args),
 }
 
 /// What every subcommand may need, resolved once from the global flags.
@@ -112,6 +118,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Sync(c) => sync::run(&ctx, c),
         Command::Guidance(c) => guidance::run(&ctx, c),
         Command::Doctor => doctor::run(&ctx),
+        Command::Completions(a) => completions::run(&a),
+        Command::Man(a) => man::run(&a),
     }
 }
 

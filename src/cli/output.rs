@@ -173,6 +173,13 @@ pub fn print_lines(lines: &[String]) -> io::Result<()> {
     out.flush()
 }
 
+/// Writes bytes (a generated script or page) to stdout as they are.
+pub fn print_bytes(bytes: &[u8]) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()
+}
+
 pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> io::Result<()> {
     let mut out = io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, value).map_err(io::Error::other)?;

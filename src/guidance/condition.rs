@@ -12,7 +12,7 @@ pub trait AnswerLookup {
     fn concerns(&self, high_only: bool) -> u32;
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CmpOp {
     Lt,
     Le,
@@ -33,7 +33,7 @@ impl CmpOp {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Condition {
     Always,
     /// `q == v` or `q in [a, b]`.

@@ -2,25 +2,29 @@
 //!
 //! Every item remembers the file and line it came from, so the validator and any later
 //! error can point a guidance author at the exact place to fix.
+//!
+//! Every type here is `Serialize + Deserialize`: build.rs parses and checks the built-in
+//! guidance once and embeds this model in a compact binary form (postcard), which is
+//! positional, so no `skip_serializing_if` or untagged enums here.
 
 use serde::{Deserialize, Serialize};
 
 use super::condition::Condition;
 
 /// Where something was defined, for problem reports.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
     pub file: String,
     pub line: usize,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Area {
     pub id: String,
     pub title: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Topic {
     pub id: String,
     pub title: String,
@@ -37,13 +41,13 @@ impl Topic {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SourceRef {
     pub title: String,
     pub url: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Section {
     pub id: String,
     pub heading: String,
@@ -84,7 +88,7 @@ pub struct Choice {
     pub label: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Question {
     pub id: String,
     pub text: String,
@@ -113,14 +117,14 @@ impl Question {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Trigger {
     pub prompt: String,
     pub when: Condition,
     pub at: Location,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DutyRule {
     pub duty: String,
     pub when: Condition,
@@ -128,7 +132,7 @@ pub struct DutyRule {
     pub at: Location,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Checklist {
     pub id: String,
     pub title: String,
@@ -167,7 +171,7 @@ impl Urgency {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Prompt {
     pub id: String,
     pub title: String,
@@ -177,7 +181,7 @@ pub struct Prompt {
     pub at: Location,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Duty {
     pub id: String,
     pub title: String,
@@ -186,14 +190,14 @@ pub struct Duty {
     pub at: Location,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SynonymGroup {
     pub terms: Vec<String>,
     pub at: Location,
 }
 
 /// A guidance test case: answers in, prompts and duties out.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Scenario {
     pub name: String,
     pub checklist: String,
@@ -209,7 +213,7 @@ pub struct Scenario {
 }
 
 /// A whole guidance set, parsed and checked.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Guidance {
     pub version: String,
     pub title: String,

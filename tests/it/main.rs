@@ -13,6 +13,7 @@ mod guidance_validate;
 mod no_panic;
 mod search_cli;
 mod search_relevance;
+mod shell_cli;
 mod store_durability;
 mod store_migrations;
 mod sync_conflicts;
