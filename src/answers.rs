@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::engine::Session;
-use crate::guidance::{Guidance, Kind, Prompt};
+use crate::guidance::{Guidance, QuestionKind, WelfarePrompt};
 use crate::record::Answer;
 use crate::record::{DutySnapshot, EventBody, WelfareOutcome};
 
@@ -80,7 +80,7 @@ struct ActionSpec {
 pub struct Plan<'g> {
     pub created: EventBody,
     pub rest: Vec<EventBody>,
-    pub raised: Vec<&'g Prompt>,
+    pub raised: Vec<&'g WelfarePrompt>,
     pub session: Session<'g>,
     pub complete: bool,
 }
@@ -98,7 +98,9 @@ fn value_to_answer(q: &crate::guidance::Question, v: &Value) -> Result<Answer, A
     };
     match v {
         Value::Null => Ok(Answer::Skipped),
-        Value::Bool(b) if q.kind == Kind::YesNo => Ok(if *b { Answer::Yes } else { Answer::No }),
+        Value::Bool(b) if q.kind == QuestionKind::YesNo => {
+            Ok(if *b { Answer::Yes } else { Answer::No })
+        }
         Value::String(s) => Answer::parse_for(q, s).map_err(bad),
         other => Err(bad(format!(
             "{other} is not an answer; use a string such as \"yes\""
@@ -137,8 +139,8 @@ pub fn plan<'g>(
         guidance_hash: g.hash.clone(),
     };
     let mut rest = Vec::new();
-    let mut raised: Vec<&'g Prompt> = Vec::new();
-    let mut record_prompts = |prompts: Vec<&'g Prompt>, rest: &mut Vec<EventBody>| {
+    let mut raised: Vec<&'g WelfarePrompt> = Vec::new();
+    let mut record_prompts = |prompts: Vec<&'g WelfarePrompt>, rest: &mut Vec<EventBody>| {
         for p in prompts {
             rest.push(EventBody::PromptRaised {
                 prompt: p.id.clone(),

@@ -138,9 +138,9 @@ fn show(ctx: &Ctx, g: &Guidance, id: &str) -> Result<()> {
         lines.extend(output::wrap_indent(&q.text, w, &n, &pad));
         let mut meta = vec![q.id.clone()];
         match q.kind {
-            crate::guidance::Kind::YesNo => meta.push("yes/no/unsure".into()),
-            crate::guidance::Kind::Text => meta.push("text".into()),
-            crate::guidance::Kind::Choice => meta.push(
+            crate::guidance::QuestionKind::YesNo => meta.push("yes/no/unsure".into()),
+            crate::guidance::QuestionKind::Text => meta.push("text".into()),
+            crate::guidance::QuestionKind::Choice => meta.push(
                 q.choices
                     .iter()
                     .map(|c| c.label.as_str())

@@ -22,6 +22,7 @@ use crate::export::{
     Audience, CsvSink, ExportError, ExportRecord, JSON_SCHEMA, Labels, anonymise, build_record,
     to_json, to_json_line, to_markdown,
 };
+use crate::guidance::ids;
 use crate::record::{EncounterState, Event, Status};
 use crate::store::{ListFilter, Store, StoreError};
 
@@ -190,8 +191,8 @@ fn render_one(rec: &ExportRecord, format: Format) -> Result<Vec<u8>> {
 /// The adult consented to the NRM, so the referral itself meets the duty.
 fn consented(rec: &ExportRecord) -> bool {
     rec.answers.iter().any(|a| {
-        a.question.ends_with("nrm_consent")
-            && matches!(&a.answer, crate::record::Answer::Choice(c) if c == "consents")
+        a.question == ids::CONSENT_QUESTION
+            && matches!(&a.answer, crate::record::Answer::Choice(c) if c == ids::CONSENT_GIVEN)
     })
 }
 
@@ -261,7 +262,7 @@ fn report_file(
         }
         super::output::print_json(&extra)?;
     } else {
-        println!("{text}");
+        super::output::print_lines(&[text.to_string()])?;
     }
     Ok(())
 }
@@ -364,7 +365,7 @@ fn export_all(ctx: &Ctx, args: &Args) -> Result<()> {
             let rec = build_record(&events, &state, labels);
             match &mut rows {
                 Rows::Jsonl(w) => {
-                    serde_json::to_writer(&mut *w, &rec).map_err(io::Error::other)?;
+                    serde_json::to_writer(&mut *w, &rec).map_err(io::Error::from)?;
                     w.write_all(b"\n")?;
                 }
                 Rows::Csv(c) => c.write(&rec)?,

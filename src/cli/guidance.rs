@@ -26,7 +26,13 @@ pub fn run(ctx: &Ctx, cmd: Command) -> Result<()> {
         Some(d) => GuidanceFiles::from_dir(d)?,
         None => GuidanceFiles::embedded(),
     };
-    let (g, problems) = guidance::check(&files);
+    let (g, mut problems) = guidance::check(&files);
+    // A set for release must also define the ids the code relies on (a test fixture
+    // need not, so this is the author's check, not the loader's).
+    if let Some(g) = &g {
+        guidance::ids::check(g, &mut problems);
+        problems.sort();
+    }
     if ctx.json {
         #[derive(Serialize)]
         struct P<'a> {

@@ -103,6 +103,11 @@ impl Ctx {
 }
 
 pub fn run(cli: Cli) -> Result<()> {
+    // The one way to check, on any build, that a panic keeps its promise (one sentence,
+    // exit 1): the release profile must unwind for `main`'s `catch_unwind` to see it.
+    if std::env::var_os("MSHT_PANIC_FOR_TESTS").is_some() {
+        panic!("MSHT_PANIC_FOR_TESTS is set");
+    }
     let ctx = Ctx {
         db: cli.db,
         guidance_dir: cli.guidance,

@@ -182,7 +182,8 @@ pub fn print_bytes(bytes: &[u8]) -> io::Result<()> {
 
 pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> io::Result<()> {
     let mut out = io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value).map_err(io::Error::other)?;
+    // `From` keeps the kind of an underlying I/O error, so a closed pipe stays BrokenPipe.
+    serde_json::to_writer_pretty(&mut out, value).map_err(io::Error::from)?;
     writeln!(out)?;
     out.flush()
 }

@@ -16,7 +16,7 @@ use super::output::{self, bold, dim, heading, urgent};
 use crate::answers::completion;
 use crate::engine::{Answer, Session};
 use crate::error::{Error, Result};
-use crate::guidance::{Guidance, Kind, Prompt, Question, Urgency};
+use crate::guidance::{Guidance, Question, QuestionKind, Urgency, WelfarePrompt};
 use crate::record::{EncounterState, EventBody, Status, WelfareOutcome};
 use crate::store::Store;
 
@@ -346,7 +346,7 @@ fn show_question(ui: &Ui, session: &Session, q: &Question) -> Result<()> {
     ui.blank()?;
     ui.styled(&format!("Question {pos} of {}", visible.len()), &dim())?;
     ui.styled(&q.text, &bold())?;
-    if q.kind == Kind::Choice {
+    if q.kind == QuestionKind::Choice {
         for (i, c) in q.choices.iter().enumerate() {
             for l in output::wrap_indent(&c.label, ui.width(), &format!("{} ", i + 1), "  ") {
                 ui.line(&l)?;
@@ -360,9 +360,11 @@ fn show_question(ui: &Ui, session: &Session, q: &Question) -> Result<()> {
         )?;
     }
     let keys = match q.kind {
-        Kind::YesNo => "y yes · n no · u unsure · s skip · ? help · b back · q save and stop",
-        Kind::Choice => "1-9 choose · s skip · ? help · b back · q save and stop",
-        Kind::Text => {
+        QuestionKind::YesNo => {
+            "y yes · n no · u unsure · s skip · ? help · b back · q save and stop"
+        }
+        QuestionKind::Choice => "1-9 choose · s skip · ? help · b back · q save and stop",
+        QuestionKind::Text => {
             "Type and press Enter (empty skips). A line of just ?, b or q: help, back, save and stop"
         }
     };
@@ -370,7 +372,7 @@ fn show_question(ui: &Ui, session: &Session, q: &Question) -> Result<()> {
 }
 
 fn read_input(ui: &Ui, q: &Question, answered: bool) -> Result<Input> {
-    if q.kind == Kind::Text {
+    if q.kind == QuestionKind::Text {
         let line = ui.read_line("", "")?;
         return Ok(match line.as_str() {
             "?" => Input::Help,
@@ -392,10 +394,10 @@ fn read_input(ui: &Ui, q: &Question, answered: bool) -> Result<Input> {
                 (_, 'b') => Some(Input::Back),
                 (_, 'q') => Some(Input::Quit),
                 (_, 's') => Some(Input::Answer(Answer::Skipped)),
-                (Kind::YesNo, 'y') => Some(Input::Answer(Answer::Yes)),
-                (Kind::YesNo, 'n') => Some(Input::Answer(Answer::No)),
-                (Kind::YesNo, 'u') => Some(Input::Answer(Answer::Unsure)),
-                (Kind::Choice, d) if d.is_ascii_digit() => d
+                (QuestionKind::YesNo, 'y') => Some(Input::Answer(Answer::Yes)),
+                (QuestionKind::YesNo, 'n') => Some(Input::Answer(Answer::No)),
+                (QuestionKind::YesNo, 'u') => Some(Input::Answer(Answer::Unsure)),
+                (QuestionKind::Choice, d) if d.is_ascii_digit() => d
                     .to_digit(10)
                     .and_then(|d| q.choices.get((d as usize).wrapping_sub(1)))
                     .map(|c| Input::Answer(Answer::Choice(c.id.clone()))),
@@ -441,7 +443,7 @@ fn show_help(ui: &Ui, g: &Guidance, q: &Question) -> Result<()> {
 }
 
 /// Draws a welfare prompt, set apart so an urgent one is unmistakable even without colour.
-fn show_prompt(ui: &Ui, p: &Prompt) -> Result<()> {
+fn show_prompt(ui: &Ui, p: &WelfarePrompt) -> Result<()> {
     let (mark, style) = match p.urgency {
         Urgency::Immediate => ('!', urgent().for_stderr()),
         Urgency::BeforeLeaving => ('=', bold().for_stderr()),
@@ -509,7 +511,7 @@ fn record_action(ui: &Ui, store: &mut Store, id: &str, prompt: &str) -> Result<(
 /// Records and shows each newly raised prompt, then asks what was done about it.
 /// A prompt marked `later` does not interrupt the questions: it is recorded, noted in one
 /// line, and comes back with the others in the end summary.
-fn raise(ui: &Ui, store: &mut Store, id: &str, prompts: Vec<&Prompt>) -> Result<()> {
+fn raise(ui: &Ui, store: &mut Store, id: &str, prompts: Vec<&WelfarePrompt>) -> Result<()> {
     for p in prompts {
         store.append(
             id,
@@ -632,7 +634,10 @@ fn finish(ui: &Ui, g: &Guidance, store: &mut Store, id: &str, session: &Session)
     }
     ui.styled("Next:", &bold())?;
     ui.para(&format!("msht export {id} --format md"))?;
-    if duties.iter().any(|d| d.duty.id == "duty-to-notify") {
+    if duties
+        .iter()
+        .any(|d| d.duty.id == crate::guidance::ids::DTN_DUTY)
+    {
         ui.para(&format!("msht export {id} --for dtn"))?;
     }
     ui.para("msht sync push --to DIR")?;

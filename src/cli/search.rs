@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::Ctx;
 use super::output::{self, bold, dim};
 use crate::error::Result;
-use crate::search::{self, Hit, Kind, Outcome};
+use crate::search::{self, Hit, HitKind, Outcome};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -178,12 +178,12 @@ fn to_json(h: &Hit) -> HitJson<'_> {
 /// One hit: what it is, its snippet with the words highlighted, and how to open it.
 fn render(n: usize, h: &Hit, w: usize) -> Vec<String> {
     let label = match h.kind {
-        Kind::Section => match &h.heading {
+        HitKind::Section => match &h.heading {
             Some(head) => format!("{head} · {}", h.title),
             None => h.title.clone(),
         },
-        Kind::Question => format!("Checklist question: {}", h.title),
-        Kind::Prompt => format!("Welfare prompt: {}", h.title),
+        HitKind::Question => format!("Checklist question: {}", h.title),
+        HitKind::Prompt => format!("Welfare prompt: {}", h.title),
     };
     let first = format!("{n}. ");
     let indent = " ".repeat(first.len());

@@ -14,7 +14,7 @@ pub use scenario::run_scenario;
 
 use crate::fault::Fault;
 use crate::guidance::condition::AnswerLookup;
-use crate::guidance::{Duty, Flattened, Guidance, GuidanceError, Prompt, Question, Weight};
+use crate::guidance::{Duty, Flattened, Guidance, GuidanceError, Question, Weight, WelfarePrompt};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -188,7 +188,7 @@ impl<'g> Session<'g> {
         &mut self,
         question: &str,
         answer: Answer,
-    ) -> Result<Vec<&'g Prompt>, EngineError> {
+    ) -> Result<Vec<&'g WelfarePrompt>, EngineError> {
         let q = self
             .question(question)
             .ok_or_else(|| EngineError::UnknownQuestion {
@@ -212,7 +212,7 @@ impl<'g> Session<'g> {
 
     /// Prompts whose trigger holds now and that were not raised before. Marks them raised.
     /// Call at the start too: a trigger may hold with no answers (`always`).
-    pub fn raise_pending(&mut self) -> Vec<&'g Prompt> {
+    pub fn raise_pending(&mut self) -> Vec<&'g WelfarePrompt> {
         let (_, eff) = self.evaluate();
         let due: Vec<&'g str> = self
             .flow

@@ -17,13 +17,7 @@ use super::ExportError;
 use super::record::{Audience, ExportRecord};
 use crate::record::Answer;
 
-/// The guidance question that records whether the person is, or may be, under 18. The
-/// one guidance id export depends on: if it is renamed, a DtN export refuses rather than
-/// risk anonymising a child's record.
-pub const AGE_QUESTION: &str = "general_age";
-
-/// The checklist run only for children.
-const CHILD_CHECKLIST: &str = "child";
+use crate::guidance::ids::{AGE_QUESTION, CHILD_CHECKLIST};
 
 /// Turns a full record into the anonymised Duty to Notify copy, listing in `left_out`
 /// what was removed. Refuses for a child or when the record does not say "adult".

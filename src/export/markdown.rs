@@ -5,8 +5,8 @@
 //! ends with the integrity line (encounter id, event count, head hash) so a printed copy
 //! can be checked against the database.
 
-use super::AGE_QUESTION;
 use super::record::{Audience, ExportRecord};
+use crate::guidance::ids::{AGE_QUESTION, CONSENT_QUESTION, DTN_DUTY};
 use crate::record::Answer;
 use crate::record::Status;
 
@@ -102,20 +102,45 @@ fn consent_line(rec: &ExportRecord) -> String {
                 referred to the NRM"
             .to_string();
     }
-    let found = rec
-        .answers
-        .iter()
-        .find(|a| a.question.ends_with("nrm_consent"));
+    let found = rec.answers.iter().find(|a| a.question == CONSENT_QUESTION);
     match found {
         Some(a) if a.answer != Answer::Skipped => a.display.clone(),
         _ => NOT_RECORDED.to_string(),
     }
 }
 
-/// Renders the record as Markdown laid out for 80 columns.
+/// Renders the record as Markdown laid out for 80 columns, one function per numbered
+/// section of the NRM referral order.
 pub fn to_markdown(rec: &ExportRecord) -> String {
     let dtn = rec.audience == Audience::Dtn;
     let mut d = Doc { lines: Vec::new() };
+    for section in SECTIONS {
+        section(&mut d, rec, dtn);
+    }
+    let mut out = d.lines.join("\n");
+    out.push('\n');
+    out
+}
+
+type Section = fn(&mut Doc, &ExportRecord, bool);
+
+const SECTIONS: [Section; 12] = [
+    intro,
+    first_responder,
+    person,
+    when_where,
+    indicators,
+    welfare,
+    duties,
+    answers,
+    notes_or_left_out,
+    amendments,
+    dtn_section,
+    review_and_integrity,
+];
+
+/// The title, a void warning, and how to read this copy.
+fn intro(d: &mut Doc, rec: &ExportRecord, dtn: bool) {
     if dtn {
         d.wrap(
             "# Duty to Notify (s52): anonymised encounter record",
@@ -160,7 +185,10 @@ pub fn to_markdown(rec: &ExportRecord) -> String {
              address to the notification.",
         );
     }
+}
 
+/// 1. Who refers, and which guidance this record was made with.
+fn first_responder(d: &mut Doc, rec: &ExportRecord, _dtn: bool) {
     d.heading("1. First responder and this record");
     d.field(
         "Officer (first responder)",
@@ -188,7 +216,10 @@ pub fn to_markdown(rec: &ExportRecord) -> String {
             .unwrap_or_else(|| "not completed (draft)".to_string()),
     );
     d.field("Last change", &rec.updated.human());
+}
 
+/// 2. The person: age, consent, and what msht does not hold.
+fn person(d: &mut Doc, rec: &ExportRecord, dtn: bool) {
     d.heading("2. The person");
     d.field(
         "Age",
@@ -211,7 +242,10 @@ pub fn to_markdown(rec: &ExportRecord) -> String {
              consent, or from the force record)",
         );
     }
+}
 
+/// 3. When and where, and the type of exploitation considered.
+fn when_where(d: &mut Doc, rec: &ExportRecord, dtn: bool) {
     d.heading("3. When and where");
     d.field("Date and time", &rec.created.human());
     if dtn {
@@ -226,7 +260,10 @@ pub fn to_markdown(rec: &ExportRecord) -> String {
         "Type of exploitation considered",
         &format!("{} checklist", rec.checklist.title),
     );
+}
 
+/// 4. The answers that indicate modern slavery.
+fn indicators(d: &mut Doc, rec: &ExportRecord, _dtn: bool) {
     d.heading("4. Indicators of modern slavery (answered yes or unsure)");
     if rec.indicators.is_empty() {
         d.bullet(if rec.completed.is_some() {
@@ -238,7 +275,10 @@ pub fn to_markdown(rec: &ExportRecord) -> String {
     for i in &rec.indicators {
         d.bullet(&format!("{} -- {}", i.question_text, i.display));
     }
+}
 
+/// 5. Every welfare prompt raised and what was done about it.
+fn welfare(d: &mut Doc, rec: &ExportRecord, dtn: bool) {
     d.heading("5. Immediate welfare and safeguarding");
     if rec.welfare_prompts.is_empty() {
         d.bullet("no welfare prompts were raised");
@@ -268,7 +308,10 @@ pub fn to_markdown(rec: &ExportRecord) -> String {
             d.wrap(&format!("Note: {r}"), "  ", "  ");
         }
     }
+}
 
+/// 6. The duties that follow from the answers.
+fn duties(d: &mut Doc, rec: &ExportRecord, _dtn: bool) {
     d.heading("6. What must follow (duties)");
     if rec.duties.is_empty() {
         d.bullet(if rec.completed.is_some() {
@@ -280,7 +323,10 @@ pub fn to_markdown(rec: &ExportRecord) -> String {
     for duty in &rec.duties {
         d.bullet(&duty.title);
     }
+}
 
+/// 7. Every question as shown, with its answer and earlier answers.
+fn answers(d: &mut Doc, rec: &ExportRecord, _dtn: bool) {
     d.heading("7. Every question as shown, with its answer");
     if rec.answers.is_empty() {
         d.bullet("no answers recorded");
@@ -311,7 +357,10 @@ pub fn to_markdown(rec: &ExportRecord) -> String {
             );
         }
     }
+}
 
+/// 8. The officer's notes, or (in the DtN copy) what was left out.
+fn notes_or_left_out(d: &mut Doc, rec: &ExportRecord, dtn: bool) {
     if dtn {
         d.heading("8. Left out of this copy");
         for l in &rec.left_out {
@@ -326,7 +375,10 @@ pub fn to_markdown(rec: &ExportRecord) -> String {
             d.bullet(&format!("{}: {}", note.at.human(), note.text));
         }
     }
+}
 
+/// 9. Every amendment with its reason.
+fn amendments(d: &mut Doc, rec: &ExportRecord, _dtn: bool) {
     d.heading("9. Amendments");
     if rec.amendments.is_empty() {
         d.bullet("none");
@@ -345,7 +397,10 @@ pub fn to_markdown(rec: &ExportRecord) -> String {
         }
         d.bullet(&s);
     }
+}
 
+/// 10. Whether a Duty to Notify applies.
+fn dtn_section(d: &mut Doc, rec: &ExportRecord, dtn: bool) {
     d.heading("10. Duty to Notify (s52)");
     match (dtn, child(rec)) {
         (true, _) => d.para(
@@ -357,7 +412,7 @@ pub fn to_markdown(rec: &ExportRecord) -> String {
             "Not used: the person is, or may be, a child. A Duty to Notify is never used \
              for a child; make an NRM referral.",
         ),
-        (false, _) if rec.duties.iter().any(|d| d.id == "duty-to-notify") => d.para(
+        (false, _) if rec.duties.iter().any(|d| d.id == DTN_DUTY) => d.para(
             "Required: the adult did not consent to an NRM referral, so police must \
              still notify the Home Office, without identifying them: no name, date of \
              birth, contact details, exact address or free-text notes. Fill it from \
@@ -370,7 +425,10 @@ pub fn to_markdown(rec: &ExportRecord) -> String {
              that anonymised copy.",
         ),
     }
+}
 
+/// 11. Supervisor sign-off lines and the integrity line.
+fn review_and_integrity(d: &mut Doc, rec: &ExportRecord, _dtn: bool) {
     d.heading("11. Supervisor review");
     d.lines
         .push("Reviewed by: ______________________  Collar number: __________".into());
@@ -389,7 +447,4 @@ pub fn to_markdown(rec: &ExportRecord) -> String {
         "",
     );
     d.lines.push(format!("head hash {}", rec.head_hash));
-    let mut out = d.lines.join("\n");
-    out.push('\n');
-    out
 }

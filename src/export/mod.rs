@@ -17,7 +17,8 @@ use crate::fault::Fault;
 use crate::record::{ChainBreak, EncounterState, Event};
 
 pub use self::csv::{CSV_COLUMNS, CsvSink, csv_row};
-pub use dtn::{AGE_QUESTION, anonymise};
+use crate::guidance::ids::AGE_QUESTION;
+pub use dtn::anonymise;
 pub use markdown::to_markdown;
 pub use record::{
     Audience, ExportRecord, Labels, SCHEMA_VERSION, build_record, to_json, to_json_line,

@@ -3,9 +3,11 @@
 
 pub mod condition;
 mod files;
+pub mod ids;
 pub mod model;
 mod parse;
 pub mod problems;
+mod reach;
 pub mod topic;
 mod validate;
 
@@ -125,7 +127,7 @@ pub fn check(files: &GuidanceFiles) -> (Option<Guidance>, Problems) {
             problems.add(&f.path, 1, "the file is not UTF-8 text");
             continue;
         };
-        let mut ctx = parse::Ctx {
+        let mut ctx = parse::ParseCtx {
             file: &f.path,
             text,
             problems: &mut problems,

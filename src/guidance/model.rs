@@ -58,18 +58,18 @@ pub struct Section {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Kind {
+pub enum QuestionKind {
     YesNo,
     Choice,
     Text,
 }
 
-impl Kind {
+impl QuestionKind {
     pub fn as_str(self) -> &'static str {
         match self {
-            Kind::YesNo => "yes_no",
-            Kind::Choice => "choice",
-            Kind::Text => "text",
+            QuestionKind::YesNo => "yes_no",
+            QuestionKind::Choice => "choice",
+            QuestionKind::Text => "text",
         }
     }
 }
@@ -92,7 +92,7 @@ pub struct Choice {
 pub struct Question {
     pub id: String,
     pub text: String,
-    pub kind: Kind,
+    pub kind: QuestionKind,
     pub choices: Vec<Choice>,
     pub help: Option<String>,
     /// `topic` or `topic#section`.
@@ -172,7 +172,7 @@ impl Urgency {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Prompt {
+pub struct WelfarePrompt {
     pub id: String,
     pub title: String,
     pub urgency: Urgency,
@@ -222,7 +222,7 @@ pub struct Guidance {
     pub areas: Vec<Area>,
     pub topics: Vec<Topic>,
     pub checklists: Vec<Checklist>,
-    pub prompts: Vec<Prompt>,
+    pub prompts: Vec<WelfarePrompt>,
     pub duties: Vec<Duty>,
     pub synonyms: Vec<SynonymGroup>,
     pub scenarios: Vec<Scenario>,
@@ -237,7 +237,7 @@ impl Guidance {
         self.checklists.iter().find(|c| c.id == id)
     }
 
-    pub fn prompt(&self, id: &str) -> Option<&Prompt> {
+    pub fn prompt(&self, id: &str) -> Option<&WelfarePrompt> {
         self.prompts.iter().find(|p| p.id == id)
     }
 

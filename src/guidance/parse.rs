@@ -10,13 +10,13 @@ use super::condition::Condition;
 use super::model::*;
 use super::problems::{Problems, is_id, line_of};
 
-pub struct Ctx<'a> {
+pub struct ParseCtx<'a> {
     pub file: &'a str,
     pub text: &'a str,
     pub problems: &'a mut Problems,
 }
 
-impl Ctx<'_> {
+impl ParseCtx<'_> {
     fn line<T>(&self, s: &Spanned<T>) -> usize {
         line_of(self.text, s.span().start)
     }
@@ -70,7 +70,7 @@ impl Ctx<'_> {
 }
 
 /// Parses `text` as `T`, reporting a syntax error with its line.
-pub fn from_toml<T: serde::de::DeserializeOwned>(ctx: &mut Ctx, what: &str) -> Option<T> {
+pub fn from_toml<T: serde::de::DeserializeOwned>(ctx: &mut ParseCtx, what: &str) -> Option<T> {
     match toml::from_str(ctx.text) {
         Ok(v) => Some(v),
         Err(e) => {
@@ -101,7 +101,7 @@ struct RawArea {
     title: Spanned<String>,
 }
 
-pub fn manifest(ctx: &mut Ctx, raw: RawManifest) -> (String, String, Vec<Area>) {
+pub fn manifest(ctx: &mut ParseCtx, raw: RawManifest) -> (String, String, Vec<Area>) {
     let version = ctx.text(&raw.version, "the guidance version");
     let areas = raw
         .areas
@@ -138,7 +138,7 @@ pub struct RawChecklist {
 struct RawQuestion {
     id: Spanned<String>,
     text: Spanned<String>,
-    kind: Kind,
+    kind: QuestionKind,
     #[serde(default)]
     choices: Vec<RawChoice>,
     help: Option<String>,
@@ -178,7 +178,7 @@ struct RawDutyRule {
     because: String,
 }
 
-pub fn checklist(ctx: &mut Ctx, raw: RawChecklist) -> Checklist {
+pub fn checklist(ctx: &mut ParseCtx, raw: RawChecklist) -> Checklist {
     let id = ctx.id(&raw.id, "checklist");
     let questions = raw
         .questions
@@ -195,14 +195,14 @@ pub fn checklist(ctx: &mut Ctx, raw: RawChecklist) -> Checklist {
                 .collect();
             let line = ctx.line(&q.id);
             match kind {
-                Kind::Choice if choices.is_empty() => {
+                QuestionKind::Choice if choices.is_empty() => {
                     ctx.problem(line, "a choice question needs choices")
                 }
-                Kind::Choice if choices.len() > 9 => ctx.problem(
+                QuestionKind::Choice if choices.len() > 9 => ctx.problem(
                     line,
                     "a choice question can have at most 9 choices (one digit each)",
                 ),
-                Kind::YesNo | Kind::Text if !choices.is_empty() => {
+                QuestionKind::YesNo | QuestionKind::Text if !choices.is_empty() => {
                     ctx.problem(line, "only a choice question may list choices")
                 }
                 _ => {}
@@ -297,7 +297,7 @@ struct RawPrompt {
     actions: Vec<Spanned<String>>,
 }
 
-pub fn prompts(ctx: &mut Ctx, raw: RawPrompts) -> Vec<Prompt> {
+pub fn prompts(ctx: &mut ParseCtx, raw: RawPrompts) -> Vec<WelfarePrompt> {
     raw.prompts
         .iter()
         .map(|p| {
@@ -308,7 +308,7 @@ pub fn prompts(ctx: &mut Ctx, raw: RawPrompts) -> Vec<Prompt> {
                     format!("prompt '{}' lists no actions", p.id.get_ref()),
                 );
             }
-            Prompt {
+            WelfarePrompt {
                 id: ctx.id(&p.id, "prompt"),
                 title: ctx.text(&p.title, "the prompt title"),
                 urgency: p.urgency,
@@ -336,7 +336,7 @@ struct RawDuty {
     topic: Option<String>,
 }
 
-pub fn duties(ctx: &mut Ctx, raw: RawDuties) -> Vec<Duty> {
+pub fn duties(ctx: &mut ParseCtx, raw: RawDuties) -> Vec<Duty> {
     raw.duties
         .iter()
         .map(|d| Duty {
@@ -362,7 +362,7 @@ struct RawSynonym {
     terms: Spanned<Vec<String>>,
 }
 
-pub fn synonyms(ctx: &mut Ctx, raw: RawSynonyms) -> Vec<SynonymGroup> {
+pub fn synonyms(ctx: &mut ParseCtx, raw: RawSynonyms) -> Vec<SynonymGroup> {
     // Search looks a term up in the first group that has it, so a term in two groups
     // silently loses the second. Terms are compared as search sees them: words only.
     let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
@@ -435,7 +435,7 @@ pub struct RawScenario {
     not_asked: Vec<String>,
 }
 
-pub fn scenario(ctx: &mut Ctx, raw: RawScenario) -> Scenario {
+pub fn scenario(ctx: &mut ParseCtx, raw: RawScenario) -> Scenario {
     let line = ctx.line(&raw.name);
     let answers = raw
         .answers

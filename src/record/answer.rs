@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::guidance::{Kind, Question};
+use crate::guidance::{Question, QuestionKind};
 
 /// One answer. Yes/no questions take yes, no or unsure; every question can be skipped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,13 +33,13 @@ impl Answer {
     /// the question's kind.
     pub fn parse_for(q: &Question, value: &str) -> Result<Answer, String> {
         let v = value.trim();
-        if q.kind != Kind::Text
+        if q.kind != QuestionKind::Text
             && (v.eq_ignore_ascii_case("skip") || v.eq_ignore_ascii_case("skipped"))
         {
             return Ok(Answer::Skipped);
         }
         match q.kind {
-            Kind::YesNo => match v.to_ascii_lowercase().as_str() {
+            QuestionKind::YesNo => match v.to_ascii_lowercase().as_str() {
                 "yes" | "y" => Ok(Answer::Yes),
                 "no" | "n" => Ok(Answer::No),
                 "unsure" | "u" => Ok(Answer::Unsure),
@@ -48,7 +48,7 @@ impl Answer {
                     q.id
                 )),
             },
-            Kind::Choice => q
+            QuestionKind::Choice => q
                 .choices
                 .iter()
                 .find(|c| c.id == v)
@@ -61,8 +61,8 @@ impl Answer {
                         ids.join(", ")
                     )
                 }),
-            Kind::Text if v.is_empty() => Ok(Answer::Skipped),
-            Kind::Text => Ok(Answer::Text(v.to_string())),
+            QuestionKind::Text if v.is_empty() => Ok(Answer::Skipped),
+            QuestionKind::Text => Ok(Answer::Text(v.to_string())),
         }
     }
 
@@ -70,9 +70,9 @@ impl Answer {
     pub fn fits(&self, q: &Question) -> bool {
         match (q.kind, self) {
             (_, Answer::Skipped) => true,
-            (Kind::YesNo, Answer::Yes | Answer::No | Answer::Unsure) => true,
-            (Kind::Choice, Answer::Choice(c)) => q.choices.iter().any(|x| &x.id == c),
-            (Kind::Text, Answer::Text(_)) => true,
+            (QuestionKind::YesNo, Answer::Yes | Answer::No | Answer::Unsure) => true,
+            (QuestionKind::Choice, Answer::Choice(c)) => q.choices.iter().any(|x| &x.id == c),
+            (QuestionKind::Text, Answer::Text(_)) => true,
             _ => false,
         }
     }

@@ -38,26 +38,26 @@ CREATE VIRTUAL TABLE words_vocab USING fts5vocab(words, 'row');
 /// What a row of `docs` is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Kind {
+pub enum HitKind {
     Section,
     Question,
     Prompt,
 }
 
-impl Kind {
+impl HitKind {
     pub fn as_str(self) -> &'static str {
         match self {
-            Kind::Section => "section",
-            Kind::Question => "question",
-            Kind::Prompt => "prompt",
+            HitKind::Section => "section",
+            HitKind::Question => "question",
+            HitKind::Prompt => "prompt",
         }
     }
 
-    pub fn parse(s: &str) -> Option<Kind> {
+    pub fn parse(s: &str) -> Option<HitKind> {
         match s {
-            "section" => Some(Kind::Section),
-            "question" => Some(Kind::Question),
-            "prompt" => Some(Kind::Prompt),
+            "section" => Some(HitKind::Section),
+            "question" => Some(HitKind::Question),
+            "prompt" => Some(HitKind::Prompt),
             _ => None,
         }
     }
@@ -69,7 +69,7 @@ pub struct Doc {
     pub title: String,
     pub heading: String,
     pub body: String,
-    pub kind: Kind,
+    pub kind: HitKind,
     /// `topic#section`, a question id or a prompt id.
     pub reference: String,
 }
@@ -89,7 +89,7 @@ pub fn documents(g: &Guidance) -> Vec<Doc> {
                     s.heading.clone()
                 },
                 body: plain(&s.body),
-                kind: Kind::Section,
+                kind: HitKind::Section,
                 reference: format!("{}#{}", t.id, s.id),
             });
         }
@@ -105,7 +105,7 @@ pub fn documents(g: &Guidance) -> Vec<Doc> {
                 title: c.title.clone(),
                 heading: q.text.clone(),
                 body: body.trim().to_string(),
-                kind: Kind::Question,
+                kind: HitKind::Question,
                 reference: q.id.clone(),
             });
         }
@@ -115,7 +115,7 @@ pub fn documents(g: &Guidance) -> Vec<Doc> {
             title: "Welfare prompt".into(),
             heading: p.title.clone(),
             body: p.actions.join(" "),
-            kind: Kind::Prompt,
+            kind: HitKind::Prompt,
             reference: p.id.clone(),
         });
     }

@@ -22,7 +22,7 @@ use rusqlite::params;
 
 use crate::fault::Fault;
 use crate::guidance::Guidance;
-pub use index::{Index, Kind, default_cache_dir};
+pub use index::{HitKind, Index, default_cache_dir};
 use query::Unit;
 use synonyms::{Group, Synonyms};
 use typo::Vocab;
@@ -129,7 +129,7 @@ impl Snippet {
 /// One result, with everything needed to show it and to open it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
-    pub kind: Kind,
+    pub kind: HitKind,
     /// The topic a section belongs to, or the topic a question or prompt links to.
     pub topic: Option<String>,
     /// The section id, for a section or a link to one.
@@ -474,12 +474,12 @@ impl<'g> Searcher<'g> {
     fn hit(&self, r: Row) -> Option<Hit> {
         let snippet = Snippet::from_marked(&r.snippet);
         let score = r.score;
-        match Kind::parse(&r.kind)? {
-            Kind::Section => {
+        match HitKind::parse(&r.kind)? {
+            HitKind::Section => {
                 let (t, s) = self.g.resolve_link(&r.reference)?;
                 let s = s?;
                 Some(Hit {
-                    kind: Kind::Section,
+                    kind: HitKind::Section,
                     topic: Some(t.id.clone()),
                     section: Some(s.id.clone()),
                     title: t.title.clone(),
@@ -491,7 +491,7 @@ impl<'g> Searcher<'g> {
                     open: Some(format!("msht guide show {}", r.reference)),
                 })
             }
-            Kind::Question => {
+            HitKind::Question => {
                 let (c, q) = self.g.checklists.iter().find_map(|c| {
                     c.questions
                         .iter()
@@ -500,7 +500,7 @@ impl<'g> Searcher<'g> {
                 })?;
                 let (topic, section) = split_link(q.topic.as_deref());
                 Some(Hit {
-                    kind: Kind::Question,
+                    kind: HitKind::Question,
                     topic,
                     section,
                     title: q.text.clone(),
@@ -512,11 +512,11 @@ impl<'g> Searcher<'g> {
                     open: Some(format!("msht checklist show {}", c.id)),
                 })
             }
-            Kind::Prompt => {
+            HitKind::Prompt => {
                 let p = self.g.prompt(&r.reference)?;
                 let (topic, section) = split_link(p.topic.as_deref());
                 Some(Hit {
-                    kind: Kind::Prompt,
+                    kind: HitKind::Prompt,
                     topic,
                     section,
                     title: p.title.clone(),

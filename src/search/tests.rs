@@ -234,13 +234,13 @@ fn nothing_found_is_not_an_error() {
 fn questions_and_prompts_are_found_and_say_how_to_open() {
     let g = guidance();
     let o = find(&g, "passport");
-    let q = o.hits.iter().find(|h| h.kind == Kind::Question).unwrap();
+    let q = o.hits.iter().find(|h| h.kind == HitKind::Question).unwrap();
     assert_eq!(q.id, "general_passport");
     assert_eq!(q.open.as_deref(), Some("msht checklist show general"));
     assert_eq!(q.topic.as_deref(), Some("labour"));
     let o = find(&g, "ambulance");
     let p = &o.hits[0];
-    assert_eq!(p.kind, Kind::Prompt);
+    assert_eq!(p.kind, HitKind::Prompt);
     assert_eq!(p.open.as_deref(), Some("msht guide show labour#debt"));
 }
 

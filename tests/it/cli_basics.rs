@@ -140,23 +140,82 @@ fn guide_show_at_40_columns_without_colour_fits_and_has_no_escapes() {
     }
 }
 
+/// Every command that prints, run with its stdout's reading end already closed (as under
+/// `msht … | head -0`): each exits 0 with nothing on stderr, never 134 from a panic.
 #[test]
-fn a_closed_pipe_is_not_an_error() {
-    // The reading end is closed before msht starts, so its first write fails with EPIPE,
-    // as it would under `msht guide show nrm | head -0`.
-    let (reader, writer) = std::io::pipe().unwrap();
-    drop(reader);
+fn every_printing_command_is_quiet_on_a_closed_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("pipe.db");
+    let id = crate::common::record(
+        &db,
+        r#"{"checklist":"general","officer":"PC 1","answers":{"general_age":"no","general_nrm_consent":"skip"}}"#,
+    );
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["guide", "show", "nrm"],
+        vec!["guide", "list"],
+        vec!["checklist", "list"],
+        vec!["checklist", "show", "general"],
+        vec!["search", "debt", "bondage"],
+        vec!["search", "--json", "debt"],
+        vec!["guidance", "validate"],
+        vec!["doctor"],
+        vec!["encounters", "list"],
+        vec!["encounters", "show", &id],
+        vec!["export", &id],
+        vec!["export", &id, "--format", "json"],
+        vec!["export", &id, "--format", "csv"],
+        vec!["export", "--all", "--format", "jsonl"],
+        vec!["--help"],
+        vec!["--version"],
+    ];
+    for args in cases {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin!("msht"))
+            .args(&args)
+            .env("MSHT_DB", &db)
+            .env("RUST_BACKTRACE", "1")
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {:?}", out.status);
+        assert!(
+            out.stderr.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// A panic is one sentence and exit 1 (not 134, not a backtrace), and the release profile
+/// keeps the unwinding that makes this possible.
+#[test]
+fn a_panic_is_one_sentence_and_exit_1() {
     let out = std::process::Command::new(assert_cmd::cargo::cargo_bin!("msht"))
-        .args(["guide", "show", "nrm"])
+        .args(["guide", "list"])
+        .env("MSHT_PANIC_FOR_TESTS", "1")
         .env("RUST_BACKTRACE", "1")
-        .stdout(writer)
-        .stderr(Stdio::piped())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{:?}", out.status);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("internal error"), "{err}");
+
+    let manifest = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"));
+    let manifest = manifest.unwrap();
+    let release = manifest
+        .split("[profile.release]")
+        .nth(1)
+        .unwrap_or_default()
+        .split("\n[")
+        .next()
+        .unwrap_or_default();
     assert!(
-        out.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        !release
+            .lines()
+            .any(|l| l.trim_start().starts_with("panic") && l.contains("abort")),
+        "the release profile must unwind: {release}"
     );
 }

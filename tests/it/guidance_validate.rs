@@ -74,9 +74,43 @@ fn validate(dir: &Path) -> (i32, String) {
 fn a_clean_folder_passes() {
     let dir = tempfile::tempdir().unwrap();
     good_set(dir.path());
+    release_ids(dir.path());
     let (code, text) = validate(dir.path());
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("ok"), "{text}");
+}
+
+/// Adds the ids the code relies on (src/guidance/ids.rs) to a set, as a release needs.
+fn release_ids(dir: &Path) {
+    let duties = format!(
+        "{DUTIES}[[duties]]\nid = \"duty-to-notify\"\ntitle = \"DtN\"\nnext = \"Notify.\"\n"
+    );
+    write_set(
+        dir,
+        &[
+            ("duties.toml", &duties),
+            (
+                "checklists/child.toml",
+                "id = \"child\"\ntitle = \"Child\"\n\n[[questions]]\nid = \"general_age\"\ntext = \"Under 18?\"\nkind = \"yes_no\"\nhelp = \"Ask.\"\n\n[[questions]]\nid = \"general_nrm_consent\"\ntext = \"Consent?\"\nkind = \"choice\"\nhelp = \"Ask.\"\nchoices = [{ id = \"consents\", label = \"Yes\" }, { id = \"declines\", label = \"No\" }]\n",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn a_release_set_must_define_the_ids_the_code_relies_on() {
+    let dir = tempfile::tempdir().unwrap();
+    good_set(dir.path());
+    let (code, text) = validate(dir.path());
+    assert_eq!(code, 65, "{text}");
+    for id in [
+        "general_age",
+        "general_nrm_consent",
+        "'child'",
+        "duty-to-notify",
+    ] {
+        assert!(text.contains(id), "{id} named: {text}");
+    }
 }
 
 #[test]
