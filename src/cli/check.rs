@@ -102,16 +102,33 @@ struct OutcomeJson<'a> {
     duties: Vec<DutyJson<'a>>,
 }
 
+/// Fills in the config's default answers (the nation) that the file leaves out, for the
+/// questions this checklist asks; the file's own answers always win.
+fn prefill(ctx: &Ctx, g: &crate::guidance::Guidance, file: &mut AnswersFile) {
+    let Some(flat) = g.flattened(&file.checklist) else {
+        return;
+    };
+    for (question, value) in ctx.config.default_answers() {
+        if flat.position(&question).is_some() {
+            file.answers
+                .entry(question)
+                .or_insert(serde_json::Value::String(value));
+        }
+    }
+}
+
 fn from_answers(ctx: &Ctx, args: &Args, path: &Path) -> Result<()> {
     let g = ctx.guidance()?;
     let text = read_answers(path)?;
-    let file = AnswersFile::parse(&text)?;
+    let mut file = AnswersFile::parse(&text)?;
+    prefill(ctx, &g, &mut file);
     let mut store = Store::open_ctx(ctx.db.as_deref())?;
     let officer = match args
         .officer
         .clone()
         .or_else(|| file.officer.clone())
         .filter(|o| !o.trim().is_empty())
+        .or_else(|| ctx.config.officer.clone())
     {
         Some(o) => o,
         None => store.last_officer()?.ok_or_else(|| {

@@ -139,7 +139,13 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let ui = Ui::new();
     let (id, mut session) = match &args.resume {
         Some(prefix) => resume(&ui, &g, &store, prefix)?,
-        None => start(&ui, &g, &mut store, &args)?,
+        None => start(&ui, &g, &mut store, &args, ctx.config.officer.as_deref())?,
+    };
+    // The config's default answers (the nation) answer their question on a fresh start;
+    // the officer sees it answered and can go back (b) to change it.
+    let mut prefill = match &args.resume {
+        Some(_) => Vec::new(),
+        None => ctx.config.default_answers(),
     };
     set_current(&id);
     let pending = session.raise_pending();
@@ -147,8 +153,18 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
 
     let mut cursor = session.next_question();
     while let Some(q) = cursor {
-        show_question(&ui, &session, q)?;
-        match read_input(&ui, q, session.answer_of(&q.id).is_some())? {
+        let input = match take_prefill(&mut prefill, &session, q) {
+            Some(a) => {
+                let shown = format!("{}: {} (from your config)", q.text, a.display(Some(q)));
+                ui.styled(&shown, &dim())?;
+                Input::Answer(a)
+            }
+            None => {
+                show_question(&ui, &session, q)?;
+                read_input(&ui, q, session.answer_of(&q.id).is_some())?
+            }
+        };
+        match input {
             Input::Answer(a) => {
                 let revisit = session.answer_of(&q.id).is_some();
                 let shown = a.display(Some(q));
@@ -190,6 +206,16 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     finish(&ui, &g, &mut store, &id, &session)
 }
 
+/// The config's answer to `q`, used once and only while `q` is unanswered.
+fn take_prefill(prefill: &mut Vec<(String, String)>, session: &Session, q: &Question) -> Option<Answer> {
+    let at = prefill.iter().position(|(question, _)| *question == q.id)?;
+    let (_, value) = prefill.remove(at);
+    if session.answer_of(&q.id).is_some() {
+        return None;
+    }
+    Answer::parse_for(q, &value).ok()
+}
+
 /// The question after `q` in the asked order, or the first unanswered one.
 fn following<'g>(session: &Session<'g>, q: &Question) -> Option<&'g Question> {
     let visible = session.visible_questions();
@@ -205,6 +231,7 @@ fn start<'g>(
     g: &'g Guidance,
     store: &mut Store,
     args: &Args,
+    config_officer: Option<&str>,
 ) -> Result<(String, Session<'g>)> {
     let checklist = match &args.checklist {
         Some(id) => g.checklist_or_err(id)?,
@@ -213,7 +240,11 @@ fn start<'g>(
     let officer = match &args.officer {
         Some(o) => o.clone(),
         None => {
-            let last = store.last_officer()?.unwrap_or_default();
+            // Offered ready to keep: the config's officer, else whoever recorded last.
+            let last = match config_officer {
+                Some(o) => o.to_string(),
+                None => store.last_officer()?.unwrap_or_default(),
+            };
             loop {
                 let o = ui.read_line("Officer (collar number or id):", &last)?;
                 if !o.is_empty() {

@@ -6,6 +6,7 @@ mod check_pty;
 mod cli_basics;
 #[allow(dead_code)] // each test module uses a different subset of the helpers
 mod common;
+mod config_cli;
 mod encounters_cli;
 mod export_cli;
 mod guidance_scenarios;
