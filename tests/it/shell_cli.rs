@@ -17,9 +17,9 @@ fn bash_completion_loads_and_completes_subcommands() {
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("msht.bash");
     std::fs::write(&script, stdout_of(&["completions", "bash"])).unwrap();
-    // Source it, then ask the completion function what follows `msht con`.
+    // Source it, then ask the completion function what follows `msht co`.
     let probe = format!(
-        "source {} && COMP_WORDS=(msht con) && COMP_CWORD=1 && _msht msht con msht && printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        "source {} && COMP_WORDS=(msht co) && COMP_CWORD=1 && _msht msht co msht && printf '%s\\n' \"${{COMPREPLY[@]}}\"",
         script.display()
     );
     let out = Std::new("bash").args(["--norc", "-c", &probe]).output().unwrap();
