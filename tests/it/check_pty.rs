@@ -62,6 +62,8 @@ impl Pty {
             .env("TERM", "xterm-256color")
             .env("NO_COLOR", "1")
             .env("MSHT_DB", db)
+            // Never the developer's own config: a file beside the database, if a test writes one.
+            .env("MSHT_CONFIG", db.with_file_name("config.toml"))
             .env_remove("MSHT_GUIDANCE")
             .env_remove("COLUMNS");
         let mut session = Session::spawn(cmd).expect("spawn msht in a pty");
@@ -449,4 +451,22 @@ fn turning_the_phone_mid_checklist_rewraps_to_the_new_width() {
             "line wider than 40 after resize: {line:?}"
         );
     }
+}
+
+#[test]
+fn the_configured_nation_is_answered_on_screen_and_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(&dir);
+    let guidance = crate::config_cli::guidance_with_nation(dir.path());
+    std::fs::write(db.with_file_name("config.toml"), "nation = \"wales\"\n").unwrap();
+    let g = guidance.to_str().unwrap();
+    let args = ["--guidance", g, "check", "--checklist", "general", "--officer", "PC 1", "--location", "x"];
+    let mut p = Pty::spawn(&db, 80, &args);
+    p.wait_for("Wales (from your config)");
+    p.next_yes_no();
+    p.send("q");
+    assert_eq!(p.exit_code(), 0);
+    let state = only_encounter(&db);
+    let nation = state.answers.iter().find(|a| a.question == "general_nation");
+    assert_eq!(nation.map(|a| &a.answer), Some(&Answer::Choice("wales".into())));
 }

@@ -157,7 +157,7 @@ fn sync_push_goes_to_the_configured_folder() {
 
 /// A copy of the built-in guidance whose general screen asks the nation first, as the
 /// guidance will: the config's nation must answer it unless the answers file does.
-fn guidance_with_nation(dir: &Path) -> std::path::PathBuf {
+pub fn guidance_with_nation(dir: &Path) -> std::path::PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("guidance");
     let dest = dir.join("guidance");
     copy_tree(&root, &dest);
