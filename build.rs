@@ -18,7 +18,7 @@ use std::process::ExitCode;
 #[path = "src/fault.rs"]
 mod fault;
 #[allow(dead_code)]
-#[path = "src/text.rs"]
+#[path = "src/text/mod.rs"]
 mod text;
 #[allow(dead_code, unused_imports)]
 #[path = "src/guidance/mod.rs"]

@@ -14,12 +14,10 @@ use crate::record::{DutySnapshot, EventBody, WelfareOutcome};
 pub enum AnswersError {
     #[error("the answers file is not valid JSON of the expected shape: {0}")]
     Shape(String),
-    #[error(
-        "the answers file names checklist '{0}', which does not exist; `msht checklist list` shows the checklists"
-    )]
+    #[error("the answers file names checklist '{0}', which does not exist")]
     UnknownChecklist(String),
     #[error(
-        "the answers file answers '{question}', which is not a question of checklist '{checklist}'; `msht checklist show {checklist}` lists them"
+        "the answers file answers '{question}', which is not a question of checklist '{checklist}'"
     )]
     UnknownQuestion { checklist: String, question: String },
     #[error("question '{question}': {problem}")]
@@ -138,24 +136,55 @@ pub fn plan<'g>(
         guidance_version: g.version.clone(),
         guidance_hash: g.hash.clone(),
     };
-    let mut rest = Vec::new();
-    let mut raised: Vec<&'g WelfarePrompt> = Vec::new();
-    let mut record_prompts = |prompts: Vec<&'g WelfarePrompt>, rest: &mut Vec<EventBody>| {
+    let mut events = Events::default();
+    events.raise(session.raise_pending());
+    answer_in_order(&mut session, file, &mut events)?;
+    if let Some(qid) = file.answers.keys().find(|qid| !session.is_visible(qid)) {
+        return Err(AnswersError::NotAsked(qid.clone()));
+    }
+    record_actions(&session, file, &mut events.rest)?;
+    record_notes(file, &mut events.rest);
+    if file.complete {
+        events.rest.push(completion(&session));
+    }
+    Ok(Plan {
+        created,
+        rest: events.rest,
+        raised: events.raised,
+        session,
+        complete: file.complete,
+    })
+}
+
+/// The events built so far, and the prompts raised, in order.
+#[derive(Default)]
+struct Events<'g> {
+    rest: Vec<EventBody>,
+    raised: Vec<&'g WelfarePrompt>,
+}
+
+impl<'g> Events<'g> {
+    fn raise(&mut self, prompts: Vec<&'g WelfarePrompt>) {
         for p in prompts {
-            rest.push(EventBody::PromptRaised {
+            self.rest.push(EventBody::PromptRaised {
                 prompt: p.id.clone(),
                 title: p.title.clone(),
                 urgency: p.urgency.as_str().to_string(),
             });
-            raised.push(p);
+            self.raised.push(p);
         }
-    };
-    let first = session.raise_pending();
-    record_prompts(first, &mut rest);
-    // Walk the asked questions in order. A question the file leaves out is left
-    // unanswered, not recorded as skipped: the record must not claim the officer chose to
-    // skip something they were never shown. Answers can change what is asked, so the
-    // asked list is re-read after each one.
+    }
+}
+
+/// Walks the asked questions in order. A question the file leaves out is left
+/// unanswered, not recorded as skipped: the record must not claim the officer chose to
+/// skip something they were never shown. Answers can change what is asked, so the asked
+/// list is re-read after each one.
+fn answer_in_order<'g>(
+    session: &mut Session<'g>,
+    file: &AnswersFile,
+    events: &mut Events<'g>,
+) -> Result<(), AnswersError> {
     let mut passed: Vec<String> = Vec::new();
     while let Some(q) = session
         .visible_questions()
@@ -168,7 +197,7 @@ pub fn plan<'g>(
             None if q.required => return Err(AnswersError::Missing(q.id.clone())),
             None => continue,
         };
-        rest.push(EventBody::AnswerGiven {
+        events.rest.push(EventBody::AnswerGiven {
             question: q.id.clone(),
             question_text: q.text.clone(),
             answer: answer.clone(),
@@ -179,11 +208,17 @@ pub fn plan<'g>(
                 question: q.id.clone(),
                 problem: e.to_string(),
             })?;
-        record_prompts(newly, &mut rest);
+        events.raise(newly);
     }
-    if let Some(qid) = file.answers.keys().find(|qid| !session.is_visible(qid)) {
-        return Err(AnswersError::NotAsked(qid.clone()));
-    }
+    Ok(())
+}
+
+/// The welfare actions the file records, each for a prompt these answers raised.
+fn record_actions(
+    session: &Session,
+    file: &AnswersFile,
+    rest: &mut Vec<EventBody>,
+) -> Result<(), AnswersError> {
     for (pid, spec) in &file.actions {
         if !session.raised().contains(pid) {
             return Err(AnswersError::UnraisedPrompt(pid.clone()));
@@ -201,6 +236,10 @@ pub fn plan<'g>(
             reason: spec.reason.trim().to_string(),
         });
     }
+    Ok(())
+}
+
+fn record_notes(file: &AnswersFile, rest: &mut Vec<EventBody>) {
     let notes = match &file.notes {
         None => vec![],
         Some(Notes::One(n)) => vec![n.clone()],
@@ -209,16 +248,6 @@ pub fn plan<'g>(
     for n in notes.into_iter().filter(|n| !n.trim().is_empty()) {
         rest.push(EventBody::NoteAdded { text: n });
     }
-    if file.complete {
-        rest.push(completion(&session));
-    }
-    Ok(Plan {
-        created,
-        rest,
-        raised,
-        session,
-        complete: file.complete,
-    })
 }
 
 /// The `Completed` event: indicators and duties as the engine states them now.

@@ -11,12 +11,14 @@ mod exit;
 mod export;
 mod guidance;
 mod guide;
+mod hint;
 mod man;
 pub mod output;
 mod scene;
 mod search;
 mod sync;
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -199,8 +201,23 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Prints the error as one sentence with its next step. On a terminal it is wrapped to
+/// the screen (a phone is 40 columns); in a log it stays on one line for scripts.
 fn report(e: &Error) {
-    eprintln!("msht: {e}");
+    let sentence = match hint::next_step(e) {
+        Some(next) => format!("msht: {e}; {next}"),
+        None => format!("msht: {e}"),
+    };
+    if std::io::stderr().is_terminal() {
+        // A message's own line breaks keep a command whole on a line of its own.
+        for part in sentence.lines() {
+            for line in output::wrap(part, output::err_width()) {
+                eprintln!("{line}");
+            }
+        }
+    } else {
+        eprintln!("{sentence}");
+    }
     if let Error::Guidance(crate::guidance::GuidanceError::Invalid { problems, .. }) = e {
         for p in problems.0.iter().take(5) {
             eprintln!("  {p}");

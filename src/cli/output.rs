@@ -5,6 +5,8 @@ use std::io::{self, IsTerminal, Write};
 
 use console::Style;
 
+use crate::text::markdown::{self, Block};
+
 /// Turns colour off when `NO_COLOR` is set (any non-empty value), as no-color.org asks.
 pub fn init_colour() {
     if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
@@ -74,94 +76,38 @@ pub fn wrap_indent(text: &str, width: usize, first: &str, rest: &str) -> Vec<Str
         .collect()
 }
 
-/// Removes inline Markdown markers a terminal cannot show.
-fn plain_inline(s: &str) -> String {
-    s.replace("**", "").replace('`', "")
-}
-
-/// A paragraph or list item being gathered from several source lines.
-#[derive(Default)]
-struct Block {
-    text: String,
-    /// For a list item: the first-line prefix (indent and marker).
-    marker: Option<String>,
-}
-
-impl Block {
-    fn flush(&mut self, width: usize, out: &mut Vec<String>) {
-        if self.text.is_empty() {
-            return;
+/// Renders the Markdown used in guidance topics as wrapped lines for a terminal: headings
+/// in bold, list items with a hanging indent by depth, a blank line between paragraphs.
+pub fn render_markdown(md: &str, width: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut last_was_item = false;
+    for block in markdown::blocks(md) {
+        let is_item = matches!(block, Block::Item { .. });
+        // Items of one list sit together; anything else is set apart by a blank line.
+        let same_list = is_item && last_was_item;
+        if !out.is_empty() && !same_list {
+            out.push(String::new());
         }
-        let text = plain_inline(&self.text);
-        match self.marker.take() {
-            Some(first) => {
+        last_was_item = is_item;
+        match block {
+            Block::Heading(h) => out.extend(
+                wrap(&h, width)
+                    .into_iter()
+                    .map(|l| bold().apply_to(l).to_string()),
+            ),
+            Block::Paragraph(t) | Block::Row(t) => out.extend(wrap(&t, width)),
+            Block::Item {
+                depth,
+                marker,
+                text,
+            } => {
+                let first = format!("{}{marker} ", "  ".repeat(depth.min(4)));
                 let rest = " ".repeat(first.chars().count());
                 out.extend(wrap_indent(&text, width, &first, &rest));
             }
-            None => out.extend(wrap(&text, width)),
         }
-        self.text.clear();
-    }
-
-    fn push(&mut self, line: &str) {
-        if !self.text.is_empty() {
-            self.text.push(' ');
-        }
-        self.text.push_str(line);
-    }
-}
-
-/// Renders the Markdown used in guidance topics as wrapped lines for a terminal.
-/// A list item may run over several source lines; they are joined before wrapping.
-pub fn render_markdown(md: &str, width: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut block = Block::default();
-    for line in md.lines() {
-        let t = line.trim_end();
-        let trimmed = t.trim_start();
-        let indent = t.len() - trimmed.len();
-        if trimmed.is_empty() {
-            block.flush(width, &mut out);
-            if out.last().is_some_and(|l: &String| !l.is_empty()) {
-                out.push(String::new());
-            }
-        } else if let Some(h) = trimmed
-            .strip_prefix("### ")
-            .or_else(|| trimmed.strip_prefix("#### "))
-        {
-            block.flush(width, &mut out);
-            for l in wrap(&plain_inline(h), width) {
-                out.push(bold().apply_to(l).to_string());
-            }
-        } else if let Some((marker, item)) = list_item(trimmed) {
-            block.flush(width, &mut out);
-            block.marker = Some(format!("{}{marker} ", " ".repeat(indent.min(8))));
-            block.push(item);
-        } else if trimmed.starts_with('|') {
-            block.flush(width, &mut out);
-            out.extend(wrap(&plain_inline(trimmed), width));
-        } else {
-            block.push(trimmed);
-        }
-    }
-    block.flush(width, &mut out);
-    while out.last().is_some_and(|l| l.is_empty()) {
-        out.pop();
     }
     out
-}
-
-fn list_item(line: &str) -> Option<(String, &str)> {
-    if let Some(rest) = line.strip_prefix("- ").or_else(|| line.strip_prefix("* ")) {
-        return Some(("•".into(), rest));
-    }
-    let digits: String = line.chars().take_while(char::is_ascii_digit).collect();
-    if !digits.is_empty()
-        && let Some(rest) = line[digits.len()..].strip_prefix(". ")
-    {
-        return Some((format!("{digits}."), rest));
-    }
-    None
 }
 
 /// Writes lines to stdout; a closed pipe surfaces as an error main treats as success.

@@ -31,7 +31,7 @@ fn set_current(id: &str) {
 
 fn resume_hint(id: &str) -> String {
     format!(
-        "Stopped. Every answer given is saved as a draft. Resume with: msht check --resume {id}"
+        "Stopped. Every answer given is saved as a draft. Resume with:\n  msht check --resume {id}"
     )
 }
 

@@ -18,9 +18,7 @@ use crate::guidance::{Duty, Flattened, Guidance, GuidanceError, Question, Weight
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
-    #[error(
-        "checklist '{checklist}' has no question '{question}'; `msht checklist show {checklist}` lists them"
-    )]
+    #[error("checklist '{checklist}' has no question '{question}'")]
     UnknownQuestion { checklist: String, question: String },
     #[error("question '{0}' is not asked with the answers given so far, so it cannot be answered")]
     Hidden(String),

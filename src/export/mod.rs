@@ -32,28 +32,26 @@ pub const JSON_SCHEMA: &str = include_str!("encounter.schema.json");
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     #[error(
-        "a Duty to Notify is never used for a child: the record says the person is, or may be, under 18, so make an NRM referral instead (`msht export {0} --format md` gives the full record for it)"
+        "a Duty to Notify is never used for a child: the record says the person is, or may be, under 18, so make an NRM referral instead"
     )]
     ChildDtn(String),
     #[error(
-        "the record does not say the person is an adult (question '{AGE_QUESTION}' is not answered 'no'), and a Duty to Notify is only for adults; amend the answer with `msht encounters amend {0}` if they are an adult, or make an NRM referral"
+        "the record does not say the person is an adult (question '{AGE_QUESTION}' is not answered 'no'), and a Duty to Notify is only for adults"
     )]
     AgeUnknownDtn(String),
     #[error(
-        "encounter {id} was voided ({reason}); add --include-void to export it, marked as void"
+        "encounter {id} was voided ({reason}), so it is left out unless void records are asked for"
     )]
     Voided { id: String, reason: String },
-    #[error(
-        "{0} already exists and was left as it is; add --force to replace it, or choose another --out path"
-    )]
+    #[error("{0} already exists and was left as it is")]
     Exists(String),
-    #[error(
-        "encounter {0} does not check: {1}. Nothing was exported; run `msht doctor` and report it to your supervisor"
-    )]
+    #[error("encounter {0} does not check: {1}. Nothing was exported")]
     Chain(String, ChainBreak),
-    #[error("encounter {0} has no events, so there is nothing to export; run `msht doctor`")]
+    #[error("encounter {0} has no events, so there is nothing to export")]
     Empty(String),
-    #[error("the export was interrupted; no --out file was written (stdout may hold part of it)")]
+    #[error(
+        "the export was interrupted; no output file was written (standard output may hold part of it)"
+    )]
     Interrupted,
     #[error("could not write {path}: {source}")]
     Io {

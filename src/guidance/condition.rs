@@ -63,7 +63,16 @@ impl fmt::Display for ParseError {
 impl Condition {
     pub fn parse(src: &str) -> Result<Condition, ParseError> {
         let tokens = tokenize(src)?;
-        let mut p = Parser { tokens, pos: 0 };
+        if tokens.len() > MAX_TOKENS {
+            return Err(ParseError(format!(
+                "the condition has more than {MAX_TOKENS} parts; split the rule"
+            )));
+        }
+        let mut p = Parser {
+            tokens,
+            pos: 0,
+            depth: 0,
+        };
         let c = p.or()?;
         match p.peek() {
             None => Ok(c),
@@ -204,9 +213,16 @@ fn tokenize(src: &str) -> Result<Vec<Tok>, ParseError> {
     Ok(out)
 }
 
+/// Bounds that keep a hand-edited (or hostile) condition from exhausting the stack: the
+/// parser, `eval`, `walk` and dropping the tree all recurse once per level.
+const MAX_DEPTH: usize = 32;
+const MAX_TOKENS: usize = 2_000;
+
 struct Parser {
     tokens: Vec<Tok>,
     pos: usize,
+    /// How many `(` and `not` enclose the current position.
+    depth: usize,
 }
 
 impl Parser {
@@ -257,9 +273,22 @@ impl Parser {
 
     fn not(&mut self) -> Result<Condition, ParseError> {
         if self.eat_word("not") {
-            return Ok(Condition::Not(Box::new(self.not()?)));
+            self.enter()?;
+            let c = Condition::Not(Box::new(self.not()?));
+            self.depth -= 1;
+            return Ok(c);
         }
         self.atom()
+    }
+
+    fn enter(&mut self) -> Result<(), ParseError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(ParseError(format!(
+                "the condition nests more than {MAX_DEPTH} levels of brackets or 'not'"
+            )));
+        }
+        Ok(())
     }
 
     fn value(&mut self) -> Result<String, ParseError> {
@@ -275,8 +304,10 @@ impl Parser {
     fn atom(&mut self) -> Result<Condition, ParseError> {
         match self.next() {
             Some(Tok::Op("(")) => {
+                self.enter()?;
                 let c = self.or()?;
                 self.expect_op(")")?;
+                self.depth -= 1;
                 Ok(c)
             }
             Some(Tok::Word(w)) if w == "always" => Ok(Condition::Always),
@@ -406,6 +437,35 @@ mod tests {
         ] {
             assert!(Condition::parse(bad).is_err(), "{bad} should not parse");
         }
+    }
+
+    #[test]
+    fn deep_nesting_and_huge_conditions_are_errors_not_stack_overflows() {
+        // The cases: 10,000 brackets and 100,000 chained `not`.
+        for src in [
+            format!("{}a == yes{}", "(".repeat(10_000), ")".repeat(10_000)),
+            format!("{}a == yes", "not ".repeat(100_000)),
+        ] {
+            assert!(Condition::parse(&src).is_err());
+        }
+        let deep = format!("{}a == yes{}", "(".repeat(100), ")".repeat(100));
+        assert!(
+            Condition::parse(&deep)
+                .unwrap_err()
+                .0
+                .contains("nests more than")
+        );
+        let nots = format!("{}a == yes", "not ".repeat(100));
+        assert!(
+            Condition::parse(&nots)
+                .unwrap_err()
+                .0
+                .contains("nests more than")
+        );
+        let long = vec!["a == yes"; 5_000].join(" and ");
+        assert!(Condition::parse(&long).unwrap_err().0.contains("more than"));
+        let fine = format!("{}a == yes{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
+        assert!(Condition::parse(&fine).is_ok());
     }
 
     #[test]

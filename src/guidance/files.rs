@@ -61,7 +61,7 @@ impl GuidanceFiles {
             return Err(GuidanceError::MissingDir(dir.to_path_buf()));
         }
         let mut files = Vec::new();
-        read_tree(dir, dir, &mut files)?;
+        read_tree(dir, dir, 0, &mut files)?;
         Ok(Self::sorted(Origin::Dir(dir.to_path_buf()), files))
     }
 
@@ -103,14 +103,52 @@ fn is_content(path: &str) -> bool {
     !(name.starts_with('.') || name.eq_ignore_ascii_case("README.md"))
 }
 
-fn read_tree(root: &Path, dir: &Path, out: &mut Vec<SourceFile>) -> Result<(), GuidanceError> {
+/// A guidance folder is two levels deep; anything deeper is a mistake (or a loop).
+const MAX_DEPTH: usize = 4;
+/// No guidance file comes near this; a larger one is not guidance.
+const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Reads every file under `dir`. Links to folders are refused rather than followed, so a
+/// link loop cannot recurse for ever; devices and pipes are refused rather than read.
+fn read_tree(
+    root: &Path,
+    dir: &Path,
+    depth: usize,
+    out: &mut Vec<SourceFile>,
+) -> Result<(), GuidanceError> {
+    let refuse = |path: &Path, why: &str| {
+        GuidanceError::Read(path.to_path_buf(), std::io::Error::other(why.to_string()))
+    };
+    if depth > MAX_DEPTH {
+        return Err(refuse(
+            dir,
+            "folders nest deeper than a guidance folder does",
+        ));
+    }
     let entries = std::fs::read_dir(dir).map_err(|e| GuidanceError::Read(dir.to_path_buf(), e))?;
     for entry in entries {
         let entry = entry.map_err(|e| GuidanceError::Read(dir.to_path_buf(), e))?;
         let path = entry.path();
-        if path.is_dir() {
-            read_tree(root, &path, out)?;
+        let kind = entry
+            .file_type()
+            .map_err(|e| GuidanceError::Read(path.clone(), e))?;
+        if kind.is_dir() {
+            read_tree(root, &path, depth + 1, out)?;
             continue;
+        }
+        // A link is followed only to a regular file.
+        let meta = std::fs::metadata(&path).map_err(|e| GuidanceError::Read(path.clone(), e))?;
+        if meta.is_dir() {
+            return Err(refuse(
+                &path,
+                "it is a link to a folder, and links to folders are not followed",
+            ));
+        }
+        if !meta.is_file() {
+            return Err(refuse(&path, "it is not a regular file"));
+        }
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(refuse(&path, "it is larger than any guidance file (4 MiB)"));
         }
         let bytes = std::fs::read(&path).map_err(|e| GuidanceError::Read(path.clone(), e))?;
         let rel = path
@@ -132,6 +170,23 @@ mod tests {
         let a = GuidanceFiles::from_memory(&[("a.toml", "xy"), ("b.toml", "z")]);
         let b = GuidanceFiles::from_memory(&[("a.toml", "x"), ("b.toml", "yz")]);
         assert_ne!(a.content_hash(), b.content_hash());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_loop_or_a_pipe_is_refused_not_followed_for_ever() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("topics")).unwrap();
+        std::os::unix::fs::symlink(dir.path(), dir.path().join("topics/loop")).unwrap();
+        let e = GuidanceFiles::from_dir(dir.path()).unwrap_err();
+        assert!(e.to_string().contains("link to a folder"), "{e}");
+
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("prompts.toml");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo (coreutils) makes a pipe");
+        let e = GuidanceFiles::from_dir(dir.path()).unwrap_err();
+        assert!(e.to_string().contains("not a regular file"), "{e}");
     }
 
     #[test]

@@ -21,23 +21,21 @@ use crate::fault::Fault;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GuidanceError {
-    #[error("guidance folder {} does not exist; check --guidance or MSHT_GUIDANCE", .0.display())]
+    #[error("guidance folder {} does not exist", .0.display())]
     MissingDir(PathBuf),
     #[error("could not read guidance file {}: {}", .0.display(), .1)]
     Read(PathBuf, #[source] std::io::Error),
-    #[error(
-        "the guidance in {origin} has {count} problem(s); run `msht guidance validate` on it to see them"
-    )]
+    #[error("the guidance in {origin} has {count} problem(s)")]
     Invalid {
         origin: Origin,
         count: usize,
         problems: Problems,
     },
-    #[error("there is no guidance topic '{0}'; `msht guide list` shows the topics")]
+    #[error("there is no guidance topic '{0}'")]
     UnknownTopic(String),
-    #[error("topic '{0}' has no section '{1}'; `msht guide show {0}` lists its sections")]
+    #[error("topic '{0}' has no section '{1}'")]
     UnknownSection(String, String),
-    #[error("there is no checklist '{0}'; `msht checklist list` shows the checklists")]
+    #[error("there is no checklist '{0}'")]
     UnknownChecklist(String),
 }
 

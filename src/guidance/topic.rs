@@ -55,6 +55,34 @@ fn heading_and_id(raw: &str) -> (String, String) {
 }
 
 pub fn parse(file: &str, text: &str, problems: &mut Problems) -> Option<Topic> {
+    let (meta, body_start) = front_matter(file, text, problems)?;
+    let at = |line: usize| Location {
+        file: file.to_string(),
+        line,
+    };
+    let reviewed = check_meta(file, &meta, problems);
+    let sections = split_sections(text, body_start, &meta.title, file);
+    check_sections(file, &sections, problems);
+    Some(Topic {
+        id: meta.id,
+        title: meta.title,
+        area: meta.area,
+        reviewed,
+        sources: meta
+            .sources
+            .into_iter()
+            .map(|s| SourceRef {
+                title: s.title,
+                url: s.url,
+            })
+            .collect(),
+        sections,
+        at: at(1),
+    })
+}
+
+/// The `+++` metadata block, parsed, and the index of the first body line.
+fn front_matter(file: &str, text: &str, problems: &mut Problems) -> Option<(Meta, usize)> {
     let mut lines = text.lines().enumerate();
     match lines.next() {
         Some((_, l)) if l.trim() == "+++" => {}
@@ -81,8 +109,8 @@ pub fn parse(file: &str, text: &str, problems: &mut Problems) -> Option<Topic> {
         );
         return None;
     };
-    let meta: Meta = match toml::from_str(&meta_src) {
-        Ok(m) => m,
+    match toml::from_str(&meta_src) {
+        Ok(m) => Some((m, body_start)),
         Err(e) => {
             // Metadata starts on line 2 of the file.
             let line = e
@@ -90,18 +118,17 @@ pub fn parse(file: &str, text: &str, problems: &mut Problems) -> Option<Topic> {
                 .map(|s| 1 + super::problems::line_of(&meta_src, s.start))
                 .unwrap_or(1);
             problems.add(file, line, format!("metadata: {}", e.message()));
-            return None;
+            None
         }
-    };
-    let at = |line: usize| Location {
-        file: file.to_string(),
-        line,
-    };
+    }
+}
 
+/// Checks the id, title, review date and sources; returns the review date as written.
+fn check_meta(file: &str, meta: &Meta, problems: &mut Problems) -> String {
     if meta.id.trim().is_empty() || meta.title.trim().is_empty() {
         problems.add(file, 2, "a topic needs a non-empty id and title");
     }
-    let reviewed = meta.reviewed.unwrap_or_default();
+    let reviewed = meta.reviewed.clone().unwrap_or_default();
     if reviewed.trim().is_empty() {
         problems.add(
             file,
@@ -123,11 +150,19 @@ pub fn parse(file: &str, text: &str, problems: &mut Problems) -> Option<Topic> {
             problems.add(file, 2, "every source needs a title and a url");
         }
     }
+    reviewed
+}
 
+/// Splits the body at `## ` headings; text before the first heading is the summary.
+fn split_sections(text: &str, body_start: usize, title: &str, file: &str) -> Vec<Section> {
+    let at = |line: usize| Location {
+        file: file.to_string(),
+        line,
+    };
     let mut sections: Vec<Section> = Vec::new();
     let mut current = Section {
         id: "summary".into(),
-        heading: meta.title.clone(),
+        heading: title.to_string(),
         body: String::new(),
         at: at(body_start + 1),
     };
@@ -154,9 +189,12 @@ pub fn parse(file: &str, text: &str, problems: &mut Problems) -> Option<Topic> {
     for s in &mut sections {
         s.body = s.body.trim().to_string();
     }
+    sections
+}
 
+fn check_sections(file: &str, sections: &[Section], problems: &mut Problems) {
     let mut seen: Vec<&str> = Vec::new();
-    for s in &sections {
+    for s in sections {
         if s.id.is_empty() || !super::problems::is_id(&s.id) {
             problems.add(
                 file,
@@ -171,23 +209,6 @@ pub fn parse(file: &str, text: &str, problems: &mut Problems) -> Option<Topic> {
             problems.add(file, s.at.line, format!("section '{}' has no text", s.id));
         }
     }
-
-    Some(Topic {
-        id: meta.id,
-        title: meta.title,
-        area: meta.area,
-        reviewed,
-        sources: meta
-            .sources
-            .into_iter()
-            .map(|s| SourceRef {
-                title: s.title,
-                url: s.url,
-            })
-            .collect(),
-        sections,
-        at: at(1),
-    })
 }
 
 #[cfg(test)]

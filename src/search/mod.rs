@@ -52,13 +52,11 @@ const MARK_CLOSE: &str = "\u{2}";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
-    #[error("type some words to search for, for example: msht search debt bondage")]
+    #[error("there are no words to search for")]
     EmptyQuery,
-    #[error(
-        "the search has no letters or digits to look for; type some words, for example: msht search debt bondage"
-    )]
+    #[error("the search has no letters or digits to look for")]
     NoWords,
-    #[error("--limit must be between 1 and {MAX_LIMIT}")]
+    #[error("the number of results must be between 1 and {MAX_LIMIT}")]
     BadLimit,
     /// SQLite failed on SQL we wrote; the text of the SQLite error is kept as the source
     /// for debugging but is not shown to an officer.

@@ -13,11 +13,11 @@ use crate::record::{ChainBreak, Status};
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
-        "could not find a data directory for this user; pass --db PATH or set MSHT_DB to choose where encounters are kept"
+        "could not find a data directory for this user, so there is no default place to keep encounters"
     )]
     NoDataDir,
     #[error(
-        "{} is not an msht database, so msht has not touched it; pass --db (or MSHT_DB) with the right file, or a new file name",
+        "{} is not an msht database, so msht has not touched it",
         path.display()
     )]
     NotADatabase { path: PathBuf },
@@ -73,7 +73,7 @@ pub enum StoreError {
     )]
     Tampered(ChainBreak),
     #[error(
-        "encounter {id} is {}, and only a draft can take {what}; a complete record is corrected with `msht encounters amend {id} --reason ...`",
+        "encounter {id} is {}, and only a draft can take {what}",
         .status.as_str()
     )]
     NotDraft {
@@ -82,14 +82,13 @@ pub enum StoreError {
         what: &'static str,
     },
     #[error(
-        "encounter {id} is {}, and only a complete encounter can be amended{}",
-        .status.as_str(),
-        if *.status == Status::Draft { "; finish it first with `msht encounters complete ID` or keep answering it with `msht check --resume ID`" } else { "" }
+        "encounter {id} is {}, and only a complete encounter can be amended",
+        .status.as_str()
     )]
     NotComplete { id: String, status: Status },
     #[error("encounter {id} is already void; its events are kept unchanged")]
     AlreadyVoid { id: String },
-    #[error("{what} needs a reason; give one with --reason TEXT")]
+    #[error("{what} needs a reason")]
     ReasonRequired { what: &'static str },
     #[error("{0}")]
     BadEvent(String),
@@ -99,10 +98,10 @@ pub enum StoreError {
 
 fn not_found_message(prefix: &str, nearest: &[String]) -> String {
     if nearest.is_empty() {
-        format!("no encounter has an id starting '{prefix}'; `msht encounters list` shows them")
+        format!("no encounter has an id starting '{prefix}'")
     } else {
         format!(
-            "no encounter has an id starting '{prefix}'; did you mean {}? `msht encounters list` shows them all",
+            "no encounter has an id starting '{prefix}'; did you mean {}?",
             nearest.join(", ")
         )
     }

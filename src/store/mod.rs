@@ -768,7 +768,7 @@ fn check_rules(head: &Head, body: &EventBody) -> Result<Status, StoreError> {
             let note_given = note.as_deref().is_some_and(|n| !n.trim().is_empty());
             if question.is_none() && !note_given {
                 return Err(StoreError::BadEvent(
-                    "an amendment must change an answer (--question and --answer) or add a note (--note)".into(),
+                    "an amendment must change an answer or add a note".into(),
                 ));
             }
             Ok(Status::Complete)
@@ -973,7 +973,7 @@ impl RawEvent {
 fn parse_status(s: &str, id: &str) -> Result<Status, StoreError> {
     Status::parse(s).ok_or_else(|| {
         StoreError::BadEvent(format!(
-            "encounter {id} has an unknown status '{s}' in the summary table; run `msht doctor`"
+            "encounter {id} has an unknown status '{s}' in the summary table"
         ))
     })
 }

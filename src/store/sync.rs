@@ -358,7 +358,7 @@ fn not_prunable(tx: &Transaction, id: &str) -> Result<String, TxError> {
             "encounter {id} is a draft, so it cannot be pruned (only complete encounters a hub has acknowledged can); nothing was removed"
         ),
         Some(_) => format!(
-            "encounter {id} has events no hub has acknowledged yet, so it cannot be pruned: push it with `msht sync push` and wait for the receipt; nothing was removed"
+            "encounter {id} has events no hub has acknowledged yet, so it cannot be pruned until they are pushed and a receipt comes back; nothing was removed"
         ),
     })
 }

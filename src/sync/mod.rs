@@ -37,7 +37,7 @@ pub enum SyncError {
     BadBundle { path: PathBuf, reason: String },
     #[error("{} does not exist; check the path (nothing was imported)", path.display())]
     Missing { path: PathBuf },
-    #[error("{} is not a folder; `sync push --to` needs the folder to write the bundle into", path.display())]
+    #[error("{} is not a folder, and a bundle is written into a folder", path.display())]
     NotAFolder { path: PathBuf },
     #[error("could not {action} {}: {source}", path.display())]
     Io {

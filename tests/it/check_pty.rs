@@ -359,7 +359,8 @@ fn ctrl_c_leaves_a_draft_that_resume_continues_with_nothing_lost() {
     p.wait_for("Question 3 of");
     p.next_yes_no();
     p.send("\x03");
-    p.wait_for("Resume with: msht check --resume");
+    p.wait_for("Resume with:");
+    p.wait_for("  msht check --resume");
     assert_eq!(p.exit_code(), 130);
     let raw = String::from_utf8_lossy(&p.raw).to_string();
     let shown = raw.rfind("\x1b[?25h");

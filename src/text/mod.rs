@@ -1,5 +1,8 @@
 //! Words as search sees them. A leaf both the guidance loader (checking synonym groups)
-//! and search (tokenising queries) use, so neither has to import the other.
+//! and search (tokenising queries) use, so neither has to import the other; and guidance
+//! Markdown as plain-text blocks ([`markdown`]), for the terminal and for the index.
+
+pub mod markdown;
 
 /// A "word" longer than this is cut: no guidance term is that long, and it keeps the
 /// edit-distance work bounded.

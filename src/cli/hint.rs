@@ -1,0 +1,138 @@
+//! The next step after an error: the command or flag to use. Domain errors say what went
+//! wrong in domain terms; only the CLI knows its own command names and flags, so the
+//! advice that names them is added here, in one place.
+
+use crate::answers::AnswersError;
+use crate::engine::EngineError;
+use crate::error::Error;
+use crate::export::ExportError;
+use crate::guidance::GuidanceError;
+use crate::record::Status;
+use crate::search::SearchError;
+use crate::store::StoreError;
+use crate::sync::SyncError;
+
+/// What the user can run or change next, if there is something useful to say.
+pub fn next_step(e: &Error) -> Option<String> {
+    match e {
+        Error::Guidance(g) => guidance(g),
+        Error::Engine(EngineError::UnknownQuestion { checklist, .. }) => {
+            Some(format!("`msht checklist show {checklist}` lists them"))
+        }
+        Error::Engine(EngineError::Guidance(g)) => guidance(g),
+        Error::Answers(a) => answers(a),
+        Error::Store(s) => store(s),
+        Error::Search(s) => search(s),
+        Error::Export(x) => export(x),
+        Error::Sync(s) => sync(s),
+        _ => None,
+    }
+}
+
+fn guidance(e: &GuidanceError) -> Option<String> {
+    Some(match e {
+        GuidanceError::MissingDir(_) => "check --guidance or MSHT_GUIDANCE".into(),
+        GuidanceError::Invalid { .. } => {
+            "run `msht guidance validate` on it to see every problem".into()
+        }
+        GuidanceError::UnknownTopic(_) => "`msht guide list` shows the topics".into(),
+        GuidanceError::UnknownSection(topic, _) => {
+            format!("`msht guide show {topic}` lists its sections")
+        }
+        GuidanceError::UnknownChecklist(_) => "`msht checklist list` shows the checklists".into(),
+        GuidanceError::Read(..) => return None,
+    })
+}
+
+fn answers(e: &AnswersError) -> Option<String> {
+    match e {
+        AnswersError::UnknownChecklist(_) => {
+            Some("`msht checklist list` shows the checklists".into())
+        }
+        AnswersError::UnknownQuestion { checklist, .. } => {
+            Some(format!("`msht checklist show {checklist}` lists them"))
+        }
+        _ => None,
+    }
+}
+
+fn store(e: &StoreError) -> Option<String> {
+    Some(match e {
+        StoreError::NoDataDir => "pass --db PATH or set MSHT_DB".into(),
+        StoreError::NotADatabase { .. } => {
+            "pass --db (or MSHT_DB) with the right file, or a new file name".into()
+        }
+        StoreError::NotFound { .. } => "`msht encounters list` shows the encounters".into(),
+        StoreError::NotDraft { id, status, .. } => match status {
+            Status::Void => "a void record takes nothing more".into(),
+            _ => format!(
+                "a complete record is corrected with `msht encounters amend {id} --reason ...`"
+            ),
+        },
+        StoreError::NotComplete { id, status } if *status == Status::Draft => format!(
+            "finish it with `msht encounters complete {id}` or keep answering with `msht check --resume {id}`"
+        ),
+        StoreError::ReasonRequired { .. } => "give one with --reason TEXT".into(),
+        StoreError::BadEvent(m) if m.starts_with("an amendment must") => {
+            "use --question and --answer, or --note".into()
+        }
+        _ => return None,
+    })
+}
+
+fn search(e: &SearchError) -> Option<String> {
+    Some(match e {
+        SearchError::EmptyQuery | SearchError::NoWords => {
+            "type some words, for example: msht search debt bondage".into()
+        }
+        SearchError::BadLimit => "give --limit a number in that range".into(),
+        _ => return None,
+    })
+}
+
+fn export(e: &ExportError) -> Option<String> {
+    Some(match e {
+        ExportError::ChildDtn(id) => {
+            format!("`msht export {id} --format md` gives the full record for the referral")
+        }
+        ExportError::AgeUnknownDtn(id) => format!(
+            "if they are an adult, amend the age answer with `msht encounters amend {id}`; otherwise make an NRM referral"
+        ),
+        ExportError::Voided { .. } => "add --include-void to export it, marked as void".into(),
+        ExportError::Exists(_) => "add --force to replace it, or choose another --out path".into(),
+        ExportError::Chain(..) => "run `msht doctor` and report it to your supervisor".into(),
+        ExportError::Empty(_) => "run `msht doctor`".into(),
+        _ => return None,
+    })
+}
+
+fn sync(e: &SyncError) -> Option<String> {
+    match e {
+        SyncError::NotAFolder { .. } => Some("give `sync push --to` a folder".into()),
+        SyncError::Store(s) => store(s),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_void_record_is_never_told_to_amend() {
+        let e = Error::Store(StoreError::NotDraft {
+            id: "x".into(),
+            status: Status::Void,
+            what: "a welfare action",
+        });
+        let hint = next_step(&e).unwrap();
+        assert!(!hint.contains("amend"), "{hint}");
+    }
+
+    #[test]
+    fn the_hint_names_the_command_the_domain_message_leaves_out() {
+        let e = Error::Guidance(GuidanceError::UnknownTopic("x".into()));
+        assert!(!e.to_string().contains("msht "));
+        assert!(next_step(&e).unwrap().contains("msht guide list"));
+    }
+}
