@@ -17,12 +17,12 @@ use std::process::ExitCode;
 #[allow(dead_code)]
 #[path = "src/fault.rs"]
 mod fault;
-#[allow(dead_code)]
-#[path = "src/text/mod.rs"]
-mod text;
 #[allow(dead_code, unused_imports)]
 #[path = "src/guidance/mod.rs"]
 mod guidance;
+#[allow(dead_code)]
+#[path = "src/text/mod.rs"]
+mod text;
 
 /// The stand-in for `src/built_in.rs`: this is what build.rs is making.
 mod built_in {

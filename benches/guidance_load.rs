@@ -29,7 +29,11 @@ fn main() {
     let runs = 200;
     let postcard = median(|| drop(std::hint::black_box(load(None))), runs);
     let from_json = median(
-        || drop(std::hint::black_box(serde_json::from_slice::<Guidance>(&json))),
+        || {
+            drop(std::hint::black_box(serde_json::from_slice::<Guidance>(
+                &json,
+            )))
+        },
         runs,
     );
     let parse = median(
@@ -37,7 +41,16 @@ fn main() {
         runs / 4,
     );
     println!("built-in guidance load, median of {runs} runs:");
-    println!("  postcard model (in use):   {:>9.1} µs", postcard.as_secs_f64() * 1e6);
-    println!("  JSON model:                {:>9.1} µs", from_json.as_secs_f64() * 1e6);
-    println!("  parse + check TOML/Markdown: {:>7.1} µs", parse.as_secs_f64() * 1e6);
+    println!(
+        "  postcard model (in use):   {:>9.1} µs",
+        postcard.as_secs_f64() * 1e6
+    );
+    println!(
+        "  JSON model:                {:>9.1} µs",
+        from_json.as_secs_f64() * 1e6
+    );
+    println!(
+        "  parse + check TOML/Markdown: {:>7.1} µs",
+        parse.as_secs_f64() * 1e6
+    );
 }

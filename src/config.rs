@@ -303,14 +303,19 @@ mod tests {
         let msg = parse("force = \"Dyfed-Powys\"\nnation = \"scotland\"\n")
             .unwrap_err()
             .to_string();
-        assert!(msg.contains("line 2") && msg.contains("england or wales"), "{msg}");
+        assert!(
+            msg.contains("line 2") && msg.contains("england or wales"),
+            "{msg}"
+        );
     }
 
     #[test]
     fn a_value_of_the_wrong_type_or_broken_toml_names_its_line() {
         let msg = parse("\nofficer = 12\n").unwrap_err().to_string();
         assert!(msg.contains("line 2"), "{msg}");
-        let msg = parse("officer = \"PC\nforce = 1\n").unwrap_err().to_string();
+        let msg = parse("officer = \"PC\nforce = 1\n")
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains("line 1"), "{msg}");
     }
 
@@ -319,10 +324,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub").join("config.toml");
         set(&path, "officer", "PC 1").unwrap();
-        let with_comment = format!(
-            "# my defaults\n{}",
-            std::fs::read_to_string(&path).unwrap()
-        );
+        let with_comment = format!("# my defaults\n{}", std::fs::read_to_string(&path).unwrap());
         std::fs::write(&path, with_comment).unwrap();
         let c = set(&path, "officer", "PC \"2\"").unwrap();
         assert_eq!(c.officer.as_deref(), Some("PC \"2\""));

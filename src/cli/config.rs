@@ -79,7 +79,11 @@ fn show(ctx: &Ctx, file: &std::path::Path, c: &Config) -> Result<()> {
     let mut lines = vec![format!(
         "# {}{}",
         file.display(),
-        if file.exists() { "" } else { " (not created yet)" }
+        if file.exists() {
+            ""
+        } else {
+            " (not created yet)"
+        }
     )];
     for (k, v) in c.entries() {
         lines.push(match v {

@@ -112,7 +112,9 @@ pub fn render_markdown(md: &str, width: usize) -> Vec<String> {
 
 /// Writes lines to stdout; a closed pipe surfaces as an error main treats as success.
 pub fn print_lines(lines: &[String]) -> io::Result<()> {
-    let mut out = io::stdout().lock();
+    // One write for the whole text rather than one per line (stdout is line-buffered):
+    // a guide page is a few hundred lines, and start-up is measured in milliseconds.
+    let mut out = io::BufWriter::with_capacity(1 << 14, io::stdout().lock());
     for l in lines {
         writeln!(out, "{l}")?;
     }

@@ -207,7 +207,11 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
 }
 
 /// The config's answer to `q`, used once and only while `q` is unanswered.
-fn take_prefill(prefill: &mut Vec<(String, String)>, session: &Session, q: &Question) -> Option<Answer> {
+fn take_prefill(
+    prefill: &mut Vec<(String, String)>,
+    session: &Session,
+    q: &Question,
+) -> Option<Answer> {
     let at = prefill.iter().position(|(question, _)| *question == q.id)?;
     let (_, value) = prefill.remove(at);
     if session.answer_of(&q.id).is_some() {

@@ -60,7 +60,11 @@ pub fn run(ctx: &Ctx, cmd: Command) -> Result<()> {
     }
     let mut store = Store::open_ctx(ctx.db.as_deref())?;
     match cmd {
-        Command::Push { .. } => push(ctx, &mut store, to.as_deref().unwrap_or(std::path::Path::new("."))),
+        Command::Push { .. } => push(
+            ctx,
+            &mut store,
+            to.as_deref().unwrap_or(std::path::Path::new(".")),
+        ),
         Command::Import { paths } => import(ctx, &mut store, &paths),
         Command::Status => status(ctx, &store),
         Command::Prune {

@@ -3,6 +3,7 @@
 //! means the formats cannot disagree, and the Duty to Notify copy is a single
 //! transformation of it rather than a second set of renderers.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -31,17 +32,22 @@ pub enum Audience {
 /// (same hash): a record must read as it was shown, not as later guidance words it.
 #[derive(Debug, Clone, Default)]
 pub struct Labels {
-    choices: HashMap<(String, String), String>,
+    /// Question id → choice id → label: looked up by `&str` with no allocation, since
+    /// `export --all` looks up every answer of every encounter.
+    choices: HashMap<String, HashMap<String, String>>,
 }
 
 impl Labels {
     pub fn for_encounter(g: &Guidance, guidance_hash: &str) -> Labels {
-        let mut choices = HashMap::new();
+        let mut choices: HashMap<String, HashMap<String, String>> = HashMap::new();
         if g.hash == guidance_hash {
             for c in &g.checklists {
                 for q in &c.questions {
                     for ch in &q.choices {
-                        choices.insert((q.id.clone(), ch.id.clone()), ch.label.clone());
+                        choices
+                            .entry(q.id.clone())
+                            .or_default()
+                            .insert(ch.id.clone(), ch.label.clone());
                     }
                 }
             }
@@ -54,9 +60,10 @@ impl Labels {
         match a {
             Answer::Choice(id) => self
                 .choices
-                .get(&(question.to_string(), id.clone()))
-                .cloned()
-                .unwrap_or_else(|| id.clone()),
+                .get(question)
+                .and_then(|labels| labels.get(id))
+                .unwrap_or(id)
+                .clone(),
             Answer::Skipped => "skipped".to_string(),
             other => other.as_value().to_string(),
         }
@@ -139,9 +146,11 @@ pub struct AmendmentOut {
     pub note: Option<String>,
 }
 
-/// One encounter, ready to render. Field order is the JSON's field order.
+/// One encounter, ready to render. Field order is the JSON's field order. It borrows the
+/// encounter's events (`'e`) rather than copying them: `export --all` builds one per
+/// encounter, and the events are most of its bytes.
 #[derive(Debug, Clone, Serialize)]
-pub struct ExportRecord {
+pub struct ExportRecord<'e> {
     pub schema_version: u32,
     pub audience: Audience,
     pub encounter_id: String,
@@ -165,16 +174,31 @@ pub struct ExportRecord {
     /// Every event, in order, exactly as hashed, so anyone can re-check the chain from the
     /// export alone. Left out of the Duty to Notify copy, because events hold the free text.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub events: Option<Vec<Event>>,
+    pub events: Option<Cow<'e, [Event]>>,
     pub event_count: usize,
     pub head_hash: String,
     /// What this copy leaves out and why (empty for the full record).
     pub left_out: Vec<String>,
 }
 
+impl ExportRecord<'_> {
+    /// The same record holding its own copy of the events, free of the slice it was built
+    /// from.
+    pub fn into_owned(self) -> ExportRecord<'static> {
+        ExportRecord {
+            events: self.events.map(|e| Cow::Owned(e.into_owned())),
+            ..self
+        }
+    }
+}
+
 /// Builds the full record. `events` must be the encounter's verified chain and `state`
 /// the state derived from it.
-pub fn build_record(events: &[Event], state: &EncounterState, labels: &Labels) -> ExportRecord {
+pub fn build_record<'e>(
+    events: &'e [Event],
+    state: &EncounterState,
+    labels: &Labels,
+) -> ExportRecord<'e> {
     // Each event carries the device's offset; derived state keeps only the UTC instant,
     // so look the offset up by instant (and by event id where the state keeps one).
     let by_id: HashMap<&str, &str> = events
@@ -191,7 +215,21 @@ pub fn build_record(events: &[Event], state: &EncounterState, labels: &Labels) -
         .map(|e| e.id.as_str())
         .collect();
     let fallback = state.created_offset.as_str();
-    let t = |at: &str| Time::new(at, by_at.get(at).copied().unwrap_or(fallback));
+    // Each event's local time is worked out once (parsing and formatting a time is the
+    // dearest step here); the state's times are event times, so they are found by instant.
+    let mut times: HashMap<(&str, &str), Time> = HashMap::with_capacity(events.len());
+    for e in events {
+        times
+            .entry((e.at.as_str(), e.offset.as_str()))
+            .or_insert_with(|| Time::new(&e.at, &e.offset));
+    }
+    let time = |at: &str, offset: &str| {
+        times
+            .get(&(at, offset))
+            .cloned()
+            .unwrap_or_else(|| Time::new(at, offset))
+    };
+    let t = |at: &str| time(at, by_at.get(at).copied().unwrap_or(fallback));
 
     let answers: Vec<AnswerOut> = state
         .answers
@@ -201,7 +239,7 @@ pub fn build_record(events: &[Event], state: &EncounterState, labels: &Labels) -
             question_text: a.question_text.clone(),
             answer: a.answer.clone(),
             display: labels.display(&a.question, &a.answer),
-            at: Time::new(
+            at: time(
                 &a.at,
                 by_id.get(a.event_id.as_str()).copied().unwrap_or(fallback),
             ),
@@ -253,7 +291,7 @@ pub fn build_record(events: &[Event], state: &EncounterState, labels: &Labels) -
         officer: state.officer.clone(),
         device_id: state.device_id.clone(),
         location: Some(state.location.clone()).filter(|l| !l.trim().is_empty()),
-        created: Time::new(&state.created_at, &state.created_offset),
+        created: time(&state.created_at, &state.created_offset),
         completed: state.completed_at.as_deref().map(t),
         updated: t(&state.updated_at),
         answers,
@@ -302,7 +340,7 @@ pub fn build_record(events: &[Event], state: &EncounterState, labels: &Labels) -
                 note: m.note.clone(),
             })
             .collect(),
-        events: Some(events.to_vec()),
+        events: Some(Cow::Borrowed(events)),
         event_count: state.event_count,
         head_hash: state.head_hash.clone(),
         left_out: Vec::new(),

@@ -184,7 +184,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("prompts.toml");
         let made = std::process::Command::new("mkfifo").arg(&fifo).status();
-        assert!(made.is_ok_and(|s| s.success()), "mkfifo (coreutils) makes a pipe");
+        assert!(
+            made.is_ok_and(|s| s.success()),
+            "mkfifo (coreutils) makes a pipe"
+        );
         let e = GuidanceFiles::from_dir(dir.path()).unwrap_err();
         assert!(e.to_string().contains("not a regular file"), "{e}");
     }

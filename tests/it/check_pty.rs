@@ -461,13 +461,29 @@ fn the_configured_nation_is_answered_on_screen_and_saved() {
     let guidance = crate::config_cli::guidance_with_nation(dir.path());
     std::fs::write(db.with_file_name("config.toml"), "nation = \"wales\"\n").unwrap();
     let g = guidance.to_str().unwrap();
-    let args = ["--guidance", g, "check", "--checklist", "general", "--officer", "PC 1", "--location", "x"];
+    let args = [
+        "--guidance",
+        g,
+        "check",
+        "--checklist",
+        "general",
+        "--officer",
+        "PC 1",
+        "--location",
+        "x",
+    ];
     let mut p = Pty::spawn(&db, 80, &args);
     p.wait_for("Wales (from your config)");
     p.next_yes_no();
     p.send("q");
     assert_eq!(p.exit_code(), 0);
     let state = only_encounter(&db);
-    let nation = state.answers.iter().find(|a| a.question == "general_nation");
-    assert_eq!(nation.map(|a| &a.answer), Some(&Answer::Choice("wales".into())));
+    let nation = state
+        .answers
+        .iter()
+        .find(|a| a.question == "general_nation");
+    assert_eq!(
+        nation.map(|a| &a.answer),
+        Some(&Answer::Choice("wales".into()))
+    );
 }

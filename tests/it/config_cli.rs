@@ -6,7 +6,8 @@ use std::path::Path;
 
 use crate::common::{db, msht};
 
-const ANSWERS: &str = r#"{"checklist":"general","answers":{"general_age":"no","general_nrm_consent":"consents"}}"#;
+const ANSWERS: &str =
+    r#"{"checklist":"general","answers":{"general_age":"no","general_nrm_consent":"consents"}}"#;
 
 fn write_config(db: &Path, text: &str) {
     std::fs::write(db.with_file_name("config.toml"), text).unwrap();
@@ -17,13 +18,21 @@ fn officer_of(db: &Path, id: &str) -> String {
         .args(["export", id, "--format", "json"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     v["officer"].as_str().unwrap().to_string()
 }
 
 fn record_id(out: &std::process::Output) -> String {
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     v["encounter_id"].as_str().unwrap().to_string()
 }
@@ -33,20 +42,32 @@ fn path_follows_msht_config() {
     let (_d, p) = db();
     let out = msht(&p).args(["config", "path"]).output().unwrap();
     let printed = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(printed.trim(), p.with_file_name("config.toml").display().to_string());
+    assert_eq!(
+        printed.trim(),
+        p.with_file_name("config.toml").display().to_string()
+    );
 }
 
 #[test]
 fn set_then_show_in_text_and_json() {
     let (_d, p) = db();
-    msht(&p).args(["config", "set", "officer", "PC 1234"]).assert().success();
-    msht(&p).args(["config", "set", "nation", "Wales"]).assert().success();
+    msht(&p)
+        .args(["config", "set", "officer", "PC 1234"])
+        .assert()
+        .success();
+    msht(&p)
+        .args(["config", "set", "nation", "Wales"])
+        .assert()
+        .success();
     let out = msht(&p).args(["config", "show"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("officer = PC 1234"), "{text}");
     assert!(text.contains("nation = wales"), "{text}");
     assert!(text.contains("force (not set)"), "{text}");
-    let out = msht(&p).args(["config", "show", "--json"]).output().unwrap();
+    let out = msht(&p)
+        .args(["config", "show", "--json"])
+        .output()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["settings"]["officer"], "PC 1234");
     assert_eq!(v["settings"]["force"], serde_json::Value::Null);
@@ -56,8 +77,14 @@ fn set_then_show_in_text_and_json() {
 #[test]
 fn set_refuses_an_unknown_key_and_a_bad_nation() {
     let (_d, p) = db();
-    msht(&p).args(["config", "set", "colour", "red"]).assert().code(64);
-    let out = msht(&p).args(["config", "set", "nation", "scotland"]).output().unwrap();
+    msht(&p)
+        .args(["config", "set", "colour", "red"])
+        .assert()
+        .code(64);
+    let out = msht(&p)
+        .args(["config", "set", "nation", "scotland"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(64));
     assert!(String::from_utf8_lossy(&out.stderr).contains("england or wales"));
     assert!(!p.with_file_name("config.toml").exists());
@@ -72,7 +99,10 @@ fn a_broken_config_is_one_sentence_with_file_and_line_and_65() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(err.lines().count(), 1, "{err}");
     let file = p.with_file_name("config.toml").display().to_string();
-    assert!(err.contains(&file) && err.contains("line 3") && err.contains("colour"), "{err}");
+    assert!(
+        err.contains(&file) && err.contains("line 3") && err.contains("colour"),
+        "{err}"
+    );
     write_config(&p, "nation = \"france\"\n");
     let out = msht(&p).args(["config", "show"]).output().unwrap();
     assert_eq!(out.status.code(), Some(65));
@@ -116,7 +146,13 @@ fn officer_flag_beats_answers_file_beats_config() {
 fn database_env_beats_config_which_beats_the_default() {
     let (d, p) = db();
     let configured = d.path().join("configured.db");
-    write_config(&p, &format!("officer = \"PC 1\"\ndatabase = {:?}\n", configured.display().to_string()));
+    write_config(
+        &p,
+        &format!(
+            "officer = \"PC 1\"\ndatabase = {:?}\n",
+            configured.display().to_string()
+        ),
+    );
     // MSHT_DB (set by the helper) wins.
     msht(&p)
         .args(["check", "--answers", "-"])
@@ -149,8 +185,14 @@ fn sync_push_goes_to_the_configured_folder() {
     let folder = d.path().join("outbox");
     std::fs::create_dir(&folder).unwrap();
     msht(&p).args(["sync", "push"]).assert().code(64);
-    write_config(&p, &format!("sync_folder = {:?}\n", folder.display().to_string()));
-    crate::common::record(&p, r#"{"checklist":"general","officer":"PC 1","answers":{"general_age":"no","general_nrm_consent":"consents"}}"#);
+    write_config(
+        &p,
+        &format!("sync_folder = {:?}\n", folder.display().to_string()),
+    );
+    crate::common::record(
+        &p,
+        r#"{"checklist":"general","officer":"PC 1","answers":{"general_age":"no","general_nrm_consent":"consents"}}"#,
+    );
     msht(&p).args(["sync", "push"]).assert().success();
     assert!(std::fs::read_dir(&folder).unwrap().next().is_some());
 }
@@ -165,7 +207,11 @@ pub fn guidance_with_nation(dir: &Path) -> std::path::PathBuf {
     let text = std::fs::read_to_string(&general).unwrap();
     let question = "[[questions]]\nid = \"general_nation\"\ntext = \"Which nation's law applies here?\"\nkind = \"choice\"\nchoices = [\n  { id = \"england\", label = \"England\" },\n  { id = \"wales\", label = \"Wales\" },\n]\nhelp = \"Where the law differs, the nation decides.\"\n\n";
     let at = text.find("[[questions]]").unwrap();
-    std::fs::write(&general, format!("{}{question}{}", &text[..at], &text[at..])).unwrap();
+    std::fs::write(
+        &general,
+        format!("{}{question}{}", &text[..at], &text[at..]),
+    )
+    .unwrap();
     dest
 }
 
@@ -204,7 +250,12 @@ fn nation_of(p: &Path, guidance: &Path, answers: &str) -> Option<String> {
         .unwrap()
         .iter()
         .find(|a| a["question"] == "general_nation")
-        .map(|a| a["answer"]["value"].as_str().unwrap_or_default().to_string())
+        .map(|a| {
+            a["answer"]["value"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
 }
 
 #[test]

@@ -8,7 +8,11 @@ use crate::common::{db, msht};
 fn stdout_of(args: &[&str]) -> String {
     let (_d, p) = db();
     let out = msht(&p).args(args).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -22,8 +26,15 @@ fn bash_completion_loads_and_completes_subcommands() {
         "source {} && COMP_WORDS=(msht co) && COMP_CWORD=1 && _msht msht co msht && printf '%s\\n' \"${{COMPREPLY[@]}}\"",
         script.display()
     );
-    let out = Std::new("bash").args(["--norc", "-c", &probe]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Std::new("bash")
+        .args(["--norc", "-c", &probe])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let words = String::from_utf8_lossy(&out.stdout);
     assert!(words.lines().any(|w| w == "config"), "{words}");
     assert!(words.lines().any(|w| w == "completions"), "{words}");
@@ -33,7 +44,10 @@ fn bash_completion_loads_and_completes_subcommands() {
 fn every_shell_gets_a_script_naming_the_subcommands() {
     for shell in ["bash", "zsh", "fish", "powershell"] {
         let s = stdout_of(&["completions", shell]);
-        assert!(s.contains("checklist") && s.contains("export"), "{shell}: {s}");
+        assert!(
+            s.contains("checklist") && s.contains("export"),
+            "{shell}: {s}"
+        );
     }
 }
 
@@ -52,7 +66,11 @@ fn man_page_is_roff_that_names_the_commands() {
     }
     assert!(page.contains("completions") && page.contains("guidance"));
     // Rendered by the real man when the machine has it.
-    if Std::new("man").arg("--version").output().is_ok_and(|o| o.status.success()) {
+    if Std::new("man")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("msht.1");
         std::fs::write(&file, &page).unwrap();
@@ -64,7 +82,11 @@ fn man_page_is_roff_that_names_the_commands() {
             .env("MANWIDTH", "80")
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains("SYNOPSIS"), "{text}");
         assert!(!text.contains(".SH"), "roff left unrendered: {text}");
