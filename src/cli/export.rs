@@ -342,6 +342,7 @@ fn export_all(ctx: &Ctx, args: &Args) -> Result<()> {
     let no_labels = Labels::default();
     let mut exported = 0usize;
     let mut skipped_void = 0usize;
+    let mut line: Vec<u8> = Vec::with_capacity(1 << 16);
     let mut failure: Option<Error> = None;
     let walked = store.for_each_encounter(&filter, &mut |events| {
         let mut step = || -> Result<()> {
@@ -365,8 +366,12 @@ fn export_all(ctx: &Ctx, args: &Args) -> Result<()> {
             let rec = build_record(&events, &state, labels);
             match &mut rows {
                 Rows::Jsonl(w) => {
-                    serde_json::to_writer(&mut *w, &rec).map_err(io::Error::from)?;
-                    w.write_all(b"\n")?;
+                    // Serialised into one reused buffer and written in one call: straight
+                    // into the sink, every token was its own trip through two writers.
+                    line.clear();
+                    serde_json::to_writer(&mut line, &rec).map_err(io::Error::from)?;
+                    line.push(b'\n');
+                    w.write_all(&line)?;
                 }
                 Rows::Csv(c) => c.write(&rec)?,
             }
