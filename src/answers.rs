@@ -32,7 +32,16 @@ pub enum AnswersError {
         "the answers file records an action for prompt '{0}', which these answers do not raise"
     )]
     UnraisedPrompt(String),
+    #[error("the answers file is larger than {} KiB, more than any checklist needs", MAX_FILE_BYTES / 1024)]
+    TooLarge,
+    #[error("{0} is longer than {MAX_TEXT_CHARS} characters; shorten it")]
+    TextTooLong(String),
 }
+
+/// The largest answers file read: a full checklist with long notes is a few KiB.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+/// The longest officer, location, note, reason or free-text answer accepted.
+pub const MAX_TEXT_CHARS: usize = 10_000;
 
 /// The file format of SPEC §2, plus optional `actions` and `complete`.
 #[derive(Debug, Deserialize)]
@@ -85,7 +94,50 @@ pub struct Plan<'g> {
 
 impl AnswersFile {
     pub fn parse(text: &str) -> Result<AnswersFile, AnswersError> {
-        serde_json::from_str(text).map_err(|e| AnswersError::Shape(e.to_string()))
+        if text.len() as u64 > MAX_FILE_BYTES {
+            return Err(AnswersError::TooLarge);
+        }
+        let file: AnswersFile =
+            serde_json::from_str(text).map_err(|e| AnswersError::Shape(e.to_string()))?;
+        file.check_lengths()?;
+        Ok(file)
+    }
+
+    /// Every free-text field within [`MAX_TEXT_CHARS`].
+    fn check_lengths(&self) -> Result<(), AnswersError> {
+        let too_long = |s: &str| s.chars().count() > MAX_TEXT_CHARS;
+        let named = [
+            ("the officer", &self.officer),
+            ("the location", &self.location),
+        ];
+        for (what, v) in named {
+            if v.as_deref().is_some_and(too_long) {
+                return Err(AnswersError::TextTooLong(what.into()));
+            }
+        }
+        let notes: Vec<&String> = match &self.notes {
+            None => vec![],
+            Some(Notes::One(n)) => vec![n],
+            Some(Notes::Many(v)) => v.iter().collect(),
+        };
+        if notes.iter().any(|n| too_long(n)) {
+            return Err(AnswersError::TextTooLong("a note".into()));
+        }
+        for (q, v) in self.answers.iter().chain(self.actions.iter()) {
+            if long_string_in(v, MAX_TEXT_CHARS) {
+                return Err(AnswersError::TextTooLong(format!("the entry for '{q}'")));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn long_string_in(v: &Value, max: usize) -> bool {
+    match v {
+        Value::String(s) => s.chars().count() > max,
+        Value::Array(a) => a.iter().any(|x| long_string_in(x, max)),
+        Value::Object(o) => o.values().any(|x| long_string_in(x, max)),
+        _ => false,
     }
 }
 
@@ -284,11 +336,15 @@ mod tests {
     #[test]
     fn child_answers_raise_prompt_right_after_the_answer_and_complete() {
         let g = g();
-        let f = AnswersFile::parse(r#"{"checklist":"general","answers":{"general_age":"yes"}}"#)
+        let f = AnswersFile::parse(r#"{"checklist":"general","answers":{"general_nation":"england","general_danger":"no","general_age":"yes"}}"#)
             .unwrap();
         let p = plan(&g, &f, "PC 1", "").unwrap();
         let t = types(&p);
-        let ans = t.iter().position(|x| *x == "answer_given").unwrap();
+        let ans = p
+            .rest
+            .iter()
+            .position(|e| matches!(e, EventBody::AnswerGiven { question, .. } if question == "general_age"))
+            .unwrap();
         assert_eq!(t[ans + 1], "prompt_raised", "{t:?}");
         assert_eq!(*t.last().unwrap(), "completed");
     }
@@ -296,7 +352,7 @@ mod tests {
     #[test]
     fn questions_left_out_of_the_file_are_not_recorded_as_skipped() {
         let g = g();
-        let f = AnswersFile::parse(r#"{"checklist":"general","answers":{"general_age":"yes"}}"#)
+        let f = AnswersFile::parse(r#"{"checklist":"general","answers":{"general_nation":"england","general_danger":"no","general_age":"yes"}}"#)
             .unwrap();
         let p = plan(&g, &f, "PC 1", "").unwrap();
         let answered: Vec<_> = p
@@ -307,10 +363,13 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert_eq!(answered, ["general_age"]);
+        assert_eq!(
+            answered,
+            ["general_nation", "general_danger", "general_age"]
+        );
         assert_eq!(
             p.session.next_question().unwrap().id,
-            "general_danger",
+            "general_injury",
             "a draft would resume here"
         );
     }
@@ -324,16 +383,20 @@ mod tests {
                 "nope",
             ),
             (
-                r#"{"checklist":"general","answers":{"general_age":"maybe"}}"#,
+                r#"{"checklist":"general","answers":{"general_nation":"england","general_danger":"no","general_age":"maybe"}}"#,
                 "general_age",
             ),
-            (r#"{"checklist":"general","answers":{}}"#, "general_age"),
+            (r#"{"checklist":"general","answers":{}}"#, "general_nation"),
             (
-                r#"{"checklist":"general","answers":{"general_age":"yes","general_nrm_consent":"declines"}}"#,
+                r#"{"checklist":"general","answers":{"general_nation":"england"}}"#,
+                "general_danger",
+            ),
+            (
+                r#"{"checklist":"general","answers":{"general_nation":"england","general_danger":"no","general_age":"yes","general_nrm_consent":"declines"}}"#,
                 "general_nrm_consent",
             ),
             (
-                r#"{"checklist":"general","answers":{"general_age":3}}"#,
+                r#"{"checklist":"general","answers":{"general_nation":"england","general_danger":"no","general_age":3}}"#,
                 "general_age",
             ),
         ];

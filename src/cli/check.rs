@@ -44,15 +44,26 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     super::scene::run(ctx, args)
 }
 
+/// Reads at most `answers::MAX_FILE_BYTES` (and one byte more, to know it was more), so
+/// `--answers /dev/zero` is refused at once instead of filling memory.
+fn read_capped(mut r: impl Read) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    r.by_ref()
+        .take(answers::MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 fn read_answers(path: &Path) -> Result<String> {
-    if path == Path::new("-") {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(|e| Error::BadInput(format!("could not read the answers from stdin: {e}")))?;
-        return Ok(s);
-    }
-    match std::fs::read(path) {
+    let read = if path == Path::new("-") {
+        read_capped(std::io::stdin().lock())
+    } else {
+        std::fs::File::open(path).and_then(read_capped)
+    };
+    match read {
+        Ok(bytes) if bytes.len() as u64 > answers::MAX_FILE_BYTES => {
+            Err(answers::AnswersError::TooLarge.into())
+        }
         Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
             Error::BadInput(format!(
                 "the answers file {} is not UTF-8 text",

@@ -242,7 +242,7 @@ fn io_err(dest: &str, source: io::Error) -> Error {
 }
 
 fn write_stdout(bytes: &[u8]) -> Result<()> {
-    let mut out = io::stdout().lock();
+    let mut out = super::output::stdout()?;
     out.write_all(bytes)?;
     out.flush()?;
     Ok(())
@@ -319,7 +319,10 @@ fn export_all(ctx: &Ctx, args: &Args) -> Result<()> {
     let dest = file.as_ref().map(|f| f.dest().display().to_string());
     let sink = match file {
         Some(f) => Sink::File(f),
-        None => Sink::Stdout(io::BufWriter::with_capacity(1 << 16, io::stdout().lock())),
+        None => Sink::Stdout(io::BufWriter::with_capacity(
+            1 << 16,
+            super::output::stdout()?,
+        )),
     };
     let mut rows = match format {
         Format::Csv => Rows::Csv(Box::new(CsvSink::new(sink)?)),

@@ -26,11 +26,16 @@ pub fn run(ctx: &Ctx, cmd: Command) -> Result<()> {
         Some(d) => GuidanceFiles::from_dir(d)?,
         None => GuidanceFiles::embedded(),
     };
-    let (g, mut problems) = guidance::check(&files);
-    // A set for release must also define the ids the code relies on (a test fixture
-    // need not, so this is the author's check, not the loader's).
+    // Loading's checks plus the release rules on the files (sources, review dates).
+    let (g, mut problems) = guidance::check_release(&files);
     if let Some(g) = &g {
+        // A set for release must also define the ids the code relies on (a test fixture
+        // need not, so this is the author's check, not the loader's).
         guidance::ids::check(g, &mut problems);
+        // Every scenario, run through the engine: a broken duty or welfare rule shows up
+        // at the scenario's file and line, with the rules that give that duty or prompt.
+        let known = problems.clone();
+        crate::engine::check_scenarios(g, &known, &mut problems);
         problems.sort();
     }
     if ctx.json {

@@ -174,6 +174,7 @@ pub fn main() -> ExitCode {
             "msht: internal error{at}; everything already saved is safe. Please report this with the command you ran."
         );
     }));
+    output::guard_standard_streams();
     output::init_colour();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -208,6 +209,8 @@ fn report(e: &Error) {
         Some(next) => format!("msht: {e}; {next}"),
         None => format!("msht: {e}"),
     };
+    // An error may quote what was typed or imported: show it, never let it act.
+    let sentence = crate::text::visible::visible(&sentence);
     if std::io::stderr().is_terminal() {
         // A message's own line breaks keep a command whole on a line of its own.
         for part in sentence.lines() {

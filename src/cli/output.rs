@@ -6,6 +6,7 @@ use std::io::{self, IsTerminal, Write};
 use console::Style;
 
 use crate::text::markdown::{self, Block};
+use crate::text::visible;
 
 /// Turns colour off when `NO_COLOR` is set (any non-empty value), as no-color.org asks.
 pub fn init_colour() {
@@ -110,26 +111,103 @@ pub fn render_markdown(md: &str, width: usize) -> Vec<String> {
     out
 }
 
+/// Standard output, locked, after checking it is open at all. Rust quietly discards
+/// writes to a closed descriptor (`msht export ID >&-`), which would report success with
+/// nothing written; a closed stdout is an I/O error instead.
+pub fn stdout() -> io::Result<io::StdoutLock<'static>> {
+    if STDOUT_CLOSED.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(io::Error::other(
+            "standard output is closed, so nothing could be written",
+        ));
+    }
+    Ok(io::stdout().lock())
+}
+
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Run first. Rust's runtime fills a closed stdin, stdout or stderr with `/dev/null`
+/// (opened read-write) before `main`, so no file msht opens can take their numbers; but a
+/// closed stdout then swallows the output and reports success. A stdout that is
+/// `/dev/null` opened read-write is that filler (a shell's `>/dev/null` opens it
+/// write-only), and is remembered as closed, so writing to it is an error.
+pub fn guard_standard_streams() {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let null = std::fs::metadata("/dev/null").map(|m| m.rdev()).ok();
+        // SAFETY: fstat fills a zeroed struct we own; F_GETFL only reads the flags.
+        let (rdev, mode, flags) = unsafe {
+            let mut st: libc::stat = std::mem::zeroed();
+            if libc::fstat(libc::STDOUT_FILENO, &mut st) != 0 {
+                return;
+            }
+            let flags = libc::fcntl(libc::STDOUT_FILENO, libc::F_GETFL);
+            (st.st_rdev, st.st_mode, flags)
+        };
+        let is_char = mode & libc::S_IFMT == libc::S_IFCHR;
+        #[allow(clippy::unnecessary_cast)] // st_rdev is not u64 on every platform
+        let rdev = rdev as u64;
+        if is_char && null == Some(rdev) && flags & libc::O_ACCMODE == libc::O_RDWR {
+            STDOUT_CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
 /// Writes lines to stdout; a closed pipe surfaces as an error main treats as success.
+/// Every line passes through [`terminal_safe`].
 pub fn print_lines(lines: &[String]) -> io::Result<()> {
     // One write for the whole text rather than one per line (stdout is line-buffered):
     // a guide page is a few hundred lines, and start-up is measured in milliseconds.
-    let mut out = io::BufWriter::with_capacity(1 << 14, io::stdout().lock());
+    let mut out = io::BufWriter::with_capacity(1 << 14, stdout()?);
     for l in lines {
-        writeln!(out, "{l}")?;
+        writeln!(out, "{}", terminal_safe(l))?;
     }
     out.flush()
 }
 
 /// Writes bytes (a generated script or page) to stdout as they are.
 pub fn print_bytes(bytes: &[u8]) -> io::Result<()> {
-    let mut out = io::stdout().lock();
+    let mut out = stdout()?;
     out.write_all(bytes)?;
     out.flush()
 }
 
+/// `line` as a terminal may show it: the colour and weight codes msht itself writes are
+/// kept; every other control character (from a note, a location, an imported id) is
+/// shown escaped, so stored text can never clear the screen, set the title, hide text or
+/// overwrite a line.
+pub fn terminal_safe(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.chars().any(visible::is_hostile) {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(c) = rest.chars().next() {
+        if let Some(len) = own_style_code(rest) {
+            out.push_str(&rest[..len]);
+            rest = &rest[len..];
+        } else {
+            out.push_str(&visible::visible(&rest[..c.len_utf8()]));
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The length of an SGR sequence at the start of `s` that only sets what msht uses
+/// (reset, bold, dim, normal weight, foreground colours); `None` for anything else.
+fn own_style_code(s: &str) -> Option<usize> {
+    let body = s.strip_prefix("\u{1b}[")?;
+    let end = body.find('m')?;
+    let params = &body[..end];
+    let ours = params
+        .split(';')
+        .all(|p| matches!(p.parse::<u8>(), Ok(0..=2 | 22 | 30..=39 | 90..=97)));
+    (ours && !params.is_empty()).then_some(2 + end + 1)
+}
+
 pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> io::Result<()> {
-    let mut out = io::stdout().lock();
+    let mut out = stdout()?;
     // `From` keeps the kind of an underlying I/O error, so a closed pipe stays BrokenPipe.
     serde_json::to_writer_pretty(&mut out, value).map_err(io::Error::from)?;
     writeln!(out)?;
@@ -139,6 +217,18 @@ pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn terminal_safe_keeps_our_colours_and_escapes_the_rest() {
+        let ours = format!("{}", bold().force_styling(true).apply_to("Age"));
+        assert_eq!(terminal_safe(&ours), ours);
+        let evil = format!("{ours} \u{1b}[8mhidden\u{1b}]0;title\u{7}\rIntegrity: verified");
+        let safe = terminal_safe(&evil);
+        assert!(safe.starts_with(&ours));
+        assert!(safe.contains("\\u{1b}[8m"), "{safe}");
+        assert!(safe.contains("\\u{d}"), "{safe}");
+        assert!(!safe[ours.len()..].contains('\u{1b}'), "{safe}");
+    }
 
     #[test]
     fn markdown_lines_fit_40_columns() {

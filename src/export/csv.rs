@@ -7,10 +7,15 @@
 //! (`{"general_age":"no"}`) rather than one column per question, which would change the
 //! header whenever the guidance changes. Lists of ids are joined with `;` (ids never hold
 //! one).
+//!
+//! Every cell is written through `text::visible::csv_cell`: a cell that starts like a
+//! formula (`=`, `+`, `-`, `@`, tab, CR) gets a leading `'`, and control characters are
+//! shown escaped, so a hostile note cannot run in a spreadsheet.
 
 use std::io::Write;
 
 use super::record::ExportRecord;
+use crate::text::visible::csv_cell;
 
 /// The header, in order. Stable: add only at the end.
 pub const CSV_COLUMNS: &[&str] = &[
@@ -110,7 +115,10 @@ impl<W: Write> CsvSink<W> {
     }
 
     pub fn write(&mut self, rec: &ExportRecord) -> std::io::Result<()> {
-        self.w.write_record(csv_row(rec)).map_err(csv_io)
+        let row = csv_row(rec);
+        self.w
+            .write_record(row.iter().map(|cell| csv_cell(cell).into_owned()))
+            .map_err(csv_io)
     }
 
     /// Flushes and hands back the writer.

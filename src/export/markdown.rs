@@ -6,7 +6,7 @@
 //! can be checked against the database.
 
 use super::record::{Audience, ExportRecord};
-use crate::guidance::ids::{AGE_QUESTION, CONSENT_QUESTION, DTN_DUTY};
+use crate::guidance::ids::{AGE_DOUBT_QUESTIONS, AGE_QUESTION, CONSENT_QUESTION, DTN_DUTY};
 use crate::record::Answer;
 use crate::record::Status;
 
@@ -89,6 +89,13 @@ fn child(rec: &ExportRecord) -> Option<bool> {
     if rec.checklist.id == "child" {
         return Some(true);
     }
+    // A later answer (the age re-check, a sign the person may be a child) overrides "no".
+    let doubt = AGE_DOUBT_QUESTIONS
+        .iter()
+        .any(|q| matches!(answer_of(rec, q), Some(Answer::Yes | Answer::Unsure)));
+    if doubt {
+        return Some(true);
+    }
     match answer_of(rec, AGE_QUESTION)? {
         Answer::Yes | Answer::Unsure => Some(true),
         Answer::No => Some(false),
@@ -119,7 +126,8 @@ pub fn to_markdown(rec: &ExportRecord) -> String {
     }
     let mut out = d.lines.join("\n");
     out.push('\n');
-    out
+    // What was typed (or imported) is shown, never acted on by a viewer or a terminal.
+    crate::text::visible::visible(&out).into_owned()
 }
 
 type Section = fn(&mut Doc, &ExportRecord, bool);

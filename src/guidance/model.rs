@@ -45,6 +45,20 @@ impl Topic {
 pub struct SourceRef {
     pub title: String,
     pub url: String,
+    /// The line of the file the source is listed on, for problem reports.
+    #[serde(skip)]
+    pub line: usize,
+}
+
+/// The `reviewed` date and `sources` of a checklist, `prompts.toml` or `duties.toml`:
+/// what the rules in that file rest on, and when a person last checked them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Provenance {
+    pub file: String,
+    /// `None` when the file has no `reviewed` key.
+    pub reviewed: Option<String>,
+    pub reviewed_line: usize,
+    pub sources: Vec<SourceRef>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -106,6 +120,8 @@ pub struct Question {
     /// Asked after every other question, including those of checklists that include
     /// this one (the consent question belongs after the signs have been seen).
     pub last: bool,
+    /// Signals this question raises when answered with a concern (`signal(name)`).
+    pub signals: Vec<String>,
     pub checklist: String,
     pub at: Location,
 }
@@ -114,6 +130,11 @@ impl Question {
     /// Whether `value` (an answer's canonical string) is a worrying answer.
     pub fn is_concern(&self, value: &str) -> bool {
         self.indicator && self.concern.iter().any(|c| c == value)
+    }
+
+    /// Whether `value` raises this question's signals (a concern answer, indicator or not).
+    pub fn raises_signals(&self, value: &str) -> bool {
+        !self.signals.is_empty() && self.concern.iter().any(|c| c == value)
     }
 }
 
@@ -212,6 +233,16 @@ pub struct Scenario {
     pub at: Location,
 }
 
+/// A named condition from manifest.toml's `[conditions]` table, written once and used by
+/// name in any `when`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NamedCondition {
+    pub name: String,
+    /// The condition as written (it may itself use other names).
+    pub when: Condition,
+    pub at: Location,
+}
+
 /// A whole guidance set, parsed and checked.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Guidance {
@@ -220,12 +251,17 @@ pub struct Guidance {
     pub hash: String,
     pub origin: super::Origin,
     pub areas: Vec<Area>,
+    pub conditions: Vec<NamedCondition>,
     pub topics: Vec<Topic>,
     pub checklists: Vec<Checklist>,
     pub prompts: Vec<WelfarePrompt>,
     pub duties: Vec<Duty>,
     pub synonyms: Vec<SynonymGroup>,
     pub scenarios: Vec<Scenario>,
+    /// Review date and sources of each checklist, `prompts.toml` and `duties.toml`.
+    pub provenance: Vec<Provenance>,
+    /// Which links may not be cited (`source-rules.toml`).
+    pub source_rules: super::sources::SourceRules,
 }
 
 impl Guidance {

@@ -84,6 +84,42 @@ pub fn from_toml<T: serde::de::DeserializeOwned>(ctx: &mut ParseCtx, what: &str)
     }
 }
 
+/// One `{ title, url }` in a file's `sources` list.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    title: String,
+    url: String,
+}
+
+/// The file-level `reviewed` date and `sources` of a checklist, prompts.toml or duties.toml.
+/// Loading accepts a file without them; `guidance validate` requires them.
+fn provenance(
+    ctx: &ParseCtx,
+    reviewed: &Option<Spanned<String>>,
+    sources: &[RawSource],
+) -> Provenance {
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    Provenance {
+        file: ctx.file.to_string(),
+        reviewed: reviewed.as_ref().map(|r| r.get_ref().clone()),
+        reviewed_line: reviewed.as_ref().map_or(1, |r| ctx.line(r)),
+        sources: sources
+            .iter()
+            .map(|s| {
+                let n = seen.entry(s.url.as_str()).or_insert(0);
+                let line = super::sources::line_of_nth(ctx.text, &s.url, *n, 1);
+                *n += 1;
+                SourceRef {
+                    title: s.title.trim().to_string(),
+                    url: s.url.trim().to_string(),
+                    line,
+                }
+            })
+            .collect(),
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawManifest {
@@ -92,6 +128,8 @@ pub struct RawManifest {
     title: String,
     #[serde(default)]
     areas: Vec<RawArea>,
+    #[serde(default)]
+    conditions: std::collections::BTreeMap<String, Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -101,8 +139,40 @@ struct RawArea {
     title: Spanned<String>,
 }
 
-pub fn manifest(ctx: &mut ParseCtx, raw: RawManifest) -> (String, String, Vec<Area>) {
+pub struct Manifest {
+    pub version: String,
+    pub title: String,
+    pub areas: Vec<Area>,
+    pub conditions: Vec<NamedCondition>,
+}
+
+pub fn manifest(ctx: &mut ParseCtx, raw: RawManifest) -> Manifest {
     let version = ctx.text(&raw.version, "the guidance version");
+    let mut conditions = Vec::new();
+    for (name, when) in &raw.conditions {
+        let line = ctx.line(when);
+        if !is_id(name) {
+            ctx.problem(
+                line,
+                format!(
+                    "condition name '{name}' must be lowercase letters, digits, - or _, starting with a letter"
+                ),
+            );
+        }
+        if RESERVED.contains(&name.as_str()) {
+            ctx.problem(
+                line,
+                format!("'{name}' is a word of the condition language and cannot name a condition"),
+            );
+        }
+        if let Some(c) = ctx.condition(when) {
+            conditions.push(NamedCondition {
+                name: name.clone(),
+                when: c,
+                at: ctx.at(when),
+            });
+        }
+    }
     let areas = raw
         .areas
         .iter()
@@ -111,12 +181,34 @@ pub fn manifest(ctx: &mut ParseCtx, raw: RawManifest) -> (String, String, Vec<Ar
             title: ctx.text(&a.title, "an area title"),
         })
         .collect();
-    (version, raw.title, areas)
+    Manifest {
+        version,
+        title: raw.title,
+        areas,
+        conditions,
+    }
 }
+
+/// Words of the condition language that cannot be used as condition names.
+const RESERVED: [&str; 9] = [
+    "and",
+    "or",
+    "not",
+    "in",
+    "always",
+    "answered",
+    "signal",
+    "indicators",
+    "high_indicators",
+];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawChecklist {
+    #[serde(default)]
+    reviewed: Option<Spanned<String>>,
+    #[serde(default)]
+    sources: Vec<RawSource>,
     id: Spanned<String>,
     title: Spanned<String>,
     #[serde(default)]
@@ -153,6 +245,8 @@ struct RawQuestion {
     required: bool,
     #[serde(default)]
     last: bool,
+    #[serde(default)]
+    signals: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -178,70 +272,30 @@ struct RawDutyRule {
     because: String,
 }
 
+impl RawChecklist {
+    pub fn provenance(&self, ctx: &ParseCtx) -> Provenance {
+        provenance(ctx, &self.reviewed, &self.sources)
+    }
+}
+
+impl RawPrompts {
+    pub fn provenance(&self, ctx: &ParseCtx) -> Provenance {
+        provenance(ctx, &self.reviewed, &self.sources)
+    }
+}
+
+impl RawDuties {
+    pub fn provenance(&self, ctx: &ParseCtx) -> Provenance {
+        provenance(ctx, &self.reviewed, &self.sources)
+    }
+}
+
 pub fn checklist(ctx: &mut ParseCtx, raw: RawChecklist) -> Checklist {
     let id = ctx.id(&raw.id, "checklist");
     let questions = raw
         .questions
         .iter()
-        .map(|q| {
-            let kind = q.kind;
-            let choices: Vec<Choice> = q
-                .choices
-                .iter()
-                .map(|c| Choice {
-                    id: ctx.id(&c.id, "choice"),
-                    label: ctx.text(&c.label, "a choice label"),
-                })
-                .collect();
-            let line = ctx.line(&q.id);
-            match kind {
-                QuestionKind::Choice if choices.is_empty() => {
-                    ctx.problem(line, "a choice question needs choices")
-                }
-                QuestionKind::Choice if choices.len() > 9 => ctx.problem(
-                    line,
-                    "a choice question can have at most 9 choices (one digit each)",
-                ),
-                QuestionKind::YesNo | QuestionKind::Text if !choices.is_empty() => {
-                    ctx.problem(line, "only a choice question may list choices")
-                }
-                _ => {}
-            }
-            let help = q
-                .help
-                .as_ref()
-                .map(|h| h.trim().to_string())
-                .filter(|h| !h.is_empty());
-            if help.is_none() && q.topic.is_none() {
-                ctx.problem(
-                    line,
-                    format!(
-                        "question '{}' has no help text and no topic link",
-                        q.id.get_ref()
-                    ),
-                );
-            }
-            let concern = q
-                .concern
-                .clone()
-                .unwrap_or_else(|| vec!["yes".into(), "unsure".into()]);
-            Question {
-                id: ctx.id(&q.id, "question"),
-                text: ctx.text(&q.text, "question text"),
-                kind,
-                choices,
-                help,
-                topic: q.topic.as_ref().map(|t| t.get_ref().clone()),
-                indicator: q.indicator,
-                concern,
-                weight: q.weight,
-                when: q.when.as_ref().and_then(|w| ctx.condition(w)),
-                required: q.required,
-                last: q.last,
-                checklist: id.clone(),
-                at: ctx.at(&q.id),
-            }
-        })
+        .map(|q| question(ctx, q, &id))
         .collect();
     let triggers = raw
         .triggers
@@ -279,9 +333,75 @@ pub fn checklist(ctx: &mut ParseCtx, raw: RawChecklist) -> Checklist {
     }
 }
 
+/// One question of checklist `checklist`, with its choices, help and condition checked.
+fn question(ctx: &mut ParseCtx, q: &RawQuestion, checklist: &str) -> Question {
+    let kind = q.kind;
+    let choices: Vec<Choice> = q
+        .choices
+        .iter()
+        .map(|c| Choice {
+            id: ctx.id(&c.id, "choice"),
+            label: ctx.text(&c.label, "a choice label"),
+        })
+        .collect();
+    let line = ctx.line(&q.id);
+    match kind {
+        QuestionKind::Choice if choices.is_empty() => {
+            ctx.problem(line, "a choice question needs choices")
+        }
+        QuestionKind::Choice if choices.len() > 9 => ctx.problem(
+            line,
+            "a choice question can have at most 9 choices (one digit each)",
+        ),
+        QuestionKind::YesNo | QuestionKind::Text if !choices.is_empty() => {
+            ctx.problem(line, "only a choice question may list choices")
+        }
+        _ => {}
+    }
+    let help = q
+        .help
+        .as_ref()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty());
+    if help.is_none() && q.topic.is_none() {
+        ctx.problem(
+            line,
+            format!(
+                "question '{}' has no help text and no topic link",
+                q.id.get_ref()
+            ),
+        );
+    }
+    let concern = q
+        .concern
+        .clone()
+        .unwrap_or_else(|| vec!["yes".into(), "unsure".into()]);
+    Question {
+        id: ctx.id(&q.id, "question"),
+        text: ctx.text(&q.text, "question text"),
+        kind,
+        choices,
+        help,
+        topic: q.topic.as_ref().map(|t| t.get_ref().clone()),
+        indicator: q.indicator,
+        concern,
+        weight: q.weight,
+        when: q.when.as_ref().and_then(|w| ctx.condition(w)),
+        required: q.required,
+        last: q.last,
+        signals: q.signals.iter().map(|s| ctx.id(s, "signal")).collect(),
+        checklist: checklist.to_string(),
+        at: ctx.at(&q.id),
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPrompts {
+    #[serde(default)]
+    reviewed: Option<Spanned<String>>,
+    #[serde(default)]
+    sources: Vec<RawSource>,
     #[serde(default)]
     prompts: Vec<RawPrompt>,
 }
@@ -323,6 +443,10 @@ pub fn prompts(ctx: &mut ParseCtx, raw: RawPrompts) -> Vec<WelfarePrompt> {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDuties {
+    #[serde(default)]
+    reviewed: Option<Spanned<String>>,
+    #[serde(default)]
+    sources: Vec<RawSource>,
     #[serde(default)]
     duties: Vec<RawDuty>,
 }

@@ -68,17 +68,29 @@ pub fn parse(file: &str, text: &str, problems: &mut Problems) -> Option<Topic> {
         title: meta.title,
         area: meta.area,
         reviewed,
-        sources: meta
-            .sources
-            .into_iter()
-            .map(|s| SourceRef {
-                title: s.title,
-                url: s.url,
-            })
-            .collect(),
+        sources: source_refs(text, meta.sources),
         sections,
         at: at(1),
     })
+}
+
+/// The sources with the line each is listed on. The metadata block comes first in the
+/// file, so the n-th listing of a url is its n-th occurrence in the text.
+fn source_refs(text: &str, sources: Vec<RawSource>) -> Vec<SourceRef> {
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    sources
+        .into_iter()
+        .map(|s| {
+            let n = seen.entry(s.url.clone()).or_insert(0);
+            let line = super::sources::line_of_nth(text, &s.url, *n, 2);
+            *n += 1;
+            SourceRef {
+                title: s.title,
+                url: s.url.trim().to_string(),
+                line,
+            }
+        })
+        .collect()
 }
 
 /// The `+++` metadata block, parsed, and the index of the first body line.
@@ -236,6 +248,15 @@ mod tests {
         let text = p.to_string();
         assert!(text.contains("no review date"), "{text}");
         assert!(text.contains("no sources"), "{text}");
+    }
+
+    #[test]
+    fn each_source_knows_its_line() {
+        let src = "+++\nid = \"t\"\ntitle = \"T\"\narea = \"a\"\nreviewed = \"2026-12-02\"\nsources = [\n  { title = \"A\", url = \"https://www.gov.uk/a\" },\n  { title = \"B\", url = \"https://www.gov.uk/a\" },\n  { title = \"C\", url = \"https://www.gov.uk/c\" },\n]\n+++\n## A\nx\n";
+        let mut p = Problems::default();
+        let t = parse("topics/t.md", src, &mut p).unwrap();
+        let lines: Vec<usize> = t.sources.iter().map(|s| s.line).collect();
+        assert_eq!(lines, [7, 8, 9]);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! Markdown as plain-text blocks ([`markdown`]), for the terminal and for the index.
 
 pub mod markdown;
+pub mod visible;
 
 /// A "word" longer than this is cut: no guidance term is that long, and it keeps the
 /// edit-distance work bounded.

@@ -148,7 +148,7 @@ fn every_printing_command_is_quiet_on_a_closed_pipe() {
     let db = dir.path().join("pipe.db");
     let id = crate::common::record(
         &db,
-        r#"{"checklist":"general","officer":"PC 1","answers":{"general_age":"no","general_nrm_consent":"skip"}}"#,
+        r#"{"checklist":"general","officer":"PC 1","answers":{"general_nation":"england","general_danger":"no","general_age":"no","general_documents":"no","general_consent_alone":"yes","general_consent_understood":"yes","general_consent_explained":"yes","general_nrm_consent":"skip"}}"#,
     );
     let cases: Vec<Vec<&str>> = vec![
         vec!["guide", "show", "nrm"],
@@ -218,4 +218,44 @@ fn a_panic_is_one_sentence_and_exit_1() {
             .any(|l| l.trim_start().starts_with("panic") && l.contains("abort")),
         "the release profile must unwind: {release}"
     );
+}
+
+/// `msht export ID >&-`: a closed standard output is an I/O error (74), never a success
+/// with nothing written.
+#[test]
+fn a_closed_stdout_is_exit_74_not_silent_success() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let id = crate::common::record(
+        &db,
+        r#"{"checklist":"general","officer":"PC 1","answers":{"general_nation":"england","general_danger":"no","general_age":"no","general_documents":"no","general_consent_alone":"yes","general_consent_understood":"yes","general_consent_explained":"yes","general_nrm_consent":"skip"}}"#,
+    );
+    for args in [vec!["export", id.as_str()], vec!["guide", "show", "nrm"]] {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("msht"));
+        cmd.args(&args).env("MSHT_DB", &db).stderr(Stdio::piped());
+        // Close fd 1 in the child before it runs, as the shell's `>&-` does.
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            cmd.pre_exec(|| {
+                libc::close(1);
+                Ok(())
+            });
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(74), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("standard output is closed"), "{err}");
+    }
+    // `> /dev/null` (opened write-only, as a shell does) is a choice, not a closed stream.
+    let null = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/null")
+        .unwrap();
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin!("msht"))
+        .args(["export", &id])
+        .env("MSHT_DB", &db)
+        .stdout(null)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
 }

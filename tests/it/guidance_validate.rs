@@ -7,6 +7,9 @@ use assert_cmd::Command;
 
 const MANIFEST: &str = "version = \"t1\"\n[[areas]]\nid = \"safe\"\ntitle = \"Safe\"\n";
 const TOPIC: &str = "+++\nid = \"kids\"\ntitle = \"Children\"\narea = \"safe\"\nreviewed = \"2026-11-30\"\nsources = [{ title = \"S\", url = \"https://x\" }]\n+++\n## First steps\nCall.\n";
+/// The file-level review date and sources `guidance validate` requires of checklists,
+/// prompts.toml and duties.toml.
+const META: &str = "reviewed = \"2026-12-02\"\nsources = [{ title = \"Home Office\", url = \"https://www.gov.uk/x\" }]\n";
 const PROMPTS: &str = "[[prompts]]\nid = \"child\"\ntitle = \"Child\"\nurgency = \"immediate\"\nactions = [\"Call.\"]\n";
 const DUTIES: &str = "[[duties]]\nid = \"nrm\"\ntitle = \"NRM\"\nnext = \"Refer.\"\n";
 const CHECKLIST: &str = r#"id = "general"
@@ -48,9 +51,17 @@ fn good_set(dir: &Path) {
         &[
             ("manifest.toml", MANIFEST),
             ("topics/kids.md", TOPIC),
-            ("prompts.toml", PROMPTS),
-            ("duties.toml", DUTIES),
-            ("checklists/general.toml", CHECKLIST),
+            ("prompts.toml", &format!("{META}{PROMPTS}")),
+            ("duties.toml", &format!("{META}{DUTIES}")),
+            ("checklists/general.toml", &format!("{META}{CHECKLIST}")),
+            (
+                "scenarios/child.toml",
+                "name = \"A child\"\nchecklist = \"general\"\nanswers = { age = \"yes\" }\nprompts = [\"child\"]\nduties = [\"nrm\"]\n",
+            ),
+            (
+                "source-rules.toml",
+                "[[deny]]\nhost = \"production.copweb.aws.*\"\nreason = \"an internal host; cite www.college.police.uk\"\n",
+            ),
         ],
     );
 }
@@ -83,17 +94,14 @@ fn a_clean_folder_passes() {
 /// Adds the ids the code relies on (src/guidance/ids.rs) to a set, as a release needs.
 fn release_ids(dir: &Path) {
     let duties = format!(
-        "{DUTIES}[[duties]]\nid = \"duty-to-notify\"\ntitle = \"DtN\"\nnext = \"Notify.\"\n"
+        "{META}{DUTIES}[[duties]]\nid = \"duty-to-notify\"\ntitle = \"DtN\"\nnext = \"Notify.\"\n"
+    );
+    let child = format!(
+        "{META}id = \"child\"\ntitle = \"Child\"\n\n[[questions]]\nid = \"general_age\"\ntext = \"Under 18?\"\nkind = \"yes_no\"\nhelp = \"Ask.\"\n\n[[questions]]\nid = \"general_nrm_consent\"\ntext = \"Consent?\"\nkind = \"choice\"\nhelp = \"Ask.\"\nchoices = [{{ id = \"consents\", label = \"Yes\" }}, {{ id = \"declines\", label = \"No\" }}]\n"
     );
     write_set(
         dir,
-        &[
-            ("duties.toml", &duties),
-            (
-                "checklists/child.toml",
-                "id = \"child\"\ntitle = \"Child\"\n\n[[questions]]\nid = \"general_age\"\ntext = \"Under 18?\"\nkind = \"yes_no\"\nhelp = \"Ask.\"\n\n[[questions]]\nid = \"general_nrm_consent\"\ntext = \"Consent?\"\nkind = \"choice\"\nhelp = \"Ask.\"\nchoices = [{ id = \"consents\", label = \"Yes\" }, { id = \"declines\", label = \"No\" }]\n",
-            ),
-        ],
+        &[("duties.toml", &duties), ("checklists/child.toml", &child)],
     );
 }
 
@@ -241,4 +249,144 @@ fn commands_refuse_a_broken_guidance_folder_with_one_sentence() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.starts_with("msht: the guidance in"), "{err}");
     assert!(err.contains("guidance validate"), "{err}");
+}
+
+#[test]
+fn a_bad_source_is_reported_with_file_line_and_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    good_set(dir.path());
+    release_ids(dir.path());
+    let topic = "+++\nid = \"kids\"\ntitle = \"Children\"\narea = \"safe\"\nreviewed = \"2026-11-30\"\nsources = [\n  { title = \"APP\", url = \"https://production.copweb.aws.college.police.uk/app/x\" },\n  { title = \"Act\", url = \"http://www.legislation.gov.uk/ukpga/2015/30\" },\n  { title = \"Act\", url = \"https://www.legislation.gov.uk./ukpga/2023/37\" },\n  { title = \"Act\", url = \"https://www.legislation.gov.uk:443/ukpga/2015/30\" },\n  { title = \"Council\", url = \"https://www.example.gov.uk/slavery?utm_source=email\" },\n  { title = \"Search\", url = \"https://www.example.gov.uk/find?q=slavery\" },\n]\n+++\n## First steps\nCall.\n";
+    write_set(
+        dir.path(),
+        &[
+            ("topics/kids.md", topic),
+            // A checklist without its review date and sources.
+            ("checklists/general.toml", CHECKLIST),
+        ],
+    );
+    let (code, text) = validate(dir.path());
+    assert_eq!(code, 65, "{text}");
+    let expected: &[(&str, &[&str])] = &[
+        (
+            "topics/kids.md:7:",
+            &["production.copweb.aws", "internal host"],
+        ),
+        ("topics/kids.md:8:", &["not https"]),
+        ("topics/kids.md:9:", &["ending in a dot"]),
+        ("topics/kids.md:10:", &["port"]),
+        ("topics/kids.md:11:", &["'utm_source'"]),
+        ("topics/kids.md:12:", &["'q'"]),
+        ("checklists/general.toml:1:", &["no review date"]),
+        ("checklists/general.toml:1:", &["no sources"]),
+    ];
+    for (at, words) in expected {
+        let found = text
+            .lines()
+            .any(|l| l.starts_with(at) && words.iter().all(|w| l.contains(w)));
+        assert!(
+            found,
+            "expected a problem at {at} mentioning {words:?}; got:\n{text}"
+        );
+    }
+    // These are release rules: a force's copy with them still loads for officers.
+    let out = Command::new(assert_cmd::cargo::cargo_bin!("msht"))
+        .args(["checklist", "list"])
+        .env("MSHT_GUIDANCE", dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_broken_scenario_is_reported_with_its_line_and_the_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    good_set(dir.path());
+    release_ids(dir.path());
+    // The duty rule no longer fires for a child: the scenario must say so.
+    let broken = format!(
+        "{META}{}",
+        CHECKLIST.replace(
+            "duty = \"nrm\"\nwhen = \"age == yes\"",
+            "duty = \"nrm\"\nwhen = \"age == no\""
+        )
+    );
+    write_set(dir.path(), &[("checklists/general.toml", &broken)]);
+    let (code, text) = validate(dir.path());
+    assert_eq!(code, 65, "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("scenarios/child.toml:1:"))
+        .unwrap_or_else(|| panic!("no scenario problem; got:\n{text}"));
+    assert!(line.contains("scenario 'A child' fails"), "{line}");
+    assert!(
+        line.contains("duty 'nrm' should follow but did not"),
+        "{line}"
+    );
+    assert!(line.contains("checklists/general.toml:"), "{line}");
+    assert!(text.contains("1 problem(s)"), "{text}");
+}
+
+/// A copy of the bundled guidance in a temp folder, for breaking one file.
+fn bundled_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("guidance");
+    copy_tree(&src, dir.path());
+    dir
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_tree(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_missing_prompts_file_is_named_not_buried_in_follow_on_errors() {
+    let dir = bundled_copy();
+    std::fs::remove_file(dir.path().join("prompts.toml")).unwrap();
+    let (code, text) = validate(dir.path());
+    assert_eq!(code, 65, "{text}");
+    assert!(
+        text.contains("prompts.toml:1: the guidance has no prompts.toml"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("unknown prompt"),
+        "no follow-on errors: {text}"
+    );
+}
+
+#[test]
+fn check_with_a_broken_guidance_copy_shows_the_parse_error_first() {
+    let dir = bundled_copy();
+    std::fs::write(dir.path().join("prompts.toml"), "[[prompts]\nid = \n").unwrap();
+    let db = tempfile::tempdir().unwrap();
+    let out = Command::new(assert_cmd::cargo::cargo_bin!("msht"))
+        .args(["--guidance"])
+        .arg(dir.path())
+        .args(["--db"])
+        .arg(db.path().join("m.db"))
+        .args(["check", "--answers", "-"])
+        .write_stdin(r#"{"checklist":"general","officer":"PC 1","answers":{}}"#)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(65));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let first_problem = err.lines().nth(1).unwrap_or_default();
+    assert!(
+        first_problem.contains("prompts.toml") && first_problem.contains("does not parse"),
+        "{err}"
+    );
 }

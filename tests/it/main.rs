@@ -7,10 +7,12 @@ mod cli_basics;
 #[allow(dead_code)] // each test module uses a different subset of the helpers
 mod common;
 mod config_cli;
+mod doctor_sees;
 mod encounters_cli;
 mod export_cli;
 mod guidance_scenarios;
 mod guidance_validate;
+mod hostile_text;
 mod no_panic;
 mod search_cli;
 mod search_relevance;
@@ -20,3 +22,4 @@ mod store_migrations;
 mod sync_conflicts;
 mod sync_e2e;
 mod sync_proptest;
+mod sync_safety;
