@@ -25,10 +25,6 @@ cargo build --release --quiet
 cargo bench --quiet --bench export_seed -- "$DB" "$N"
 
 OUT="$DIR/export-$N.jsonl"
-if [ -n "$sql_secs" ]; then
-	printf 'sqlite3 shell:  %.2f s for %d events as JSON lines\n' "$sql_secs" "$sql_lines"
-	printf 'msht / sqlite3: %.2fx (target <= 2x)\n' "$(echo "$secs / $sql_secs" | bc -l)"
-fi
 rm -f "$OUT"
 LOG="$DIR/time-$N.txt"
 start=$(date +%s.%N)

@@ -38,6 +38,8 @@ fn main() {
             "officer": format!("PC {}", 1000 + i % 400),
             "location": format!("Unit {}, Industrial Estate {}", i % 97, i % 13),
             "answers": {
+                "general_nation": ["england", "wales"][i % 2],
+                "general_danger": "no",
                 "general_age": age,
                 "general_documents": pick(1),
                 "general_debt": pick(2),

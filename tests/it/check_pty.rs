@@ -478,21 +478,8 @@ fn turning_the_phone_mid_checklist_rewraps_to_the_new_width() {
 fn the_configured_nation_is_answered_on_screen_and_saved() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_in(&dir);
-    let guidance = crate::config_cli::guidance_with_nation(dir.path());
     std::fs::write(db.with_file_name("config.toml"), "nation = \"wales\"\n").unwrap();
-    let g = guidance.to_str().unwrap();
-    let args = [
-        "--guidance",
-        g,
-        "check",
-        "--checklist",
-        "general",
-        "--officer",
-        "PC 1",
-        "--location",
-        "x",
-    ];
-    let mut p = Pty::spawn(&db, 80, &args);
+    let mut p = Pty::general(&db, 80);
     p.wait_for("Wales (from your config)");
     p.next_yes_no();
     p.send("q");

@@ -6,8 +6,7 @@ use std::path::Path;
 
 use crate::common::{db, msht};
 
-const ANSWERS: &str =
-    r#"{"checklist":"general","answers":{"general_age":"no","general_nrm_consent":"consents"}}"#;
+const ANSWERS: &str = r#"{"checklist":"general","answers":{"general_nation":"england","general_danger":"no","general_age":"yes"}}"#;
 
 fn write_config(db: &Path, text: &str) {
     std::fs::write(db.with_file_name("config.toml"), text).unwrap();
@@ -123,7 +122,7 @@ fn officer_flag_beats_answers_file_beats_config() {
             .unwrap(),
     );
     assert_eq!(officer_of(&p, &from_config), "PC Config");
-    let with_file = r#"{"checklist":"general","officer":"PC File","answers":{"general_age":"no","general_nrm_consent":"consents"}}"#;
+    let with_file = r#"{"checklist":"general","officer":"PC File","answers":{"general_nation":"england","general_danger":"no","general_age":"yes"}}"#;
     let from_file = record_id(
         &msht(&p)
             .args(["check", "--answers", "-", "--json"])
@@ -191,56 +190,21 @@ fn sync_push_goes_to_the_configured_folder() {
     );
     crate::common::record(
         &p,
-        r#"{"checklist":"general","officer":"PC 1","answers":{"general_age":"no","general_nrm_consent":"consents"}}"#,
+        r#"{"checklist":"general","officer":"PC 1","answers":{"general_nation":"england","general_danger":"no","general_age":"yes"}}"#,
     );
     msht(&p).args(["sync", "push"]).assert().success();
     assert!(std::fs::read_dir(&folder).unwrap().next().is_some());
 }
 
-/// A copy of the built-in guidance whose general screen asks the nation first, as the
-/// guidance will: the config's nation must answer it unless the answers file does.
-pub fn guidance_with_nation(dir: &Path) -> std::path::PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("guidance");
-    let dest = dir.join("guidance");
-    copy_tree(&root, &dest);
-    let general = dest.join("checklists/general.toml");
-    let text = std::fs::read_to_string(&general).unwrap();
-    let question = "[[questions]]\nid = \"general_nation\"\ntext = \"Which nation's law applies here?\"\nkind = \"choice\"\nchoices = [\n  { id = \"england\", label = \"England\" },\n  { id = \"wales\", label = \"Wales\" },\n]\nhelp = \"Where the law differs, the nation decides.\"\n\n";
-    let at = text.find("[[questions]]").unwrap();
-    std::fs::write(
-        &general,
-        format!("{}{question}{}", &text[..at], &text[at..]),
-    )
-    .unwrap();
-    dest
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.path().is_dir() {
-            copy_tree(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
-
-fn nation_of(p: &Path, guidance: &Path, answers: &str) -> Option<String> {
+fn nation_of(p: &Path, answers: &str) -> Option<String> {
     let id = record_id(
         &msht(p)
-            .arg("--guidance")
-            .arg(guidance)
             .args(["check", "--answers", "-", "--json"])
             .write_stdin(answers)
             .output()
             .unwrap(),
     );
     let out = msht(p)
-        .arg("--guidance")
-        .arg(guidance)
         .args(["export", &id, "--format", "json"])
         .output()
         .unwrap();
@@ -260,12 +224,21 @@ fn nation_of(p: &Path, guidance: &Path, answers: &str) -> Option<String> {
 
 #[test]
 fn the_configured_nation_answers_the_nation_question_unless_the_file_does() {
-    let (d, p) = db();
-    let g = guidance_with_nation(d.path());
-    let plain = r#"{"checklist":"general","officer":"PC 1","answers":{"general_age":"no","general_nrm_consent":"consents"}}"#;
-    assert_eq!(nation_of(&p, &g, plain), None);
+    let (_d, p) = db();
+    let plain = r#"{"checklist":"general","officer":"PC 1","answers":{"general_danger":"no","general_age":"yes"}}"#;
+    // The question is required: without a configured nation the file must answer it.
+    let out = msht(&p)
+        .args(["check", "--answers", "-"])
+        .write_stdin(plain)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(65));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("general_nation"));
     write_config(&p, "nation = \"wales\"\n");
-    assert_eq!(nation_of(&p, &g, plain).as_deref(), Some("wales"));
-    let own = r#"{"checklist":"general","officer":"PC 1","answers":{"general_nation":"england","general_age":"no","general_nrm_consent":"consents"}}"#;
-    assert_eq!(nation_of(&p, &g, own).as_deref(), Some("england"));
+    assert_eq!(nation_of(&p, plain).as_deref(), Some("wales"));
+    let own = plain.replace(
+        "\"answers\":{",
+        "\"answers\":{\"general_nation\":\"england\",",
+    );
+    assert_eq!(nation_of(&p, &own).as_deref(), Some("england"));
 }
