@@ -48,3 +48,16 @@ for x in r:
     print(f'{x["command"]:<32}  {x["median"]*1000:.2f} ms   {x["median"]/base:.2f}x')
 PY
 fi
+
+# On a shared machine wall time includes waiting for a core; CPU time (perf's task-clock)
+# does not, so it is printed too when perf is installed.
+if command -v perf >/dev/null && perf stat -e task-clock true >/dev/null 2>&1; then
+	echo "CPU time (perf task-clock, mean of $RUNS runs), and ratio to msht --version:"
+	base=""
+	for args in "--version" "checklist list" "guide show nrm" "search debt bondage" "--guidance guidance checklist list"; do
+		# shellcheck disable=SC2086 # the arguments are meant to split
+		ms=$(perf stat -r "$RUNS" -x, -e task-clock "$BIN" $args 2>&1 >/dev/null | cut -d, -f1)
+		base=${base:-$ms}
+		printf '%-36s %6.2f ms   %.2fx\n' "$args" "$ms" "$(echo "$ms / $base" | bc -l)"
+	done
+fi
