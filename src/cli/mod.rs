@@ -5,6 +5,7 @@ mod check;
 mod checklist;
 mod completions;
 mod config;
+mod db;
 mod doctor;
 mod encounters;
 mod exit;

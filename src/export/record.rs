@@ -57,16 +57,12 @@ impl Labels {
 
     /// How a person reads an answer.
     pub fn display(&self, question: &str, a: &Answer) -> String {
-        match a {
-            Answer::Choice(id) => self
-                .choices
+        a.display_with(|id| {
+            self.choices
                 .get(question)
                 .and_then(|labels| labels.get(id))
-                .unwrap_or(id)
-                .clone(),
-            Answer::Skipped => "skipped".to_string(),
-            other => other.as_value().to_string(),
-        }
+                .cloned()
+        })
     }
 }
 
@@ -128,6 +124,17 @@ pub struct PromptOut {
     pub outcome: Option<String>,
     pub reason: Option<String>,
     pub action_at: Option<Time>,
+    /// Whether the current answers still raise it.
+    pub follows: bool,
+    /// Every action recorded on it, oldest first.
+    pub history: Vec<ActionOut>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ActionOut {
+    pub outcome: String,
+    pub reason: Option<String>,
+    pub at: Time,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -144,6 +151,7 @@ pub struct AmendmentOut {
     pub answer: Option<Answer>,
     pub display: Option<String>,
     pub note: Option<String>,
+    pub duties_changed: Option<crate::record::DutyChange>,
 }
 
 /// One encounter, ready to render. Field order is the JSON's field order. It borrows the
@@ -231,31 +239,7 @@ pub fn build_record<'e>(
     };
     let t = |at: &str| time(at, by_at.get(at).copied().unwrap_or(fallback));
 
-    let answers: Vec<AnswerOut> = state
-        .answers
-        .iter()
-        .map(|a| AnswerOut {
-            question: a.question.clone(),
-            question_text: a.question_text.clone(),
-            answer: a.answer.clone(),
-            display: labels.display(&a.question, &a.answer),
-            at: time(
-                &a.at,
-                by_id.get(a.event_id.as_str()).copied().unwrap_or(fallback),
-            ),
-            event_id: a.event_id.clone(),
-            amended: amended_ids.contains(a.event_id.as_str()),
-            earlier: a
-                .history
-                .iter()
-                .map(|(ans, at)| EarlierAnswer {
-                    answer: ans.clone(),
-                    display: labels.display(&a.question, ans),
-                    at: t(at),
-                })
-                .collect(),
-        })
-        .collect();
+    let answers = answers_out(state, labels, &by_id, &amended_ids, fallback, &t, &time);
 
     let indicators = state
         .indicators
@@ -296,19 +280,7 @@ pub fn build_record<'e>(
         updated: t(&state.updated_at),
         answers,
         indicators,
-        welfare_prompts: state
-            .prompts
-            .iter()
-            .map(|p| PromptOut {
-                id: p.prompt.clone(),
-                title: p.title.clone(),
-                urgency: p.urgency.clone(),
-                raised_at: t(&p.raised_at),
-                outcome: p.outcome.map(|o| o.as_str().to_string()),
-                reason: Some(p.reason.clone()).filter(|r| !r.is_empty()),
-                action_at: p.action_at.as_deref().map(t),
-            })
-            .collect(),
+        welfare_prompts: state.prompts.iter().map(|p| prompt_out(p, &t)).collect(),
         duties: state
             .duties
             .iter()
@@ -338,12 +310,73 @@ pub fn build_record<'e>(
                 },
                 answer: m.answer.clone(),
                 note: m.note.clone(),
+                duties_changed: m.duties_changed.clone(),
             })
             .collect(),
         events: Some(Cow::Borrowed(events)),
         event_count: state.event_count,
         head_hash: state.head_hash.clone(),
         left_out: Vec::new(),
+    }
+}
+
+/// Every current answer with its label, time and earlier answers.
+fn answers_out(
+    state: &EncounterState,
+    labels: &Labels,
+    by_id: &HashMap<&str, &str>,
+    amended_ids: &std::collections::HashSet<&str>,
+    fallback: &str,
+    t: &dyn Fn(&str) -> Time,
+    time: &dyn Fn(&str, &str) -> Time,
+) -> Vec<AnswerOut> {
+    state
+        .answers
+        .iter()
+        .map(|a| AnswerOut {
+            question: a.question.clone(),
+            question_text: a.question_text.clone(),
+            answer: a.answer.clone(),
+            display: labels.display(&a.question, &a.answer),
+            at: time(
+                &a.at,
+                by_id.get(a.event_id.as_str()).copied().unwrap_or(fallback),
+            ),
+            event_id: a.event_id.clone(),
+            amended: amended_ids.contains(a.event_id.as_str()),
+            earlier: a
+                .history
+                .iter()
+                .map(|e| EarlierAnswer {
+                    answer: e.answer.clone(),
+                    display: labels.display(&a.question, &e.answer),
+                    at: t(&e.at),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// A welfare prompt with its whole history of actions.
+fn prompt_out(p: &crate::record::PromptRecord, t: &dyn Fn(&str) -> Time) -> PromptOut {
+    PromptOut {
+        id: p.prompt.clone(),
+        title: p.title.clone(),
+        urgency: p.urgency.clone(),
+        raised_at: t(&p.raised_at),
+        outcome: p.outcome.map(|o| o.as_str().to_string()),
+        reason: Some(p.reason.clone()).filter(|r| !r.is_empty()),
+        action_at: p.action_at.as_deref().map(t),
+        follows: p.follows,
+        history: p
+            .history
+            .iter()
+            .map(|a| ActionOut {
+                outcome: a.outcome.as_str().to_string(),
+                reason: Some(a.reason.clone()).filter(|r| !r.is_empty()),
+                at: t(&a.at),
+            })
+            .collect(),
     }
 }
 
