@@ -280,7 +280,7 @@ fn the_configured_nation_is_answered_on_screen_and_saved() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_in(&dir);
     std::fs::write(db.with_file_name("config.toml"), "nation = \"wales\"\n").unwrap();
-    let mut p = Pty::general(&db, 80);
+    let mut p = Pty::general(&db, 80, 40);
     p.wait_for("Wales (from your config)");
     p.next_yes_no();
     p.send("q");
