@@ -128,11 +128,19 @@ fn line_of(text: &str, offset: usize) -> usize {
 }
 
 impl Config {
-    /// Reads the file at `path`; a missing file is an empty config.
+    /// Reads the file at `path`; a missing file (or one that cannot exist, under a path
+    /// that is not a folder) is an empty config.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         match std::fs::read_to_string(path) {
             Ok(text) => Config::parse(path, &text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
+                Ok(Config::default())
+            }
             Err(source) => Err(ConfigError::Read {
                 path: path.to_path_buf(),
                 source,
@@ -360,6 +368,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let c = Config::load(&dir.path().join("none.toml")).unwrap();
         assert_eq!(c, Config::default());
+        // Under a file rather than a folder, no config can exist either.
+        let file = dir.path().join("file");
+        std::fs::write(&file, "x").unwrap();
+        assert_eq!(
+            Config::load(&file.join("config.toml")).unwrap(),
+            Config::default()
+        );
         assert!(c.default_answers().is_empty());
     }
 
