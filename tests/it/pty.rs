@@ -37,7 +37,9 @@ impl Pty {
             .env("NO_COLOR", "1")
             .env("MSHT_DB", db)
             .env_remove("MSHT_GUIDANCE")
-            .env_remove("COLUMNS");
+            // The window size is set just after spawning; a process that asks before it
+            // lands (an error printed at once) falls back to COLUMNS, so give the same.
+            .env("COLUMNS", cols.to_string());
         let mut session = Session::spawn(cmd).expect("spawn msht in a pty");
         session
             .get_process_mut()
