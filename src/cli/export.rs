@@ -366,14 +366,7 @@ fn export_all(ctx: &Ctx, args: &Args) -> Result<()> {
             };
             let rec = build_record(&events, &state, labels);
             match &mut rows {
-                Rows::Jsonl(w) => {
-                    // Serialised into one reused buffer and written in one call: straight
-                    // into the sink, every token was its own trip through two writers.
-                    line.clear();
-                    serde_json::to_writer(&mut line, &rec).map_err(io::Error::from)?;
-                    line.push(b'\n');
-                    w.write_all(&line)?;
-                }
+                Rows::Jsonl(w) => write_line(w, &mut line, &rec)?,
                 Rows::Csv(c) => c.write(&rec)?,
             }
             exported += 1;
@@ -436,6 +429,15 @@ fn finish_all(
             )
         }
     }
+}
+
+/// One JSONL line, serialised into a buffer reused for every encounter and written in
+/// one call: straight into the sink, every token was its own trip through two writers.
+fn write_line(w: &mut Sink, line: &mut Vec<u8>, rec: &ExportRecord) -> io::Result<()> {
+    line.clear();
+    serde_json::to_writer(&mut *line, rec).map_err(io::Error::from)?;
+    line.push(b'\n');
+    w.write_all(line)
 }
 
 /// A progress bar on stderr, only when stderr is a terminal and the export is large;

@@ -213,47 +213,19 @@ pub fn build_record<'e>(
         .iter()
         .map(|e| (e.id.as_str(), e.offset.as_str()))
         .collect();
-    let by_at: HashMap<&str, &str> = events
-        .iter()
-        .map(|e| (e.at.as_str(), e.offset.as_str()))
-        .collect();
     let amended_ids: std::collections::HashSet<&str> = events
         .iter()
         .filter(|e| matches!(e.body, EventBody::Amended { .. }))
         .map(|e| e.id.as_str())
         .collect();
     let fallback = state.created_offset.as_str();
-    // Each event's local time is worked out once (parsing and formatting a time is the
-    // dearest step here); the state's times are event times, so they are found by instant.
-    let mut times: HashMap<(&str, &str), Time> = HashMap::with_capacity(events.len());
-    for e in events {
-        times
-            .entry((e.at.as_str(), e.offset.as_str()))
-            .or_insert_with(|| Time::new(&e.at, &e.offset));
-    }
-    let time = |at: &str, offset: &str| {
-        times
-            .get(&(at, offset))
-            .cloned()
-            .unwrap_or_else(|| Time::new(at, offset))
-    };
-    let t = |at: &str| time(at, by_at.get(at).copied().unwrap_or(fallback));
+    let clock = Clock::new(events, fallback);
+    let time = |at: &str, offset: &str| clock.with(at, offset);
+    let t = |at: &str| clock.at(at);
 
     let answers = answers_out(state, labels, &by_id, &amended_ids, fallback, &t, &time);
 
-    let indicators = state
-        .indicators
-        .iter()
-        .map(|q| {
-            let found = answers.iter().find(|a| &a.question == q);
-            IndicatorOut {
-                question: q.clone(),
-                question_text: found.map(|a| a.question_text.clone()).unwrap_or_default(),
-                answer: found.map(|a| a.answer.clone()).unwrap_or(Answer::Skipped),
-                display: found.map(|a| a.display.clone()).unwrap_or_default(),
-            }
-        })
-        .collect();
+    let indicators = indicators_out(state, &answers);
 
     ExportRecord {
         schema_version: SCHEMA_VERSION,
@@ -318,6 +290,63 @@ pub fn build_record<'e>(
         head_hash: state.head_hash.clone(),
         left_out: Vec::new(),
     }
+}
+
+/// Local times for an encounter's instants. Each event's local time is worked out once
+/// (parsing and formatting a time is the dearest step of building a record); the state's
+/// times are event times, so they are found by instant, with the offset of the event
+/// recorded then.
+struct Clock<'e> {
+    by_at: HashMap<&'e str, &'e str>,
+    times: HashMap<(&'e str, &'e str), Time>,
+    fallback: &'e str,
+}
+
+impl<'e> Clock<'e> {
+    fn new(events: &'e [Event], fallback: &'e str) -> Clock<'e> {
+        let mut clock = Clock {
+            by_at: HashMap::with_capacity(events.len()),
+            times: HashMap::with_capacity(events.len()),
+            fallback,
+        };
+        for e in events {
+            clock.by_at.insert(e.at.as_str(), e.offset.as_str());
+            clock
+                .times
+                .entry((e.at.as_str(), e.offset.as_str()))
+                .or_insert_with(|| Time::new(&e.at, &e.offset));
+        }
+        clock
+    }
+
+    /// `at` with the offset of the event recorded at that instant.
+    fn at(&self, at: &str) -> Time {
+        self.with(at, self.by_at.get(at).copied().unwrap_or(self.fallback))
+    }
+
+    fn with(&self, at: &str, offset: &str) -> Time {
+        self.times
+            .get(&(at, offset))
+            .cloned()
+            .unwrap_or_else(|| Time::new(at, offset))
+    }
+}
+
+/// The indicator questions with the answers that made them indicators.
+fn indicators_out(state: &EncounterState, answers: &[AnswerOut]) -> Vec<IndicatorOut> {
+    state
+        .indicators
+        .iter()
+        .map(|q| {
+            let found = answers.iter().find(|a| &a.question == q);
+            IndicatorOut {
+                question: q.clone(),
+                question_text: found.map(|a| a.question_text.clone()).unwrap_or_default(),
+                answer: found.map(|a| a.answer.clone()).unwrap_or(Answer::Skipped),
+                display: found.map(|a| a.display.clone()).unwrap_or_default(),
+            }
+        })
+        .collect()
 }
 
 /// Every current answer with its label, time and earlier answers.
