@@ -1,11 +1,13 @@
 //! The one integration-test binary (ripgrep-style): every file here is a module, so the
 //! suite links against the bundled SQLite once instead of once per file.
 
+mod architecture;
 mod check_answers;
 mod check_pty;
 mod cli_basics;
 #[allow(dead_code)] // each test module uses a different subset of the helpers
 mod common;
+mod config_cli;
 mod crypt;
 mod doctor_sees;
 mod encounters_cli;
@@ -21,6 +23,7 @@ mod scene_flow;
 mod search_cli;
 mod search_relevance;
 mod search_stems;
+mod shell_cli;
 mod store_durability;
 mod store_migrations;
 mod sync_conflicts;

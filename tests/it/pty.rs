@@ -36,8 +36,12 @@ impl Pty {
             .env("NO_COLOR", "1")
             .env("MSHT_KEY_FILE", crate::common::key_file())
             .env("MSHT_DB", db)
+            // Never the developer's own config: a file beside the database, if a test writes one.
+            .env("MSHT_CONFIG", db.with_file_name("config.toml"))
             .env_remove("MSHT_GUIDANCE")
-            .env_remove("COLUMNS");
+            // The window size is set just after spawning; a process that asks before it
+            // lands (an error printed at once) falls back to COLUMNS, so give the same.
+            .env("COLUMNS", cols.to_string());
         let mut session = Session::spawn(cmd).expect("spawn msht in a pty");
         session
             .get_process_mut()
