@@ -14,6 +14,7 @@
 mod audit;
 mod error;
 mod file;
+mod keys;
 mod merge_plan;
 mod read;
 mod rows;
@@ -31,6 +32,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 pub use audit::{Audit, SummaryDiff};
 pub use error::StoreError;
+pub use keys::{StoredKey, TrustOutcome, TrustedDevice};
 pub use read::{EncounterSummary, ListFilter};
 pub use rows::normalise_since;
 pub use schema::{APPLICATION_ID, MIGRATIONS};
