@@ -187,7 +187,8 @@ fn hub(ctx: &Ctx, store: &mut Store) -> Result<()> {
 }
 
 fn hub_lines(s: &sync::SyncStatus) -> Vec<String> {
-    let mut out = vec![match &s.hub {
+    let mut out = Vec::new();
+    let own_hub = match &s.hub {
         Some(h) if h.how == "first_receipt" => format!(
             "Hub: {} (the first hub that acknowledged this device's bundles); receipts from any other database acknowledge nothing.",
             h.device_id
@@ -201,7 +202,11 @@ fn hub_lines(s: &sync::SyncStatus) -> Vec<String> {
             h.device_id
         ),
         None => "Hub: none yet; `msht sync enroll HUBKEY` enrols this device with its hub (push needs it).".to_string(),
-    }];
+    };
+    // A hub that pushes nowhere has no hub of its own to speak of.
+    if s.hub.is_some() || !s.serves_as_hub {
+        out.push(own_hub);
+    }
     if s.serves_as_hub {
         out.push(format!(
             "This database serves as a hub: its receipts acknowledge events to the devices that sync with it (device id {}).",

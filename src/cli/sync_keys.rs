@@ -179,8 +179,6 @@ pub fn key_lines(store: &mut Store) -> Result<Vec<String>> {
             h.device_id,
             h.fingerprint()
         ));
-    } else {
-        out.push("Not enrolled with a hub: `msht sync enroll HUBKEY` enrols this device (push needs it).".into());
     }
     if let Some(id) = keys::hub_identity(store)? {
         out.push(format!(

@@ -73,8 +73,7 @@ pub struct Plan {
 /// stored under its id) with the chain ending at `tip` and the verified `held` events.
 pub fn plan(enc: &str, tip: Option<Tip>, incoming: Vec<Incoming>, held: Vec<Event>) -> Plan {
     let mut p = Plan::default();
-    let mut candidates: BTreeMap<u32, Vec<Event>> = BTreeMap::new();
-    let mut from_bundle: HashSet<String> = HashSet::new();
+    let mut pool = Pool::default();
     for Incoming { event: e, stored } in incoming {
         match stored {
             Stored::Same => p.already_present.push(e),
@@ -84,40 +83,89 @@ pub fn plan(enc: &str, tip: Option<Tip>, incoming: Vec<Incoming>, held: Vec<Even
                     .into(),
             }),
             Stored::Absent => {
-                from_bundle.insert(e.id.clone());
-                candidates.entry(e.seq).or_default().push(e);
+                pool.from_bundle.insert(e.id.clone());
+                pool.by_seq.entry(e.seq).or_default().push(e);
             }
         }
     }
-    if candidates.is_empty() {
+    if pool.by_seq.is_empty() {
         return p;
     }
-    for e in held {
-        let slot = candidates.entry(e.seq).or_default();
-        match slot.iter().position(|c| c.id == e.id) {
-            Some(i) if slot[i].hash != e.hash => {
-                let c = slot.remove(i);
-                from_bundle.remove(&c.id);
-                p.refuse.push(Refused {
-                    event: c,
-                    reason: "an event with this id is already held (waiting for earlier events) with different content; the held one is kept".into(),
-                });
-                slot.push(e);
+    pool.add_held(held, &mut p);
+    let start = tip.as_ref().map_or(0, |t| t.seq);
+    let tip = join_chain(tip, &mut pool, &mut p);
+    let head_seq = tip.as_ref().map_or(0, |t| t.seq);
+    if head_seq > start {
+        p.tip = tip;
+    }
+    pool.hold_or_refuse(enc, head_seq, &mut p);
+    p
+}
+
+/// The events that may extend the chain, by seq, and which of them came in this bundle.
+#[derive(Default)]
+struct Pool {
+    by_seq: BTreeMap<u32, Vec<Event>>,
+    from_bundle: HashSet<String>,
+}
+
+impl Pool {
+    /// Held events get another chance; one contradicting a bundle event under the same
+    /// id is kept and the bundle's is refused.
+    fn add_held(&mut self, held: Vec<Event>, p: &mut Plan) {
+        for e in held {
+            let slot = self.by_seq.entry(e.seq).or_default();
+            match slot.iter().position(|c| c.id == e.id) {
+                Some(i) if slot[i].hash != e.hash => {
+                    let c = slot.remove(i);
+                    self.from_bundle.remove(&c.id);
+                    p.refuse.push(Refused {
+                        event: c,
+                        reason: "an event with this id is already held (waiting for earlier events) with different content; the held one is kept".into(),
+                    });
+                    slot.push(e);
+                }
+                Some(_) => {}
+                None => slot.push(e),
             }
-            Some(_) => {}
-            None => slot.push(e),
         }
     }
-    let start = tip.as_ref().map_or(0, |t| t.seq);
-    let mut tip = tip;
+
+    /// What is left from this bundle either contradicts the chain now stored, or waits
+    /// for events that have not arrived.
+    fn hold_or_refuse(self, enc: &str, head_seq: u32, p: &mut Plan) {
+        for e in self.by_seq.into_values().flatten() {
+            if !self.from_bundle.contains(&e.id) {
+                continue;
+            }
+            if e.seq <= head_seq + 1 {
+                let why = format!(
+                    "encounter {enc} already holds a different event at position {} (the record has two versions); the held one is kept",
+                    e.seq
+                );
+                p.refuse.push(Refused {
+                    event: e,
+                    reason: why,
+                });
+            } else {
+                p.wants_from = Some(head_seq + 1);
+                p.hold.push(e);
+            }
+        }
+    }
+}
+
+/// Joins events to the chain while one extends it and the rules allow it; returns where
+/// the chain then ends.
+fn join_chain(mut tip: Option<Tip>, pool: &mut Pool, p: &mut Plan) -> Option<Tip> {
     loop {
         let next = tip.as_ref().map_or(1, |t| t.seq + 1);
         let want = tip.as_ref().map_or(GENESIS_HASH, |t| t.hash.as_str());
-        let Some(slot) = candidates.get_mut(&next) else {
-            break;
+        let Some(slot) = pool.by_seq.get_mut(&next) else {
+            return tip;
         };
         let Some(pos) = slot.iter().position(|c| c.prev_hash == want) else {
-            break;
+            return tip;
         };
         let e = slot.remove(pos);
         let status = match &tip {
@@ -128,12 +176,12 @@ pub fn plan(enc: &str, tip: Option<Tip>, incoming: Vec<Incoming>, held: Vec<Even
         let status = match status {
             Ok(s) => s,
             Err(why) => {
-                from_bundle.remove(&e.id);
+                pool.from_bundle.remove(&e.id);
                 p.refuse.push(Refused {
                     event: e,
                     reason: format!("it breaks the record's rules ({why})"),
                 });
-                break;
+                return tip;
             }
         };
         tip = Some(Tip {
@@ -141,38 +189,13 @@ pub fn plan(enc: &str, tip: Option<Tip>, incoming: Vec<Incoming>, held: Vec<Even
             hash: e.hash.clone(),
             status,
         });
-        let from = from_bundle.remove(&e.id);
+        let from_bundle = pool.from_bundle.remove(&e.id);
         p.join.push(Join {
             event: e,
             status,
-            from_bundle: from,
+            from_bundle,
         });
     }
-    let head_seq = tip.as_ref().map_or(0, |t| t.seq);
-    if head_seq > start {
-        p.tip = tip;
-    }
-    // What is left from this bundle either contradicts the chain now stored, or waits
-    // for events that have not arrived.
-    for e in candidates.into_values().flatten() {
-        if !from_bundle.contains(&e.id) {
-            continue;
-        }
-        if e.seq <= head_seq + 1 {
-            let why = format!(
-                "encounter {enc} already holds a different event at position {} (the record has two versions); the held one is kept",
-                e.seq
-            );
-            p.refuse.push(Refused {
-                event: e,
-                reason: why,
-            });
-        } else {
-            p.wants_from = Some(head_seq + 1);
-            p.hold.push(e);
-        }
-    }
-    p
 }
 
 #[cfg(test)]

@@ -9,13 +9,16 @@
 //!
 //! The files: `mod.rs` opens the database; `read.rs` reads it; `write.rs` appends events
 //! under the record's rules; `rows.rs` maps rows to values; `audit.rs` re-derives each
-//! summary row from its chain; `sync.rs` and `merge_plan.rs` are the database side of sync.
+//! summary row from its chain; `sync.rs` (push and import), `merge_plan.rs`, `hub.rs` (whose receipts count) and
+//! `prune.rs` are the database side of sync.
 
 mod audit;
 mod error;
 mod file;
+mod hub;
 mod keys;
 mod merge_plan;
+mod prune;
 mod read;
 mod rows;
 mod schema;

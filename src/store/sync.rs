@@ -1,15 +1,10 @@
-//! The database side of sync: what to push, what a receipt acknowledges, merging a
-//! verified bundle into the record (planned by `merge_plan.rs`, applied here), and
-//! pruning what the hub holds.
+//! The database side of push and import: what to push, and merging a verified bundle
+//! into the record (planned by `merge_plan.rs`, applied here). Which receipts count is
+//! `hub.rs`; removing what the hub holds is `prune.rs`.
 //!
 //! Imported events keep their original ids, device ids, times and hashes: nothing is
 //! re-stamped, and each joins through the same rules and summary upkeep as a locally
 //! recorded one.
-//!
-//! Trust: a receipt acknowledges only when it is addressed to this database, written by
-//! another database that serves as a hub, and that hub is the one this database syncs
-//! with (set by hand, or else the first hub whose receipt acknowledged a bundle). Only
-//! events so acknowledged may ever be pruned, and only from a record that verifies.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -19,77 +14,25 @@ use super::audit::audit;
 use super::merge_plan::{Incoming, Plan, Stored, Tip, plan};
 use super::write::{Head, TxError, insert_event, insert_summary, load_head, update_summary, write};
 use super::{
-    AckVerdict, Acknowledgement, HubInfo, ImportOutcome, LeftOut, Outgoing, PruneOutcome, Pruned,
-    PushRecord, Store, StoreError, SyncStatus, Unaccepted, Want,
+    ImportOutcome, LeftOut, Outgoing, PushRecord, Store, StoreError, SyncStatus, Unaccepted, Want,
 };
-use crate::record::{Event, Status};
+use crate::record::Event;
 
-fn now() -> String {
+pub(super) fn now() -> String {
     jiff::Timestamp::now()
         .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
         .to_string()
 }
 
-fn to_u64(n: i64) -> u64 {
+pub(super) fn to_u64(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
-/// Meta keys: the hub this database syncs with, how it was chosen, and whether this
-/// database serves as a hub itself.
-const HUB: &str = "sync_hub";
-const HUB_HOW: &str = "sync_hub_how";
-const SERVES: &str = "sync_serves_as_hub";
-
 /// An event not acknowledged (with its current hash) by the hub.
-const UNACKED: &str =
+pub(super) const UNACKED: &str =
     "NOT EXISTS (SELECT 1 FROM sync_acked a WHERE a.event_id = e.id AND a.hash = e.hash)";
 
 impl Store {
-    fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
-        self.conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-            .optional()
-            .map_err(|e| self.err(e))
-    }
-
-    /// The hub whose receipts this database accepts, once known.
-    pub fn sync_hub(&self) -> Result<Option<HubInfo>, StoreError> {
-        Ok(self.meta(HUB)?.map(|device_id| HubInfo {
-            device_id,
-            how: self
-                .meta(HUB_HOW)
-                .ok()
-                .flatten()
-                .unwrap_or_else(|| "set".into()),
-        }))
-    }
-
-    /// Accept receipts only from the database `hub` from now on.
-    pub fn sync_set_hub(&mut self, hub: &str) -> Result<(), StoreError> {
-        if hub == self.device_id {
-            return Err(StoreError::BadEvent(
-                "a database cannot be its own hub: its receipts would acknowledge its own events"
-                    .into(),
-            ));
-        }
-        let Store { conn, path, .. } = self;
-        write(conn, path, |tx| {
-            set_meta(tx, HUB, hub)?;
-            set_meta(tx, HUB_HOW, "set")?;
-            Ok(())
-        })
-    }
-
-    pub fn serves_as_hub(&self) -> Result<bool, StoreError> {
-        Ok(self.meta(SERVES)?.as_deref() == Some("1"))
-    }
-
-    /// Makes this database a hub: receipts it writes from now on acknowledge events.
-    pub fn sync_serve_as_hub(&mut self) -> Result<(), StoreError> {
-        let Store { conn, path, .. } = self;
-        write(conn, path, |tx| Ok(set_meta(tx, SERVES, "1")?))
-    }
-
     /// What `sync push` sends: every event the hub has not acknowledged, of every
     /// encounter whose record verifies (chain and summary row). An encounter that does
     /// not verify is left out and named. Only the unacknowledged tail travels: the hub
@@ -97,7 +40,7 @@ impl Store {
     pub fn sync_outgoing(&self) -> Result<Outgoing, StoreError> {
         let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
         let mut out = Outgoing {
-            hub: self.meta(HUB)?,
+            hub: self.meta(super::hub::HUB)?,
             ..Outgoing::default()
         };
         let pending: Vec<String> = tx
@@ -202,36 +145,6 @@ impl Store {
         })
     }
 
-    /// Reads one receipt. It acknowledges only if it is addressed to this database,
-    /// written by another database serving as a hub, by this database's hub (the first
-    /// such receipt names the hub when none is set), for a bundle this database pushed,
-    /// with counts that add up to exactly that bundle; and then only the events it lists
-    /// as held in the hub's record, with the hashes pushed.
-    pub fn sync_apply_receipt(&mut self, r: &Acknowledgement) -> Result<AckVerdict, StoreError> {
-        if r.for_device != self.device_id {
-            return Ok(AckVerdict::NotOurs);
-        }
-        if r.from_device == self.device_id {
-            return Ok(AckVerdict::FromSelf);
-        }
-        if !r.from_hub {
-            return Ok(AckVerdict::NotAHub {
-                from: r.from_device.clone(),
-            });
-        }
-        let hub = self.meta(HUB)?;
-        if let Some(h) = &hub
-            && *h != r.from_device
-        {
-            return Ok(AckVerdict::OtherHub {
-                from: r.from_device.clone(),
-                hub: h.clone(),
-            });
-        }
-        let Store { conn, path, .. } = self;
-        write(conn, path, |tx| apply_receipt(tx, r, hub.is_none()))
-    }
-
     /// Merges one bundle's events, already verified as a bundle (hashes, count, chains),
     /// in one transaction. `progress` is called with the number of this bundle's events
     /// handled so far.
@@ -326,241 +239,6 @@ impl Store {
             conflicts: q("SELECT count(*) FROM sync_conflicts")?,
         })
     }
-
-    /// Encounters that may be removed now, each with its event count and head hash, and
-    /// those left alone because their record does not verify. An encounter may go only
-    /// if its chain and summary row verify, its events (not its summary) say it is
-    /// complete or void, and the hub acknowledged every event of the verified chain, so
-    /// the hub holds exactly this head hash and event count.
-    fn prunable(&self, only: Option<&[String]>) -> Result<(Vec<Pruned>, Vec<LeftOut>), StoreError> {
-        // A cheap first cut on the summary (it can only leave encounters out); everything
-        // is then checked on the chain.
-        let ids: Vec<String> = match only {
-            Some(ids) => ids.to_vec(),
-            None => self
-                .conn
-                .prepare(&format!(
-                    "SELECT c.id FROM encounters c WHERE c.status IN ('complete', 'void')
-                       AND NOT EXISTS
-                       (SELECT 1 FROM events e WHERE e.encounter_id = c.id AND {UNACKED})
-                     ORDER BY c.created_at, c.id"
-                ))
-                .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-                .map_err(|e| self.err(e))?,
-        };
-        let mut ok = Vec::new();
-        let mut damaged = Vec::new();
-        for id in ids {
-            let row = self.summary_row(&id)?;
-            let events = match self.events(&id) {
-                Ok(ev) => Ok(ev),
-                Err(StoreError::Tampered(b)) => Err(b),
-                Err(e) => return Err(e),
-            };
-            let (a, state) = audit(&id, row.as_ref(), events.as_deref().map_err(Clone::clone));
-            if let Some(problem) = a.first_problem() {
-                damaged.push(LeftOut {
-                    encounter_id: id,
-                    problem,
-                });
-                continue;
-            }
-            let (Some(state), Ok(events)) = (state, events) else {
-                continue;
-            };
-            if state.status == Status::Draft || !self.all_acked(&events)? {
-                continue;
-            }
-            ok.push(Pruned {
-                encounter_id: id,
-                events: events.len() as u64,
-                head_hash: state.head_hash,
-            });
-        }
-        Ok((ok, damaged))
-    }
-
-    fn all_acked(&self, events: &[Event]) -> Result<bool, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT 1 FROM sync_acked WHERE event_id = ?1 AND hash = ?2")
-            .map_err(|e| self.err(e))?;
-        for e in events {
-            let found = stmt
-                .exists(rusqlite::params![e.id, e.hash])
-                .map_err(|err| self.err(err))?;
-            if !found {
-                return Ok(false);
-            }
-        }
-        Ok(true)
-    }
-
-    /// Removes complete (or void) encounters the hub holds in full (see `prunable`). With
-    /// `only`, exactly those encounters (full ids), and the whole call is refused,
-    /// removing nothing, if any of them is not removable. `dry_run` says what would go.
-    pub fn sync_prune(
-        &mut self,
-        only: Option<&[String]>,
-        dry_run: bool,
-    ) -> Result<PruneOutcome, StoreError> {
-        let (chosen, damaged) = self.prunable(only)?;
-        if let Some(ids) = only
-            && let Some(id) = ids
-                .iter()
-                .find(|id| !chosen.iter().any(|p| &p.encounter_id == *id))
-        {
-            let why = self.not_prunable(id, &damaged)?;
-            return Err(StoreError::BadEvent(why));
-        }
-        let Store { conn, path, .. } = self;
-        write(conn, path, |tx| {
-            let at = now();
-            let mut out = PruneOutcome {
-                kept_damaged: damaged.clone(),
-                ..PruneOutcome::default()
-            };
-            for p in &chosen {
-                // Checked again under the write lock: the record must still end where it
-                // was verified to end.
-                let (count, head): (i64, String) = tx.query_row(
-                    "SELECT event_count, head_hash FROM encounters WHERE id = ?1",
-                    [&p.encounter_id],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )?;
-                if to_u64(count) != p.events || head != p.head_hash {
-                    continue;
-                }
-                if !dry_run {
-                    tx.execute(
-                        "DELETE FROM events WHERE encounter_id = ?1",
-                        [&p.encounter_id],
-                    )?;
-                    tx.execute("DELETE FROM encounters WHERE id = ?1", [&p.encounter_id])?;
-                    tx.execute(
-                        "INSERT OR REPLACE INTO sync_pruned (encounter_id, event_count, head_hash, pruned_at)
-                         VALUES (?1, ?2, ?3, ?4)",
-                        rusqlite::params![p.encounter_id, count, head, at],
-                    )?;
-                }
-                out.removed.push(p.clone());
-            }
-            let count = |sql: &str| -> rusqlite::Result<u64> {
-                tx.query_row(sql, [], |r| r.get::<_, i64>(0)).map(to_u64)
-            };
-            out.kept_drafts = count("SELECT count(*) FROM encounters WHERE status = 'draft'")?;
-            let closed = count("SELECT count(*) FROM encounters WHERE status <> 'draft'")?;
-            let still = if dry_run { out.removed.len() as u64 } else { 0 };
-            out.kept_unacknowledged = closed
-                .saturating_sub(still)
-                .saturating_sub(out.kept_damaged.len() as u64);
-            Ok(out)
-        })
-    }
-
-    /// Why one named encounter may not be pruned, as a sentence.
-    fn not_prunable(&self, id: &str, damaged: &[LeftOut]) -> Result<String, StoreError> {
-        if let Some(d) = damaged.iter().find(|d| d.encounter_id == id) {
-            return Ok(format!(
-                "encounter {id} cannot be pruned because its record does not verify ({}); nothing was removed",
-                d.problem
-            ));
-        }
-        let status = self.summary_row(id)?.map(|r| r.status);
-        Ok(match status.as_deref() {
-            None => format!("encounter {id} is not in this database; nothing was removed"),
-            Some("draft") => format!(
-                "encounter {id} is a draft, so it cannot be pruned (only complete encounters a hub has acknowledged can); nothing was removed"
-            ),
-            Some(_) => format!(
-                "encounter {id} has events no hub has acknowledged yet, so it cannot be pruned until they are pushed and the hub's receipt comes back; nothing was removed"
-            ),
-        })
-    }
-}
-
-fn set_meta(tx: &Transaction, key: &str, value: &str) -> rusqlite::Result<()> {
-    tx.execute(
-        "INSERT INTO meta (key, value) VALUES (?1, ?2)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        [key, value],
-    )
-    .map(|_| ())
-}
-
-/// The checks on a receipt that need the push records, and its application.
-fn apply_receipt(
-    tx: &Transaction,
-    r: &Acknowledgement,
-    first_hub: bool,
-) -> Result<AckVerdict, TxError> {
-    let pushed: Option<(i64, Option<String>)> = tx
-        .query_row(
-            "SELECT event_count, receipt_at FROM sync_pushes WHERE bundle_sha256 = ?1",
-            [&r.bundle_sha256],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .optional()?;
-    let Some((pushed, last_read)) = pushed else {
-        return Ok(AckVerdict::UnknownBundle);
-    };
-    // Receipts stay in the folder and are read at every push; a request for events is
-    // acted on once, when a newer receipt than any read before brings it.
-    let newer = last_read.is_none_or(|t| t < r.received_at);
-    let listed = r.acknowledged.len() as u64;
-    let adds_up = r.events_in_bundle == to_u64(pushed)
-        && r.accepted + r.already_present == listed
-        && listed + r.not_accepted == r.events_in_bundle;
-    if !adds_up {
-        return Ok(AckVerdict::Inconsistent);
-    }
-    if first_hub {
-        set_meta(tx, HUB, &r.from_device)?;
-        set_meta(tx, HUB_HOW, "first_receipt")?;
-    }
-    let mut requested = 0u64;
-    let wants = if newer { r.wants.as_slice() } else { &[] };
-    for Want {
-        encounter_id,
-        from_seq,
-    } in wants
-    {
-        // The hub lacks these (restored from a backup, say): send them again. Done
-        // before this receipt's own acknowledgements, which win.
-        requested += tx.execute(
-            "DELETE FROM sync_acked WHERE event_id IN
-               (SELECT id FROM events WHERE encounter_id = ?1 AND seq >= ?2)",
-            rusqlite::params![encounter_id, i64::from(*from_seq)],
-        )? as u64;
-    }
-    let carried: HashMap<String, String> = tx
-        .prepare_cached("SELECT event_id, hash FROM sync_push_events WHERE bundle_sha256 = ?1")?
-        .query_map([&r.bundle_sha256], |row| Ok((row.get(0)?, row.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut ins = tx.prepare_cached(
-        "INSERT OR IGNORE INTO sync_acked (event_id, hash, bundle_sha256, receiver, acked_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?;
-    let (mut newly, mut acked) = (0u64, 0u64);
-    for a in &r.acknowledged {
-        if carried.get(&a.event_id) != Some(&a.hash) {
-            continue;
-        }
-        acked += 1;
-        newly += ins.execute(rusqlite::params![
-            a.event_id,
-            a.hash,
-            r.bundle_sha256,
-            r.from_device,
-            r.received_at
-        ])? as u64;
-    }
-    tx.execute(
-        "UPDATE sync_pushes SET receipt_at = ?2, receipt_by = ?3, acknowledged = max(acknowledged, ?4)
-         WHERE bundle_sha256 = ?1 AND (receipt_at IS NULL OR receipt_at < ?2 OR acknowledged < ?4)",
-        rusqlite::params![r.bundle_sha256, r.received_at, r.from_device, acked as i64],
-    )?;
-    Ok(AckVerdict::Applied { newly, requested })
 }
 
 /// Reads what the planner needs for one encounter: the stored tip, what is stored under

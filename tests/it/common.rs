@@ -88,3 +88,15 @@ pub fn seal(
     let key = msht::sync::keys::signing_key(device).unwrap();
     msht::sync::seal::seal(&id.key, &key, plain).unwrap()
 }
+
+/// An encounter's first event, for tests that write to the store directly.
+pub fn created(officer: &str) -> msht::record::EventBody {
+    msht::record::EventBody::Created {
+        officer: officer.into(),
+        location: "Hand car wash, Mill Road".into(),
+        checklist: "general".into(),
+        checklist_title: "General screen".into(),
+        guidance_version: "test".into(),
+        guidance_hash: "0123456789abcdef".into(),
+    }
+}

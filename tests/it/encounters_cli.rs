@@ -2,7 +2,7 @@
 //! listing, showing, completing, amending, voiding, and tampering reported by name.
 //! Encounters are seeded through the library's store (the same code `check` uses).
 
-use crate::common::{db, msht};
+use crate::common::{created, db, msht};
 
 use std::path::Path;
 
@@ -11,17 +11,6 @@ use msht::record::EventBody;
 use msht::store::Store;
 use predicates::prelude::*;
 use serde_json::Value;
-
-fn created(officer: &str) -> EventBody {
-    EventBody::Created {
-        officer: officer.into(),
-        location: "Hand car wash, Mill Road".into(),
-        checklist: "general".into(),
-        checklist_title: "General screen".into(),
-        guidance_version: "test".into(),
-        guidance_hash: "0123456789abcdef".into(),
-    }
-}
 
 fn answer(q: &str, a: Answer) -> EventBody {
     EventBody::AnswerGiven {

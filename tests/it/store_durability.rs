@@ -6,6 +6,7 @@
 //! an environment variable telling the child what to do. The child tests are `#[ignore]`d
 //! helpers, so a normal `cargo test` run lists them as ignored rather than as passes.
 
+use crate::common::created;
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -19,17 +20,6 @@ use msht::store::{ListFilter, Store};
 const CHILD_DB: &str = "MSHT_STORE_TEST_CHILD_DB";
 const CHILD_SHARED: &str = "MSHT_STORE_TEST_CHILD_SHARED";
 const CHILD_COUNT: &str = "MSHT_STORE_TEST_CHILD_COUNT";
-
-fn created(officer: &str) -> EventBody {
-    EventBody::Created {
-        officer: officer.into(),
-        location: "lay-by, A14".into(),
-        checklist: "general".into(),
-        checklist_title: "General screen".into(),
-        guidance_version: "test".into(),
-        guidance_hash: "abc".into(),
-    }
-}
 
 fn note(i: usize) -> EventBody {
     EventBody::NoteAdded {

@@ -2,20 +2,10 @@
 //! refused and reported, kept aside for review, and never overwrites the held one; the
 //! rest of the bundle still goes in.
 
+use crate::common::created;
 use msht::record::{Event, EventBody};
 use msht::store::Store;
 use msht::sync;
-
-fn created(officer: &str) -> EventBody {
-    EventBody::Created {
-        officer: officer.into(),
-        location: "farm".into(),
-        checklist: "general".into(),
-        checklist_title: "General".into(),
-        guidance_version: "1".into(),
-        guidance_hash: "h".into(),
-    }
-}
 
 #[test]
 fn different_content_under_a_known_id_is_refused_not_overwritten() {

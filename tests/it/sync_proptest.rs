@@ -3,6 +3,7 @@
 //! part of an encounter's chain (whose start travels in another bundle), so the hub must
 //! hold early arrivals aside and join them when the gap is filled.
 
+use crate::common::created;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -16,17 +17,6 @@ struct Fixture {
     bundles: Vec<PathBuf>,
     template: PathBuf,
     device: Vec<Vec<Event>>,
-}
-
-fn created() -> EventBody {
-    EventBody::Created {
-        officer: "PC 7".into(),
-        location: "car wash".into(),
-        checklist: "general".into(),
-        checklist_title: "General".into(),
-        guidance_version: "1".into(),
-        guidance_hash: "h".into(),
-    }
 }
 
 fn note(i: usize) -> EventBody {
@@ -48,7 +38,7 @@ fn fixture() -> &'static Fixture {
         let mut chains = Vec::new();
         for n in [6usize, 4, 5] {
             let rest: Vec<EventBody> = (2..=n).map(note).collect();
-            chains.push(dev.record_encounter(created(), rest).unwrap());
+            chains.push(dev.record_encounter(created("PC 7"), rest).unwrap());
         }
         let (a, b, c) = (&chains[0], &chains[1], &chains[2]);
         let cuts: Vec<Vec<Event>> = vec![
