@@ -5,6 +5,7 @@ pub mod condition;
 mod files;
 pub mod ids;
 pub mod model;
+mod named;
 mod parse;
 pub mod problems;
 mod reach;
@@ -105,6 +106,7 @@ pub fn check(files: &GuidanceFiles) -> (Option<Guidance>, Problems) {
         hash: files.content_hash(),
         origin: files.origin.clone(),
         areas: Vec::new(),
+        conditions: Vec::new(),
         topics: Vec::new(),
         checklists: Vec::new(),
         prompts: Vec::new(),
@@ -117,10 +119,11 @@ pub fn check(files: &GuidanceFiles) -> (Option<Guidance>, Problems) {
     for f in &files.files {
         read_file(f, &mut g, &mut manifest, &mut problems);
     }
-    if let Some((version, title, areas)) = manifest {
-        g.version = version;
-        g.title = title;
-        g.areas = areas;
+    if let Some(m) = manifest {
+        g.version = m.version;
+        g.title = m.title;
+        g.areas = m.areas;
+        g.conditions = m.conditions;
     }
     let missing = missing_files(files, &mut problems);
     // What was found while reading files comes first: a file that does not parse is the
@@ -129,6 +132,7 @@ pub fn check(files: &GuidanceFiles) -> (Option<Guidance>, Problems) {
     // A missing file makes every reference into it look wrong (a missing prompts.toml
     // gave 91 "unknown prompt" lines), so references wait until every file is there.
     if !missing {
+        named::resolve(&mut g, &mut problems);
         validate::check(&g, &mut problems);
     }
     problems.sort();
@@ -173,7 +177,7 @@ fn missing_files(files: &GuidanceFiles, problems: &mut Problems) -> bool {
 fn read_file(
     f: &SourceFile,
     g: &mut Guidance,
-    manifest: &mut Option<(String, String, Vec<Area>)>,
+    manifest: &mut Option<parse::Manifest>,
     problems: &mut Problems,
 ) {
     let Some(text) = f.text() else {

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-const ANSWERS: &str = r#"{"checklist":"general","officer":"PC 1","answers":{"general_age":"no","general_nrm_consent":"consents"}}"#;
+const ANSWERS: &str = r#"{"checklist":"general","officer":"PC 1","answers":{"general_nation":"england","general_danger":"no","general_age":"no","general_documents":"no","general_consent_alone":"yes","general_consent_understood":"yes","general_consent_explained":"yes","general_nrm_consent":"consents"}}"#;
 
 fn sql(db: &Path, sql: &str) {
     let c = rusqlite::Connection::open(db).unwrap();

@@ -11,7 +11,7 @@ use msht::record::{EncounterState, Event};
 use msht::store::{ListFilter, Store};
 use serde_json::Value;
 
-const ANSWERS: &str = r#"{"checklist":"general","officer":"PC 1","answers":{"general_age":"no","general_nrm_consent":"consents"}}"#;
+const ANSWERS: &str = r#"{"checklist":"general","officer":"PC 1","answers":{"general_nation":"england","general_danger":"no","general_age":"no","general_documents":"no","general_consent_alone":"yes","general_consent_understood":"yes","general_consent_explained":"yes","general_nrm_consent":"consents"}}"#;
 
 /// Records one complete encounter with the guided check; returns its id.
 fn record(db: &Path) -> String {
