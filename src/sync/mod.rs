@@ -408,8 +408,10 @@ pub fn write_receipt(
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let name = r.file_name();
+    // A receipt planted under our name (forged, or signed by another key) is replaced,
+    // or the device would never see this hub's word.
     if let Ok(old) = fs::read(dir.join(&name))
-        && let Some(old) = Receipt::decode(&old)
+        && let receipt::Verified::Trusted(old) = Receipt::verify(&old, &signer.verifying_key())
         && old.bundle_sha256 == r.bundle_sha256
         && old.receiver_is_hub == r.receiver_is_hub
         && old.acknowledged_count() >= r.acknowledged_count()

@@ -321,6 +321,21 @@ fn only_the_enrolled_hubs_signature_prunes() {
     fs::write(&path, misplaced.encode(&signing_key(&hub)).unwrap()).unwrap();
     push(&d1, &share);
     assert!(run_ok(&d1, &["sync", "prune"]).contains("Nothing to prune"));
+    // A forgery under the hub's receipt name does not stop the hub writing its own: on
+    // the next import the hub replaces it, and the device then acknowledges.
+    let mut greedy = r.clone();
+    greedy.accepted += 5;
+    fs::write(
+        &path,
+        greedy.encode(&SigningKey::from_bytes(&[3; 32])).unwrap(),
+    )
+    .unwrap();
+    run_ok(&hub, &["sync", "import", share.to_str().unwrap()]);
+    let hub_public = signing_key(&hub).verifying_key();
+    assert!(matches!(
+        Receipt::verify(&fs::read(&path).unwrap(), &hub_public),
+        sync::receipt::Verified::Trusted(_)
+    ));
     // The genuine receipt, put back, does.
     fs::write(&path, &genuine).unwrap();
     push(&d1, &share);
