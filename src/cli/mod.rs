@@ -3,6 +3,7 @@
 
 mod check;
 mod checklist;
+mod db;
 mod doctor;
 mod encounters;
 mod exit;

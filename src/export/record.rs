@@ -51,15 +51,11 @@ impl Labels {
 
     /// How a person reads an answer.
     pub fn display(&self, question: &str, a: &Answer) -> String {
-        match a {
-            Answer::Choice(id) => self
-                .choices
-                .get(&(question.to_string(), id.clone()))
+        a.display_with(|id| {
+            self.choices
+                .get(&(question.to_string(), id.to_string()))
                 .cloned()
-                .unwrap_or_else(|| id.clone()),
-            Answer::Skipped => "skipped".to_string(),
-            other => other.as_value().to_string(),
-        }
+        })
     }
 }
 
@@ -121,6 +117,17 @@ pub struct PromptOut {
     pub outcome: Option<String>,
     pub reason: Option<String>,
     pub action_at: Option<Time>,
+    /// Whether the current answers still raise it.
+    pub follows: bool,
+    /// Every action recorded on it, oldest first.
+    pub history: Vec<ActionOut>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ActionOut {
+    pub outcome: String,
+    pub reason: Option<String>,
+    pub at: Time,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -137,6 +144,7 @@ pub struct AmendmentOut {
     pub answer: Option<Answer>,
     pub display: Option<String>,
     pub note: Option<String>,
+    pub duties_changed: Option<crate::record::DutyChange>,
 }
 
 /// One encounter, ready to render. Field order is the JSON's field order.
@@ -193,31 +201,7 @@ pub fn build_record(events: &[Event], state: &EncounterState, labels: &Labels) -
     let fallback = state.created_offset.as_str();
     let t = |at: &str| Time::new(at, by_at.get(at).copied().unwrap_or(fallback));
 
-    let answers: Vec<AnswerOut> = state
-        .answers
-        .iter()
-        .map(|a| AnswerOut {
-            question: a.question.clone(),
-            question_text: a.question_text.clone(),
-            answer: a.answer.clone(),
-            display: labels.display(&a.question, &a.answer),
-            at: Time::new(
-                &a.at,
-                by_id.get(a.event_id.as_str()).copied().unwrap_or(fallback),
-            ),
-            event_id: a.event_id.clone(),
-            amended: amended_ids.contains(a.event_id.as_str()),
-            earlier: a
-                .history
-                .iter()
-                .map(|(ans, at)| EarlierAnswer {
-                    answer: ans.clone(),
-                    display: labels.display(&a.question, ans),
-                    at: t(at),
-                })
-                .collect(),
-        })
-        .collect();
+    let answers = answers_out(state, labels, &by_id, &amended_ids, fallback, &t);
 
     let indicators = state
         .indicators
@@ -258,19 +242,7 @@ pub fn build_record(events: &[Event], state: &EncounterState, labels: &Labels) -
         updated: t(&state.updated_at),
         answers,
         indicators,
-        welfare_prompts: state
-            .prompts
-            .iter()
-            .map(|p| PromptOut {
-                id: p.prompt.clone(),
-                title: p.title.clone(),
-                urgency: p.urgency.clone(),
-                raised_at: t(&p.raised_at),
-                outcome: p.outcome.map(|o| o.as_str().to_string()),
-                reason: Some(p.reason.clone()).filter(|r| !r.is_empty()),
-                action_at: p.action_at.as_deref().map(t),
-            })
-            .collect(),
+        welfare_prompts: state.prompts.iter().map(|p| prompt_out(p, &t)).collect(),
         duties: state
             .duties
             .iter()
@@ -300,12 +272,72 @@ pub fn build_record(events: &[Event], state: &EncounterState, labels: &Labels) -
                 },
                 answer: m.answer.clone(),
                 note: m.note.clone(),
+                duties_changed: m.duties_changed.clone(),
             })
             .collect(),
         events: Some(events.to_vec()),
         event_count: state.event_count,
         head_hash: state.head_hash.clone(),
         left_out: Vec::new(),
+    }
+}
+
+/// Every current answer with its label, time and earlier answers.
+fn answers_out(
+    state: &EncounterState,
+    labels: &Labels,
+    by_id: &HashMap<&str, &str>,
+    amended_ids: &std::collections::HashSet<&str>,
+    fallback: &str,
+    t: &dyn Fn(&str) -> Time,
+) -> Vec<AnswerOut> {
+    state
+        .answers
+        .iter()
+        .map(|a| AnswerOut {
+            question: a.question.clone(),
+            question_text: a.question_text.clone(),
+            answer: a.answer.clone(),
+            display: labels.display(&a.question, &a.answer),
+            at: Time::new(
+                &a.at,
+                by_id.get(a.event_id.as_str()).copied().unwrap_or(fallback),
+            ),
+            event_id: a.event_id.clone(),
+            amended: amended_ids.contains(a.event_id.as_str()),
+            earlier: a
+                .history
+                .iter()
+                .map(|e| EarlierAnswer {
+                    answer: e.answer.clone(),
+                    display: labels.display(&a.question, &e.answer),
+                    at: t(&e.at),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// A welfare prompt with its whole history of actions.
+fn prompt_out(p: &crate::record::PromptRecord, t: &dyn Fn(&str) -> Time) -> PromptOut {
+    PromptOut {
+        id: p.prompt.clone(),
+        title: p.title.clone(),
+        urgency: p.urgency.clone(),
+        raised_at: t(&p.raised_at),
+        outcome: p.outcome.map(|o| o.as_str().to_string()),
+        reason: Some(p.reason.clone()).filter(|r| !r.is_empty()),
+        action_at: p.action_at.as_deref().map(t),
+        follows: p.follows,
+        history: p
+            .history
+            .iter()
+            .map(|a| ActionOut {
+                outcome: a.outcome.as_str().to_string(),
+                reason: Some(a.reason.clone()).filter(|r| !r.is_empty()),
+                at: t(&a.at),
+            })
+            .collect(),
     }
 }
 
