@@ -52,12 +52,18 @@ pub fn empty_officer() -> Error {
 
 /// Who made the record: `--officer`, else the file's `officer`. Never the last officer on
 /// the device: on a shared device that would attribute the record to the wrong person.
-fn officer_of(args: &Args, file: &AnswersFile) -> Result<String> {
-    match args.officer.as_deref().or(file.officer.as_deref()) {
+/// The flag, else the answers file, else the config file's officer.
+fn officer_of(args: &Args, file: &AnswersFile, configured: Option<&str>) -> Result<String> {
+    match args
+        .officer
+        .as_deref()
+        .or(file.officer.as_deref())
+        .or(configured)
+    {
         Some(o) if o.trim().is_empty() => Err(empty_officer()),
         Some(o) => Ok(o.trim().to_string()),
         None => Err(Error::BadInput(
-            "the answers file names no officer; add \"officer\" to it or pass --officer".into(),
+            "the answers file names no officer; add \"officer\" to it, pass --officer, or set one with `msht config set officer ID`".into(),
         )),
     }
 }
@@ -131,11 +137,27 @@ struct OutcomeJson<'a> {
     duties: Vec<DutyJson<'a>>,
 }
 
+/// Fills in the config's default answers (the nation) that the file leaves out, for the
+/// questions this checklist asks; the file's own answers always win.
+fn prefill(ctx: &Ctx, g: &crate::guidance::Guidance, file: &mut AnswersFile) {
+    let Some(flat) = g.flattened(&file.checklist) else {
+        return;
+    };
+    for (question, value) in ctx.config.default_answers() {
+        if flat.position(&question).is_some() {
+            file.answers
+                .entry(question)
+                .or_insert(serde_json::Value::String(value));
+        }
+    }
+}
+
 fn from_answers(ctx: &Ctx, args: &Args, path: &Path) -> Result<()> {
     let g = ctx.guidance()?;
     let text = read_answers(path)?;
-    let file = AnswersFile::parse(&text)?;
-    let officer = officer_of(args, &file)?;
+    let mut file = AnswersFile::parse(&text)?;
+    prefill(ctx, &g, &mut file);
+    let officer = officer_of(args, &file, ctx.config.officer.as_deref())?;
     let mut store = super::db::open(ctx)?;
     let location = args
         .location

@@ -343,6 +343,7 @@ fn export_all(ctx: &Ctx, args: &Args) -> Result<()> {
     let no_labels = Labels::default();
     let mut exported = 0usize;
     let mut skipped_void = 0usize;
+    let mut line: Vec<u8> = Vec::with_capacity(1 << 16);
     let mut failure: Option<Error> = None;
     let walked = store.for_each_encounter(&filter, &mut |events| {
         let mut step = || -> Result<()> {
@@ -365,10 +366,7 @@ fn export_all(ctx: &Ctx, args: &Args) -> Result<()> {
             };
             let rec = build_record(&events, &state, labels);
             match &mut rows {
-                Rows::Jsonl(w) => {
-                    serde_json::to_writer(&mut *w, &rec).map_err(io::Error::from)?;
-                    w.write_all(b"\n")?;
-                }
+                Rows::Jsonl(w) => write_line(w, &mut line, &rec)?,
                 Rows::Csv(c) => c.write(&rec)?,
             }
             exported += 1;
@@ -431,6 +429,15 @@ fn finish_all(
             )
         }
     }
+}
+
+/// One JSONL line, serialised into a buffer reused for every encounter and written in
+/// one call: straight into the sink, every token was its own trip through two writers.
+fn write_line(w: &mut Sink, line: &mut Vec<u8>, rec: &ExportRecord) -> io::Result<()> {
+    line.clear();
+    serde_json::to_writer(&mut *line, rec).map_err(io::Error::from)?;
+    line.push(b'\n');
+    w.write_all(line)
 }
 
 /// A progress bar on stderr, only when stderr is a terminal and the export is large;

@@ -274,3 +274,24 @@ fn turning_the_phone_mid_checklist_rewraps_to_the_new_width() {
         );
     }
 }
+
+#[test]
+fn the_configured_nation_is_answered_on_screen_and_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(&dir);
+    std::fs::write(db.with_file_name("config.toml"), "nation = \"wales\"\n").unwrap();
+    let mut p = Pty::general(&db, 80, 40);
+    p.wait_for("Wales (from your config)");
+    p.next_yes_no();
+    p.send("q");
+    assert_eq!(p.exit_code(), 0);
+    let state = only_encounter(&db);
+    let nation = state
+        .answers
+        .iter()
+        .find(|a| a.question == "general_nation");
+    assert_eq!(
+        nation.map(|a| &a.answer),
+        Some(&Answer::Choice("wales".into()))
+    );
+}

@@ -7,6 +7,7 @@ mod check_pty;
 mod cli_basics;
 #[allow(dead_code)] // each test module uses a different subset of the helpers
 mod common;
+mod config_cli;
 mod doctor_sees;
 mod encounters_cli;
 mod export_cli;
@@ -21,6 +22,7 @@ mod scene_flow;
 mod search_cli;
 mod search_relevance;
 mod search_stems;
+mod shell_cli;
 mod store_durability;
 mod store_migrations;
 mod sync_conflicts;

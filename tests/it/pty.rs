@@ -36,6 +36,8 @@ impl Pty {
             .env("TERM", "xterm-256color")
             .env("NO_COLOR", "1")
             .env("MSHT_DB", db)
+            // Never the developer's own config: a file beside the database, if a test writes one.
+            .env("MSHT_CONFIG", db.with_file_name("config.toml"))
             .env_remove("MSHT_GUIDANCE")
             // The window size is set just after spawning; a process that asks before it
             // lands (an error printed at once) falls back to COLUMNS, so give the same.

@@ -43,6 +43,8 @@ struct Flow<'g> {
     session: Session<'g>,
     /// How many questions were asked when the last one was shown, to say why it changed.
     total: usize,
+    /// The config's default answers (the nation), each used once on a fresh start.
+    prefill: Vec<(String, String)>,
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
@@ -52,7 +54,13 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let ui = Ui::new();
     let (id, session) = match &args.resume {
         Some(prefix) => resume(&ui, &g, &store, prefix)?,
-        None => start(&ui, &g, &mut store, &args)?,
+        None => start(&ui, &g, &mut store, &args, ctx.config.officer.as_deref())?,
+    };
+    // The config's default answers answer their question on a fresh start; the officer
+    // sees it answered and can go back (b) to change it.
+    let prefill = match &args.resume {
+        Some(_) => Vec::new(),
+        None => ctx.config.default_answers(),
     };
     let short = store.short_id(&id)?;
     term::set_current(&short);
@@ -65,6 +73,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         short,
         session,
         total,
+        prefill,
     };
     if args.resume.is_some() {
         flow.reshow_open_prompts()?;
@@ -90,9 +99,19 @@ impl<'g> Flow<'g> {
     fn questions(&mut self) -> Result<bool> {
         let mut cursor = self.session.next_question();
         while let Some(q) = cursor {
-            self.show_question(q)?;
             let answered = self.session.answer_of(&q.id).cloned();
-            match read_input(&self.ui, q, answered.as_ref())? {
+            let input = match self.take_prefill(q) {
+                Some(a) => {
+                    let shown = format!("{}: {} (from your config)", q.text, a.display(Some(q)));
+                    self.ui.styled(&shown, &dim())?;
+                    Input::Answer(a)
+                }
+                None => {
+                    self.show_question(q)?;
+                    read_input(&self.ui, q, answered.as_ref())?
+                }
+            };
+            match input {
                 Input::Answer(a) => {
                     self.save(q, a)?;
                     cursor = match answered {
@@ -116,6 +135,19 @@ impl<'g> Flow<'g> {
             }
         }
         Ok(true)
+    }
+
+    /// The config's answer to `q`, used once and only while `q` is unanswered.
+    fn take_prefill(&mut self, q: &Question) -> Option<Answer> {
+        let at = self
+            .prefill
+            .iter()
+            .position(|(question, _)| *question == q.id)?;
+        let (_, value) = self.prefill.remove(at);
+        if self.session.answer_of(&q.id).is_some() {
+            return None;
+        }
+        Answer::parse_for(q, &value).ok()
     }
 
     /// Saves an answer, says so, says why the number of questions changed, and raises
@@ -243,6 +275,7 @@ fn start<'g>(
     g: &'g Guidance,
     store: &mut Store,
     args: &Args,
+    config_officer: Option<&str>,
 ) -> Result<(String, Session<'g>)> {
     let checklist = match &args.checklist {
         Some(id) => g.checklist_or_err(id)?,
@@ -251,7 +284,7 @@ fn start<'g>(
     let officer = match &args.officer {
         Some(o) if o.trim().is_empty() => return Err(super::check::empty_officer()),
         Some(o) => o.trim().to_string(),
-        None => ask_officer(ui, store)?,
+        None => ask_officer(ui, store, config_officer)?,
     };
     let location = match &args.location {
         Some(l) => l.clone(),
@@ -281,8 +314,12 @@ fn start<'g>(
 
 /// The officer, offered from the last encounter on this device: Enter keeps it,
 /// Backspace edits it, and an empty answer is asked again.
-fn ask_officer(ui: &Ui, store: &Store) -> Result<String> {
-    let last = store.last_officer()?.unwrap_or_default();
+/// The config file's officer, when set, is offered instead.
+fn ask_officer(ui: &Ui, store: &Store, configured: Option<&str>) -> Result<String> {
+    let last = match configured {
+        Some(o) => o.to_string(),
+        None => store.last_officer()?.unwrap_or_default(),
+    };
     let label = if last.is_empty() {
         "Officer (collar number or id):"
     } else {
