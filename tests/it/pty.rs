@@ -31,17 +31,22 @@ pub struct Pty {
 
 impl Pty {
     pub fn spawn(db: &Path, cols: u16, rows: u16, args: &[&str]) -> Pty {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_msht"));
-        cmd.args(args)
+        // The pty starts at expectrl's default size; `stty` sets ours before msht runs,
+        // so even an error printed at once sees the width under test.
+        let mut cmd = std::process::Command::new("sh");
+        cmd.arg("-c")
+            .arg(format!(
+                "stty cols {cols} rows {rows} && exec \"$0\" \"$@\""
+            ))
+            .arg(env!("CARGO_BIN_EXE_msht"))
+            .args(args)
             .env("TERM", "xterm-256color")
             .env("NO_COLOR", "1")
             .env("MSHT_DB", db)
             // Never the developer's own config: a file beside the database, if a test writes one.
             .env("MSHT_CONFIG", db.with_file_name("config.toml"))
             .env_remove("MSHT_GUIDANCE")
-            // The window size is set just after spawning; a process that asks before it
-            // lands (an error printed at once) falls back to COLUMNS, so give the same.
-            .env("COLUMNS", cols.to_string());
+            .env_remove("COLUMNS");
         let mut session = Session::spawn(cmd).expect("spawn msht in a pty");
         session
             .get_process_mut()
