@@ -2,8 +2,11 @@
 //! into a fresh hub through the same library path as `msht sync import` (read, verify
 //! whole, merge in one transaction per bundle, write a receipt), beside the `sqlite3`
 //! shell `.import`ing the same rows as CSV into a table with the same columns and
-//! indexes. A measurement, not a test: run with `cargo bench --bench sync_import`
-//! (or `EVENTS=100000 cargo bench --bench sync_import` for a quick look).
+//! indexes. Bundles are signed by ten trusted devices and sealed to the hub, as `sync
+//! push` writes them; the envelope's share of the import (open the sealed box, look up
+//! the signer, check the signature) is timed on its own, so the plaintext figure is the
+//! import less that. A measurement, not a test: run with `cargo bench --bench
+//! sync_import` (or `EVENTS=100000 cargo bench --bench sync_import` for a quick look).
 
 use std::fs;
 use std::path::Path;
@@ -69,6 +72,24 @@ fn main() {
     fs::create_dir(&inbox).expect("inbox");
     let mut csv = String::new();
     let devices: Vec<String> = (0..10).map(|_| uuid::Uuid::now_v7().to_string()).collect();
+    let hub_path = dir.path().join("hub.db");
+    let mut hub = Store::open(&hub_path).expect("hub");
+    let (_, hub_id) = sync::keys::hub_init(&mut hub).expect("hub keys");
+    let signers: Vec<ed25519_dalek::SigningKey> = (0..devices.len())
+        .map(|i| ed25519_dalek::SigningKey::from_bytes(&[i as u8 + 1; 32]))
+        .collect();
+    for (d, k) in devices.iter().zip(&signers) {
+        hub.sync_trust(&msht::store::TrustedDevice {
+            public: k.verifying_key().as_bytes().to_vec(),
+            device_id: d.clone(),
+            name: d.clone(),
+            fingerprint: sync::keys::fingerprint(k.verifying_key().as_bytes()),
+            trusted_at: String::new(),
+            revoked_at: None,
+        })
+        .expect("trust");
+    }
+    let mut seal_secs = 0f64;
 
     let t = Instant::now();
     let mut made = 0usize;
@@ -109,7 +130,11 @@ fn main() {
             local_seq: (1, 1),
         };
         let (m, hash, bytes) = sync::bundle::encode(&writer, &events).expect("bundle");
-        fs::write(inbox.join(sync::bundle::file_name(&m, &hash)), bytes).expect("bundle");
+        let signer = &signers[(bundle_no as usize - 1) % devices.len()];
+        let t_seal = Instant::now();
+        let sealed = sync::seal::seal(&hub_id.key, signer, &bytes).expect("seal");
+        seal_secs += t_seal.elapsed().as_secs_f64();
+        fs::write(inbox.join(sync::bundle::file_name(&m, &hash)), sealed).expect("bundle");
     }
     let bytes: u64 = fs::read_dir(&inbox)
         .expect("inbox")
@@ -121,9 +146,18 @@ fn main() {
         t.elapsed().as_secs_f64()
     );
 
+    // The envelope alone: open each sealed bundle, find its signer, check the signature.
+    let t = Instant::now();
+    for f in sync::bundle_paths(std::slice::from_ref(&inbox)).expect("inbox") {
+        let opened = sync::seal::open(&hub_id, &fs::read(&f).expect("read")).expect("open");
+        hub.sync_trusted_key(opened.signer.as_bytes())
+            .expect("trusted")
+            .expect("trusted");
+        opened.verify().expect("signature");
+    }
+    let envelope_secs = t.elapsed().as_secs_f64();
+
     // msht: the real import path, into a fresh hub.
-    let hub_path = dir.path().join("hub.db");
-    let mut hub = Store::open(&hub_path).expect("hub");
     let t = Instant::now();
     let s =
         sync::import_paths(&mut hub, std::slice::from_ref(&inbox), &mut |_| {}).expect("import");
@@ -175,6 +209,16 @@ fn main() {
     println!(
         "msht re-import of the same bundles (all already present): {again_secs:.2}s = {:.0} events/s",
         rate(again_secs)
+    );
+    let plain_secs = msht_secs - envelope_secs;
+    println!(
+        "of which the envelope (unseal + signer lookup + Ed25519 verify): {envelope_secs:.2}s; without it {plain_secs:.2}s = {:.0} events/s; sealed import takes {:.3}x the plaintext time",
+        rate(plain_secs),
+        msht_secs / plain_secs
+    );
+    println!(
+        "device side: signing and sealing the bundles took {seal_secs:.2}s ({:.0} events/s)",
+        rate(seal_secs)
     );
     if let Some(b) = base {
         println!(

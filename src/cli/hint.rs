@@ -121,6 +121,14 @@ fn sync(e: &SyncError) -> Option<String> {
             Some("`msht doctor` lists every damaged record; report them to your supervisor".into())
         }
         SyncError::Store(s) => store(s),
+        SyncError::NotEnrolled => Some(
+            "ask the hub for its key (`msht sync hub key` there) and run `msht sync enroll HUBKEY` here".into(),
+        ),
+        SyncError::NotAHub => Some("`msht sync hub init` makes this database a hub".into()),
+        SyncError::NoSuchDevice(_) => Some("`msht sync hub` lists the trusted devices".into()),
+        SyncError::Key(crate::sync::keys::KeyError::Malformed { .. }) => {
+            Some("copy the whole line the other side printed, from msht- to the end".into())
+        }
         _ => None,
     }
 }

@@ -18,6 +18,7 @@ pub mod output;
 mod scene;
 mod search;
 mod sync;
+mod sync_keys;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;

@@ -10,6 +10,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Ctx;
 use super::output::{print_json, print_lines, terminal_safe};
+use super::sync_keys::{self, HubAction};
 use crate::error::{Error, Result};
 use crate::store::Store;
 use crate::sync::{self, PushReport, Step};
@@ -36,15 +37,38 @@ pub enum Command {
     },
     /// What is pending, pushed and acknowledged, and which hub this database trusts
     Status,
-    /// Show or choose the hub whose receipts acknowledge this database's events
+    /// Show the hub this device is enrolled with, or (on a hub) its key and trusted
+    /// devices; `init` makes this database a hub, `key` prints its key
     Hub {
-        /// Accept receipts only from this database (its device id, from `msht sync
-        /// status` on the hub)
-        #[arg(value_name = "DEVICE_ID", conflicts_with = "serve")]
-        device_id: Option<String>,
-        /// Make this database a hub: the receipts it writes acknowledge events
-        #[arg(long)]
+        #[command(subcommand)]
+        action: Option<HubAction>,
+        /// The same as `hub init` (kept for scripts)
+        #[arg(long, hide = true)]
         serve: bool,
+    },
+    /// Print this device's key, for the hub to trust (`msht sync trust` there)
+    Key,
+    /// Enrol this device with a hub: bundles are sealed to it and only its signed
+    /// receipts acknowledge events
+    Enroll {
+        /// The line `msht sync hub key` printed on the hub (msht-hub1:…)
+        #[arg(value_name = "HUBKEY")]
+        hub_key: String,
+    },
+    /// On a hub: import bundles signed by this device from now on
+    Trust {
+        /// The line `msht sync key` printed on the device (msht-dev1:…)
+        #[arg(value_name = "DEVICE_KEY")]
+        key: String,
+        /// Who or what the device is (an officer's collar number, a laptop's asset tag)
+        #[arg(long, value_name = "TEXT")]
+        name: String,
+    },
+    /// On a hub: refuse bundles from this device from now on
+    Revoke {
+        /// The device's id, name or fingerprint
+        #[arg(value_name = "DEVICE")]
+        device: String,
     },
     /// Remove complete encounters that a hub has acknowledged in full
     Prune {
@@ -77,7 +101,15 @@ pub fn run(ctx: &Ctx, cmd: Command) -> Result<()> {
         ),
         Command::Import { paths } => import(ctx, &mut store, &paths),
         Command::Status => status(ctx, &store),
-        Command::Hub { device_id, serve } => hub(ctx, &mut store, device_id.as_deref(), serve),
+        Command::Hub { action, serve } => match (action, serve) {
+            (Some(a), _) => sync_keys::hub_action(ctx.json, &mut store, &a),
+            (None, true) => sync_keys::hub_action(ctx.json, &mut store, &HubAction::Init),
+            (None, false) => hub(ctx, &mut store),
+        },
+        Command::Key => sync_keys::device_key(ctx.json, &mut store),
+        Command::Enroll { hub_key } => sync_keys::enroll(ctx.json, &mut store, &hub_key),
+        Command::Trust { key, name } => sync_keys::trust(ctx.json, &mut store, &key, &name),
+        Command::Revoke { device } => sync_keys::revoke(ctx.json, &mut store, &device),
         Command::Prune {
             encounters,
             dry_run,
@@ -153,13 +185,7 @@ fn push_lines(r: &PushReport) -> Vec<String> {
     out
 }
 
-fn hub(ctx: &Ctx, store: &mut Store, device_id: Option<&str>, serve: bool) -> Result<()> {
-    if serve {
-        sync::serve_as_hub(store)?;
-    }
-    if let Some(id) = device_id {
-        sync::set_hub(store, id)?;
-    }
+fn hub(ctx: &Ctx, store: &mut Store) -> Result<()> {
     let s = store.sync_status()?;
     if ctx.json {
         print_json(&serde_json::json!({
@@ -169,7 +195,9 @@ fn hub(ctx: &Ctx, store: &mut Store, device_id: Option<&str>, serve: bool) -> Re
         }))?;
         return Ok(());
     }
-    print_lines(&hub_lines(&s))?;
+    let mut l = hub_lines(&s);
+    l.extend(sync_keys::key_lines(store)?);
+    print_lines(&l)?;
     Ok(())
 }
 
@@ -180,11 +208,15 @@ fn hub_lines(s: &sync::SyncStatus) -> Vec<String> {
             "Hub: {} (the first hub that acknowledged this device's bundles); receipts from any other database acknowledge nothing.",
             h.device_id
         ),
+        Some(h) if h.how == "enrolled" => format!(
+            "Hub: {} (enrolled); only receipts it signed acknowledge events.",
+            h.device_id
+        ),
         Some(h) => format!(
             "Hub: {} (set by hand); receipts from any other database acknowledge nothing.",
             h.device_id
         ),
-        None => "Hub: none yet; the first hub whose receipt acknowledges a bundle becomes this device's hub (`msht sync hub DEVICE_ID` chooses it instead).".to_string(),
+        None => "Hub: none yet; `msht sync enroll HUBKEY` enrols this device with its hub (push needs it).".to_string(),
     };
     // A hub that pushes nowhere has no hub of its own to speak of.
     if s.hub.is_some() || !s.serves_as_hub {
@@ -281,7 +313,7 @@ fn import(ctx: &Ctx, store: &mut Store, paths: &[PathBuf]) -> Result<()> {
             summary.already_present
         )];
         if !store.serves_as_hub()? {
-            l.push("This database does not serve as a hub, so its receipts acknowledge nothing on the devices (`msht sync hub --serve` makes it one).".into());
+            l.push("This database does not serve as a hub, so its receipts acknowledge nothing on the devices (`msht sync hub init` makes it one).".into());
         }
         print_lines(&l)?;
     }

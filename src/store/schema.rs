@@ -145,6 +145,30 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     DELETE FROM sync_acked;
     "#,
+    // 4: sync keys (src/store/keys.rs). This database's own key pairs (an Ed25519 signing
+    // key for every database, an X25519 sealing key for a hub), the hub it is enrolled
+    // with, and on a hub the devices it trusts. Secret key bytes live here so that the
+    // database's own encryption at rest covers them.
+    r#"
+    CREATE TABLE sync_keys (
+        role       TEXT PRIMARY KEY CHECK (role IN ('signing', 'sealing', 'enrolled_hub')),
+        device_id  TEXT NOT NULL,
+        secret     BLOB,
+        public     BLOB NOT NULL,
+        created_at TEXT NOT NULL
+    ) STRICT;
+
+    -- Devices whose bundles this hub imports, by their public signing key. A revoked
+    -- device stays listed (with when) so its bundles are named when refused.
+    CREATE TABLE sync_trusted (
+        public      BLOB PRIMARY KEY,
+        device_id   TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        trusted_at  TEXT NOT NULL,
+        revoked_at  TEXT
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this binary writes.

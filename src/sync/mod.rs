@@ -21,15 +21,22 @@
 //! it, comes from another database that serves as a hub (`serve_as_hub`), and that hub
 //! is its own: the one set by hand, or else the first hub whose receipt acknowledged one
 //! of its bundles. So importing your own bundle, or a scratch database importing the
-//! share, acknowledges nothing. Until receipts are signed, this guards against mistakes,
-//! not against a forger.
+//! share, acknowledges nothing.
+//!
+//! Against a forger (`keys.rs`, `seal.rs`): a device pushes only once enrolled with a
+//! hub, and its bundles are signed with its own key and sealed to that hub, so the share
+//! holds only ciphertext. A hub opens a bundle and checks its signer against the devices
+//! it trusts before reading anything in it. Receipts are signed by the hub, and a device
+//! believes only those that verify with the key of the hub it is enrolled with.
 //!
 //! Pending means "not acknowledged by this database's hub", whoever recorded the event:
 //! a colleague's laptop that imported your bundle pushes those events on to the force
 //! hub in its own bundles, so a relay never becomes a dead end.
 
 pub mod bundle;
+pub mod keys;
 pub mod receipt;
+pub mod seal;
 
 use std::fs;
 use std::io;
@@ -76,6 +83,29 @@ pub enum SyncError {
         "{0} events were refused because they contradict what this database holds (reported above); they are kept for review and nothing was overwritten"
     )]
     Conflicts(u64),
+    /// Push needs a hub to seal to; everything else keeps working without one.
+    #[error(
+        "this device is not enrolled with a hub yet, so there is no one to seal a bundle to (nothing was written; recording and export still work)"
+    )]
+    NotEnrolled,
+    #[error(
+        "this database is not a hub, so it has no keys to open sealed bundles with or to trust devices by (nothing was changed)"
+    )]
+    NotAHub,
+    #[error("no trusted device is named {0}, so nothing was revoked")]
+    NoSuchDevice(String),
+    #[error(
+        "that key belongs to {name}, revoked at {at}; a revoked key is never trusted again (the device needs a new database and key)"
+    )]
+    WasRevoked { name: String, at: String },
+    #[error(
+        "that is this database's own key; a device is enrolled with a hub, and a hub trusts other devices"
+    )]
+    OwnKey,
+    #[error(transparent)]
+    Key(#[from] keys::KeyError),
+    #[error(transparent)]
+    Seal(#[from] seal::SealError),
 }
 
 impl SyncError {
@@ -85,7 +115,16 @@ impl SyncError {
             | SyncError::SomeRefused { .. }
             | SyncError::Conflicts(_)
             | SyncError::LeftOut(_) => Fault::BadData,
-            SyncError::EncodeBundle(_) | SyncError::EncodeReceipt(_) => Fault::Internal,
+            SyncError::EncodeBundle(_) | SyncError::EncodeReceipt(_) | SyncError::Seal(_) => {
+                Fault::Internal
+            }
+            SyncError::NotEnrolled
+            | SyncError::NotAHub
+            | SyncError::OwnKey
+            | SyncError::WasRevoked { .. } => Fault::BadRequest,
+            SyncError::NoSuchDevice(_) => Fault::Missing,
+            SyncError::Key(keys::KeyError::Malformed { .. }) => Fault::BadRequest,
+            SyncError::Key(keys::KeyError::Damaged(_)) => Fault::BadData,
             SyncError::Missing { .. } => Fault::Missing,
             SyncError::NotAFolder { .. } => Fault::BadRequest,
             SyncError::Io { source, .. } => Fault::of_io(source),
@@ -149,13 +188,29 @@ fn ignored_because(v: &AckVerdict) -> Option<String> {
     })
 }
 
-/// Reads the receipts in `dir`, acknowledging what the hub holds.
-fn read_receipts(store: &mut Store, dir: &Path, report: &mut PushReport) -> Result<(), SyncError> {
+/// Reads the receipts in `dir`, acknowledging what the hub holds: only receipts signed
+/// by the enrolled `hub`.
+fn read_receipts(
+    store: &mut Store,
+    hub: &keys::HubKey,
+    dir: &Path,
+    report: &mut PushReport,
+) -> Result<(), SyncError> {
     for path in files_with_extension(dir, receipt::EXTENSION)? {
         // An unreadable or damaged receipt is ignored: its events simply stay pending.
         let Ok(bytes) = fs::read(&path) else { continue };
-        let Some(r) = Receipt::decode(&bytes) else {
-            continue;
+        let r = match Receipt::verify(&bytes, &hub.verifying) {
+            receipt::Verified::Trusted(r) => r,
+            receipt::Verified::Unreadable => continue,
+            receipt::Verified::BadSignature(r) => {
+                if r.bundle_device_id == store.device_id() {
+                    report.receipts_ignored.push((path, format!(
+                        "its signature does not verify with the key of the hub this device is enrolled with ({}): it is forged, altered, or from another hub",
+                        hub.fingerprint()
+                    )));
+                }
+                continue;
+            }
         };
         let verdict = store.sync_apply_receipt(&r.acknowledgement())?;
         if let AckVerdict::Applied { newly, requested } = verdict {
@@ -178,8 +233,10 @@ pub fn push(store: &mut Store, dir: &Path) -> Result<PushReport, SyncError> {
             path: dir.to_path_buf(),
         });
     }
+    let hub = keys::enrolled_hub(store)?.ok_or(SyncError::NotEnrolled)?;
+    let signer = keys::signing_key(store)?;
     let mut report = PushReport::default();
-    read_receipts(store, dir, &mut report)?;
+    read_receipts(store, &hub, dir, &mut report)?;
     let out = store.sync_outgoing()?;
     report.pending_events = out.pending_events;
     report.pending_encounters = out.pending_encounters;
@@ -195,7 +252,8 @@ pub fn push(store: &mut Store, dir: &Path) -> Result<PushReport, SyncError> {
         created_at: &created,
         local_seq: out.local_seq,
     };
-    let (manifest, hash, bytes) = bundle::encode(&writer, &out.events)?;
+    let (manifest, hash, plain) = bundle::encode(&writer, &out.events)?;
+    let bytes = seal::seal(&hub, &signer, &plain)?;
     let name = bundle::file_name(&manifest, &hash);
     let path = dir.join(&name);
     crate::atomic::write_new(&path, &bytes)
@@ -254,17 +312,47 @@ fn files_with_extension(dir: &Path, ext: &str) -> Result<Vec<PathBuf>, SyncError
     Ok(out)
 }
 
-/// Reads and verifies one bundle whole.
-pub fn read_bundle(path: &Path) -> Result<Bundle, SyncError> {
+/// Reads and verifies one sealed bundle whole: opened with this hub's key, its signer
+/// trusted and not revoked, its signature good, and only then the bundle inside.
+pub fn read_bundle(
+    store: &Store,
+    hub: &keys::HubIdentity,
+    path: &Path,
+) -> Result<Bundle, SyncError> {
     let bytes = fs::read(path).map_err(|e| SyncError::io("read", path, e))?;
-    bundle::decode(path, &bytes).map_err(|r| SyncError::BadBundle {
+    let refused = |r: bundle::Refusal| SyncError::BadBundle {
         path: path.to_path_buf(),
         reason: r.0,
-    })
+    };
+    let opened = seal::open(hub, &bytes).map_err(refused)?;
+    let device = store.sync_trusted_key(opened.signer.as_bytes())?;
+    let device = match device {
+        None => Err(format!(
+            "it is signed by a device this hub does not trust (key {})",
+            opened.signer_fingerprint
+        )),
+        Some(d) => match &d.revoked_at {
+            Some(at) => Err(format!(
+                "it is signed by {} ({}), whose key was revoked at {at}",
+                d.name, d.fingerprint
+            )),
+            None => Ok(d),
+        },
+    }
+    .map_err(|r| refused(bundle::Refusal(r)))?;
+    opened.verify().map_err(refused)?;
+    let b = bundle::decode(path, &opened.bundle).map_err(refused)?;
+    if b.manifest.device_id != device.device_id {
+        return Err(refused(bundle::Refusal(format!(
+            "it says it was written by {} but is signed by {} ({})",
+            b.manifest.device_id, device.name, device.device_id
+        ))));
+    }
+    Ok(b)
 }
 
 /// Merges a verified bundle and builds its receipt (not yet written).
-pub fn import_bundle(
+fn import_bundle(
     store: &mut Store,
     b: &Bundle,
     progress: &mut dyn FnMut(u64),
@@ -307,15 +395,21 @@ pub fn import_bundle(
 /// Writes the receipt beside the bundle. An existing receipt from this receiver for this
 /// bundle is replaced only if the new one acknowledges more (a later import may have let
 /// held events join), so re-importing a folder does not churn files.
-pub fn write_receipt(b: &Bundle, r: &Receipt) -> Result<Option<PathBuf>, SyncError> {
+pub fn write_receipt(
+    b: &Bundle,
+    r: &Receipt,
+    signer: &ed25519_dalek::SigningKey,
+) -> Result<Option<PathBuf>, SyncError> {
     let dir = b
         .path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let name = r.file_name();
+    // A receipt planted under our name (forged, or signed by another key) is replaced,
+    // or the device would never see this hub's word.
     if let Ok(old) = fs::read(dir.join(&name))
-        && let Some(old) = Receipt::decode(&old)
+        && let receipt::Verified::Trusted(old) = Receipt::verify(&old, &signer.verifying_key())
         && old.bundle_sha256 == r.bundle_sha256
         && old.receiver_is_hub == r.receiver_is_hub
         && old.acknowledged_count() >= r.acknowledged_count()
@@ -324,7 +418,7 @@ pub fn write_receipt(b: &Bundle, r: &Receipt) -> Result<Option<PathBuf>, SyncErr
         return Ok(None);
     }
     let path = dir.join(&name);
-    let bytes = r.encode()?;
+    let bytes = r.encode(signer)?;
     crate::atomic::write_replace(&path, &bytes)
         .map(|()| Some(path))
         .map_err(|e| SyncError::io("write a receipt into", dir, e))
@@ -360,13 +454,14 @@ pub fn import_paths(
     observe: &mut dyn FnMut(Step),
 ) -> Result<ImportSummary, SyncError> {
     let files = bundle_paths(paths)?;
+    let hub = keys::hub_identity(store)?.ok_or(SyncError::NotAHub)?;
     let mut summary = ImportSummary {
         bundles: files.len(),
         ..ImportSummary::default()
     };
     let total = files.len();
     for (i, path) in files.iter().enumerate() {
-        let b = match read_bundle(path) {
+        let b = match read_bundle(store, &hub, path) {
             Ok(b) => b,
             Err(e) => {
                 observe(Step::Refused(&e));
@@ -383,7 +478,7 @@ pub fn import_paths(
                 bundles: total,
             });
         })?;
-        let receipt = write_receipt(&b, &r);
+        let receipt = write_receipt(&b, &r, &hub.signing);
         summary.accepted += outcome.accepted;
         summary.already_present += outcome.already_present;
         summary.released += outcome.released;

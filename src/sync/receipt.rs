@@ -9,20 +9,26 @@
 //! listed events, and only from its own hub (see `store/sync.rs`).
 //!
 //! One JSON document, read whole. `receipt_sha256` (over the receipt without that field)
-//! catches a damaged or hand-edited receipt, which is then ignored rather than trusted.
-//! It is not a signature: a signature over the same bytes will sit beside it.
+//! catches a damaged or hand-edited receipt; `signature` (Ed25519 by the hub, over the
+//! same bytes) lets a device believe only its enrolled hub: a forged, altered or
+//! misplaced receipt is ignored rather than trusted, and its events stay pending.
 
 use std::path::Path;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::store::{AckedEvent, Acknowledgement, Want};
 
 pub const FORMAT: &str = "msht-receipt";
-/// 2: addressed receipts (receiver role, acknowledged events listed, requests). A
-/// version 1 receipt is never read: it cannot say which events it acknowledges.
-pub const VERSION: u32 = 2;
+/// 2: addressed receipts (receiver role, acknowledged events listed, requests). 3: signed
+/// by the hub. Older receipts are never read: they cannot say which events they
+/// acknowledge, or who wrote them.
+pub const VERSION: u32 = 3;
+const CONTEXT: &[u8] = b"msht receipt signature v1\n";
 pub const EXTENSION: &str = "mshtreceipt";
 
 /// One event the receiver did not take into its record, and why.
@@ -67,15 +73,32 @@ pub struct Receipt {
 pub struct EncodeError(pub String);
 
 #[derive(Serialize, Deserialize)]
-struct Sealed {
+struct Signed {
     #[serde(flatten)]
     receipt: Receipt,
     receipt_sha256: String,
+    signature: String,
 }
 
 fn digest(r: &Receipt) -> Result<String, EncodeError> {
     let bytes = serde_json::to_vec(r).map_err(|e| EncodeError(e.to_string()))?;
     Ok(hex::encode(Sha256::digest(bytes)))
+}
+
+fn signed_bytes(r: &Receipt) -> Result<Vec<u8>, EncodeError> {
+    let bytes = serde_json::to_vec(r).map_err(|e| EncodeError(e.to_string()))?;
+    Ok([CONTEXT, &bytes].concat())
+}
+
+/// What reading a receipt found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verified {
+    /// Signed by the expected hub and intact.
+    Trusted(Receipt),
+    /// An intact receipt whose signature does not verify with the expected hub's key.
+    BadSignature(Receipt),
+    /// Not an intact receipt of a format this msht reads.
+    Unreadable,
 }
 
 impl Receipt {
@@ -84,10 +107,12 @@ impl Receipt {
         self.accepted + self.already_present
     }
 
-    pub fn encode(&self) -> Result<Vec<u8>, EncodeError> {
-        let s = Sealed {
+    /// The receipt as written, signed by the hub's `signer`.
+    pub fn encode(&self, signer: &SigningKey) -> Result<Vec<u8>, EncodeError> {
+        let s = Signed {
             receipt: self.clone(),
             receipt_sha256: digest(self)?,
+            signature: B64.encode(signer.sign(&signed_bytes(self)?).to_bytes()),
         };
         let mut v = serde_json::to_vec_pretty(&s).map_err(|e| EncodeError(e.to_string()))?;
         v.push(b'\n');
@@ -97,12 +122,35 @@ impl Receipt {
     /// `None` for anything that is not an intact receipt of a format we read: a receipt
     /// is only ever a reason to mark events acknowledged, so when in doubt we ignore it
     /// and the events stay pending (safe: they are pushed again).
+    /// The signature is not checked here: `verify` does that.
     pub fn decode(bytes: &[u8]) -> Option<Receipt> {
-        let s: Sealed = serde_json::from_slice(bytes).ok()?;
+        Self::decode_signed(bytes).map(|(r, _)| r)
+    }
+
+    fn decode_signed(bytes: &[u8]) -> Option<(Receipt, String)> {
+        let s: Signed = serde_json::from_slice(bytes).ok()?;
         let ok = s.receipt.format == FORMAT
             && s.receipt.version == VERSION
             && digest(&s.receipt).ok()? == s.receipt_sha256;
-        ok.then_some(s.receipt)
+        ok.then_some((s.receipt, s.signature))
+    }
+
+    /// Reads a receipt and checks that `hub` signed it.
+    pub fn verify(bytes: &[u8], hub: &VerifyingKey) -> Verified {
+        let Some((r, sig)) = Self::decode_signed(bytes) else {
+            return Verified::Unreadable;
+        };
+        let good = B64
+            .decode(&sig)
+            .ok()
+            .and_then(|b| Signature::from_slice(&b).ok())
+            .zip(signed_bytes(&r).ok())
+            .is_some_and(|(sig, msg)| hub.verify_strict(&msg, &sig).is_ok());
+        if good {
+            Verified::Trusted(r)
+        } else {
+            Verified::BadSignature(r)
+        }
     }
 
     /// What the store needs to judge and apply this receipt.
@@ -171,21 +219,32 @@ mod tests {
 
     #[test]
     fn round_trip_and_tamper() {
+        let k = SigningKey::from_bytes(&[1; 32]);
         let r = sample();
-        assert_eq!(Receipt::decode(&r.encode().unwrap()), Some(r.clone()));
+        assert_eq!(Receipt::decode(&r.encode(&k).unwrap()), Some(r.clone()));
+        assert_eq!(
+            Receipt::verify(&r.encode(&k).unwrap(), &k.verifying_key()),
+            Verified::Trusted(r.clone())
+        );
+        let forger = SigningKey::from_bytes(&[2; 32]);
+        assert_eq!(
+            Receipt::verify(&r.encode(&forger).unwrap(), &k.verifying_key()),
+            Verified::BadSignature(r.clone()),
+            "a receipt signed by anyone but the hub is not trusted"
+        );
         assert_eq!(
             r.file_name(),
             "msht-dev-1-000001-abababababab.hub.mshtreceipt"
         );
-        let edited = String::from_utf8(r.encode().unwrap())
+        let edited = String::from_utf8(r.encode(&k).unwrap())
             .unwrap()
             .replace("\"accepted\": 2", "\"accepted\": 3");
         assert_eq!(Receipt::decode(edited.as_bytes()), None);
         assert_eq!(Receipt::decode(b"not json"), None);
         let mut v1 = r.clone();
-        v1.version = 1;
+        v1.version = 2;
         assert_eq!(
-            Receipt::decode(&v1.encode().unwrap()),
+            Receipt::decode(&v1.encode(&k).unwrap()),
             None,
             "old receipts are not read"
         );

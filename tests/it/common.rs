@@ -80,6 +80,57 @@ pub fn record(db: &Path, answers: &str) -> String {
     v["encounter_id"].as_str().unwrap().to_string()
 }
 
+/// Makes `hub` a hub (once), enrols each device with it and has the hub trust each.
+pub fn enroll(hub: &Path, devices: &[&Path]) {
+    let ok = |db: &Path, args: &[&str]| -> String {
+        let out = msht(db).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "msht {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    ok(hub, &["sync", "hub", "init"]);
+    let hub_key = ok(hub, &["sync", "hub", "key"]);
+    for (i, d) in devices.iter().enumerate() {
+        ok(d, &["sync", "enroll", &hub_key]);
+        let key = ok(d, &["sync", "key"]);
+        ok(
+            hub,
+            &["sync", "trust", &key, "--name", &format!("device {i}")],
+        );
+    }
+}
+
+/// For tests that build bundles by hand: a hub store trusting `device`'s key.
+pub fn lib_hub(path: &Path, device: &mut msht::store::Store) -> msht::store::Store {
+    let mut hub = msht::store::Store::open(path).unwrap();
+    msht::sync::keys::hub_init(&mut hub).unwrap();
+    let k = msht::sync::keys::device_key(device).unwrap();
+    hub.sync_trust(&msht::store::TrustedDevice {
+        public: k.verifying.as_bytes().to_vec(),
+        device_id: k.device_id.clone(),
+        name: "test device".into(),
+        fingerprint: k.fingerprint(),
+        trusted_at: String::new(),
+        revoked_at: None,
+    })
+    .unwrap();
+    hub
+}
+
+/// Signs plaintext bundle bytes with `device`'s key and seals them to `hub`.
+pub fn seal(
+    device: &mut msht::store::Store,
+    hub: &mut msht::store::Store,
+    plain: &[u8],
+) -> Vec<u8> {
+    let id = msht::sync::keys::hub_identity(hub).unwrap().unwrap();
+    let key = msht::sync::keys::signing_key(device).unwrap();
+    msht::sync::seal::seal(&id.key, &key, plain).unwrap()
+}
+
 /// An encounter's first event, for tests that write to the store directly.
 pub fn created(officer: &str) -> msht::record::EventBody {
     msht::record::EventBody::Created {

@@ -192,6 +192,7 @@ fn sync_push_goes_to_the_configured_folder() {
         &p,
         r#"{"checklist":"general","officer":"PC 1","answers":{"general_nation":"england","general_danger":"no","general_age":"yes"}}"#,
     );
+    crate::common::enroll(&d.path().join("hub.db"), &[&p]);
     msht(&p).args(["sync", "push"]).assert().success();
     assert!(std::fs::read_dir(&folder).unwrap().next().is_some());
 }

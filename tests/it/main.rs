@@ -30,3 +30,4 @@ mod sync_conflicts;
 mod sync_e2e;
 mod sync_proptest;
 mod sync_safety;
+mod sync_sealed;

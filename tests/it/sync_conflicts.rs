@@ -17,9 +17,11 @@ fn different_content_under_a_known_id_is_refused_not_overwritten() {
         )
         .unwrap();
     let b = dev.record_encounter(created("PC 2"), vec![]).unwrap();
-    let write = |name: &str, events: &[Event]| {
+    let mut hub = crate::common::lib_hub(&t.path().join("hub.db"), &mut dev);
+    let dev_id = dev.device_id().to_string();
+    let mut write = |name: &str, events: &[Event]| {
         let writer = sync::bundle::Writer {
-            device_id: "dev",
+            device_id: &dev_id,
             for_hub: None,
             bundle_seq: 1,
             created_at: "t",
@@ -27,7 +29,7 @@ fn different_content_under_a_known_id_is_refused_not_overwritten() {
         };
         let (_, _, bytes) = sync::bundle::encode(&writer, events).unwrap();
         let p = t.path().join(name);
-        std::fs::write(&p, bytes).unwrap();
+        std::fs::write(&p, crate::common::seal(&mut dev, &mut hub, &bytes)).unwrap();
         p
     };
     let good = write("good.mshtbundle", &a);
@@ -46,8 +48,6 @@ fn different_content_under_a_known_id_is_refused_not_overwritten() {
     .unwrap();
     forged.extend(b.clone());
     let forged = write("forged.mshtbundle", &forged);
-
-    let mut hub = crate::common::open(&t.path().join("hub.db"));
     sync::import_paths(&mut hub, &[good], &mut |_| {}).unwrap();
     for _ in 0..2 {
         let s = sync::import_paths(&mut hub, std::slice::from_ref(&forged), &mut |_| {}).unwrap();

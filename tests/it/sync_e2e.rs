@@ -85,6 +85,7 @@ fn two_devices_and_a_hub() {
     let before2 = all_events(&d2);
 
     assert_eq!(status(&d1)["pending_encounters"], 3);
+    crate::common::enroll(&hub, &[&d1, &d2]);
     let out = run_ok(&d1, &["sync", "push", "--to", share.to_str().unwrap()]);
     assert!(out.contains("Wrote"), "{out}");
     run_ok(&d2, &["sync", "push", "--to", share.to_str().unwrap()]);
@@ -107,7 +108,6 @@ fn two_devices_and_a_hub() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no hub has acknowledged"));
 
     // The hub imports the folder: one receipt per bundle appears beside it.
-    run_ok(&hub, &["sync", "hub", "--serve"]);
     let out = run_ok(&hub, &["sync", "import", share.to_str().unwrap()]);
     assert!(out.contains("Imported 2 of 2"), "{out}");
     assert_eq!(files(&share, "mshtreceipt").len(), 2);
@@ -186,11 +186,13 @@ fn two_devices_and_a_hub() {
     }
 }
 
-/// Makes one device with two encounters and pushes one bundle; returns (dir, bundle).
+/// Makes one device with two encounters, enrolled with the hub `hub.db` beside it, and
+/// pushes one bundle; returns (dir, bundle).
 fn one_bundle(t: &Path) -> (PathBuf, PathBuf) {
     let dev = t.join("dev.db");
     record(&dev);
     record(&dev);
+    crate::common::enroll(&t.join("hub.db"), &[&dev]);
     let share = t.join("share");
     fs::create_dir_all(&share).unwrap();
     run_ok(&dev, &["sync", "push", "--to", share.to_str().unwrap()]);
@@ -224,7 +226,6 @@ fn tampered_bundles_are_refused_whole() {
     let t = tempfile::tempdir().unwrap();
     let (_share, b) = one_bundle(t.path());
     let bytes = fs::read(&b).unwrap();
-    let text = String::from_utf8(bytes.clone()).unwrap();
     let hub = t.path().join("hub.db");
     let bad = t.path().join("bad");
     fs::create_dir(&bad).unwrap();
@@ -240,41 +241,28 @@ fn tampered_bundles_are_refused_whole() {
     refused(
         &hub,
         &put("flipped.mshtbundle", &flipped),
-        "changed after it was written",
+        "changed or damaged after it was sealed",
     );
-
     refused(
         &hub,
         &put("truncated.mshtbundle", &bytes[..bytes.len() * 2 / 3]),
-        "truncated",
+        "changed or damaged after it was sealed",
     );
-
-    let mut lines: Vec<&str> = text.lines().collect();
-    lines.remove(3);
+    // The header names the hub it is sealed to; pointing it elsewhere is noticed.
+    let nl = bytes.iter().position(|&b| b == b'\n').unwrap();
+    let mut header: Value = serde_json::from_slice(&bytes[..nl]).unwrap();
+    header["to"] = "AAAA-AAAA-AAAA-AAAA".into();
+    let mut other = serde_json::to_vec(&header).unwrap();
+    other.extend_from_slice(&bytes[nl..]);
     refused(
         &hub,
-        &put("removed.mshtbundle", (lines.join("\n") + "\n").as_bytes()),
-        "events removed",
+        &put("other.mshtbundle", &other),
+        "sealed to another hub",
     );
-
-    let first = text.lines().next().unwrap();
-    let v: Value = serde_json::from_str(first).unwrap();
-    let n = v["event_count"].as_u64().unwrap();
-    let edited = text.replacen(
-        &format!("\"event_count\":{n}"),
-        &format!("\"event_count\":{}", n + 1),
-        1,
-    );
-    refused(
-        &hub,
-        &put("manifest.mshtbundle", edited.as_bytes()),
-        "manifest was changed",
-    );
-
     refused(
         &hub,
         &put("foreign.mshtbundle", b"%PDF-1.7\n..."),
-        "not an msht bundle",
+        "not sealed and signed",
     );
 }
 
@@ -319,7 +307,18 @@ fn exit_codes_for_missing_paths_and_usage() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(66));
+    // Not enrolled: push says what to do, and writes nothing.
+    let out = msht(&db)
+        .args(["sync", "push", "--to", t.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(64));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not enrolled with a hub"), "{err}");
+    assert!(err.contains("msht sync enroll HUBKEY"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
     // Nothing recorded: push writes nothing and says so.
+    crate::common::enroll(&t.path().join("hub.db"), &[&db]);
     let out = run_ok(&db, &["sync", "push", "--to", t.path().to_str().unwrap()]);
     assert!(out.contains("Nothing to push"));
     assert!(files(t.path(), "mshtbundle").is_empty());

@@ -15,6 +15,7 @@ use proptest::prelude::*;
 struct Fixture {
     _dir: tempfile::TempDir,
     bundles: Vec<PathBuf>,
+    template: PathBuf,
     device: Vec<Vec<Event>>,
 }
 
@@ -30,7 +31,10 @@ fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
-        let mut dev = crate::common::open(&dir.path().join("device.db"));
+        let mut dev = Store::open(&dir.path().join("device.db")).unwrap();
+        // Every hub in these tests is a copy of this one, so one set of sealed bundles
+        // serves them all.
+        let mut hub = crate::common::lib_hub(&dir.path().join("hub-template.db"), &mut dev);
         let mut chains = Vec::new();
         for n in [6usize, 4, 5] {
             let rest: Vec<EventBody> = (2..=n).map(note).collect();
@@ -49,8 +53,9 @@ fn fixture() -> &'static Fixture {
             .iter()
             .enumerate()
             .map(|(i, events)| {
+                let id = dev.device_id().to_string();
                 let writer = sync::bundle::Writer {
-                    device_id: dev.device_id(),
+                    device_id: &id,
                     for_hub: None,
                     bundle_seq: i as u64 + 1,
                     created_at: "2026-01-01T00:00:00.000Z",
@@ -58,11 +63,13 @@ fn fixture() -> &'static Fixture {
                 };
                 let (m, hash, bytes) = sync::bundle::encode(&writer, events).unwrap();
                 let p = dir.path().join(sync::bundle::file_name(&m, &hash));
-                std::fs::write(&p, bytes).unwrap();
+                std::fs::write(&p, crate::common::seal(&mut dev, &mut hub, &bytes)).unwrap();
                 p
             })
             .collect();
+        drop(hub);
         Fixture {
+            template: dir.path().join("hub-template.db"),
             _dir: dir,
             bundles,
             device: chains,
@@ -97,9 +104,15 @@ fn state(hub: &Store) -> HubState {
     }
 }
 
+/// A fresh hub with the template's keys and trusted device.
+fn fresh_hub(path: &Path) -> Store {
+    std::fs::copy(&fixture().template, path).unwrap();
+    Store::open(path).unwrap()
+}
+
 fn import_in_order(hub_path: &Path, order: &[usize]) -> HubState {
     let f = fixture();
-    let mut hub = crate::common::open(hub_path);
+    let mut hub = fresh_hub(hub_path);
     for &i in order {
         let summary =
             sync::import_paths(&mut hub, std::slice::from_ref(&f.bundles[i]), &mut |_| {}).unwrap();
@@ -132,7 +145,7 @@ fn in_order_import_gives_the_device_record() {
 fn a_tail_waits_for_its_start() {
     let t = tempfile::tempdir().unwrap();
     let f = fixture();
-    let mut hub = crate::common::open(&t.path().join("hub.db"));
+    let mut hub = fresh_hub(&t.path().join("hub.db"));
     // Bundle 5 holds only events 3.. of encounter B: nothing to join yet.
     let s = sync::import_paths(&mut hub, std::slice::from_ref(&f.bundles[5]), &mut |_| {}).unwrap();
     assert_eq!((s.accepted, s.held), (0, 2));

@@ -63,12 +63,22 @@ fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
     v
 }
 
+/// The hub's own signing key: these tests write honest receipts with altered content.
+fn hub_key(hub: &Path) -> ed25519_dalek::SigningKey {
+    let mut s = crate::common::open(hub);
+    msht::sync::keys::hub_identity(&mut s)
+        .unwrap()
+        .unwrap()
+        .signing
+}
+
 fn setup() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
     let t = tempfile::tempdir().unwrap();
     let share = t.path().join("share");
     fs::create_dir(&share).unwrap();
     let dev = t.path().join("dev.db");
     let hub = t.path().join("hub.db");
+    crate::common::enroll(&hub, &[&dev]);
     (t, share, dev, hub)
 }
 
@@ -79,10 +89,15 @@ fn a_device_importing_its_own_bundle_prunes_nothing() {
     let (_t, share, dev, _) = setup();
     record(&dev);
     push(&dev, &share);
-    import(&dev, &share);
+    // A device cannot open its own bundle: it is sealed to the hub.
+    let out = run(&dev, &["sync", "import", share.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(64));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a hub"));
     // Even a database marked as a hub never acknowledges itself.
     serve(&dev);
-    import(&dev, &share);
+    let out = run(&dev, &["sync", "import", share.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(65));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sealed to another hub"));
     push(&dev, &share);
     let out = run_ok(&dev, &["sync", "prune"]);
     assert!(out.contains("Nothing to prune"), "{out}");
@@ -96,8 +111,12 @@ fn a_scratch_database_importing_the_share_prunes_nothing() {
     let (t, share, dev, hub) = setup();
     record(&dev);
     push(&dev, &share);
-    let out = import(&t.path().join("scratch.db"), &share);
-    assert!(out.contains("does not serve as a hub"), "{out}");
+    let out = run(
+        &t.path().join("scratch.db"),
+        &["sync", "import", share.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(64));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a hub"));
     push(&dev, &share);
     let out = run_ok(&dev, &["sync", "prune"]);
     assert!(out.contains("Nothing to prune"), "{out}");
@@ -115,11 +134,15 @@ fn a_scratch_database_importing_the_share_prunes_nothing() {
     serve(&other);
     record(&dev);
     push(&dev, &share);
-    import(&other, &share);
+    // Another hub cannot open bundles sealed to this device's hub, so writes no receipt.
+    let receipts = files(&share, "mshtreceipt").len();
+    let out = run(&other, &["sync", "import", share.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(65));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sealed to another hub"));
+    assert_eq!(files(&share, "mshtreceipt").len(), receipts);
     let out = run(&dev, &["sync", "push", "--to", share.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
-    assert!(err.contains("not from this device's hub"), "{err}");
     assert_eq!(
         json(&dev, &["sync", "status"])["prunable_encounters"],
         1,
@@ -145,7 +168,7 @@ fn a_receipt_acknowledges_only_what_it_says_was_accepted() {
     r.accepted = 0;
     r.already_present = 0;
     r.acknowledged.clear();
-    fs::write(&rpath, r.encode().unwrap()).unwrap();
+    fs::write(&rpath, r.encode(&hub_key(&hub)).unwrap()).unwrap();
     push(&dev, &share);
     let out = run_ok(&dev, &["sync", "prune"]);
     assert!(out.contains("Nothing to prune"), "{out}");
@@ -154,7 +177,7 @@ fn a_receipt_acknowledges_only_what_it_says_was_accepted() {
     // A receipt for a bundle of a different size than the one pushed acknowledges nothing.
     let mut r2 = Receipt::decode(&fs::read(&rpath).unwrap()).unwrap();
     r2.events_in_bundle += 1;
-    fs::write(&rpath, r2.encode().unwrap()).unwrap();
+    fs::write(&rpath, r2.encode(&hub_key(&hub)).unwrap()).unwrap();
     push(&dev, &share);
     assert_eq!(json(&dev, &["sync", "status"])["acknowledged_events"], 0);
 }
@@ -247,8 +270,12 @@ fn prune_refuses_a_record_damaged_after_acknowledgement() {
     assert_eq!(count(&dev), 1);
 }
 
-fn bundle_events(path: &Path) -> usize {
-    fs::read_to_string(path).unwrap().lines().count() - 1
+/// Events in a sealed bundle, opened with the hub's key.
+fn bundle_events(hub: &Path, path: &Path) -> usize {
+    let mut s = crate::common::open(hub);
+    let id = msht::sync::keys::hub_identity(&mut s).unwrap().unwrap();
+    let opened = msht::sync::seal::open(&id, &fs::read(path).unwrap()).unwrap();
+    String::from_utf8(opened.bundle).unwrap().lines().count() - 1
 }
 
 /// Item 5: after a receipt, a push carries only the events that hub has not
@@ -292,7 +319,7 @@ fn push_sends_only_what_the_hub_has_not_acknowledged() {
         .into_iter()
         .max_by_key(|p| fs::metadata(p).unwrap().modified().unwrap())
         .unwrap();
-    assert_eq!(bundle_events(&newest), 1);
+    assert_eq!(bundle_events(&hub, &newest), 1);
     let out = import(&hub, &share);
     assert!(out.contains("1 events new"), "{out}");
     let out = push(&dev, &share);
@@ -334,20 +361,22 @@ fn push_sends_only_what_the_hub_has_not_acknowledged() {
 /// 134 when `println!` met the closed pipe).
 #[test]
 fn sync_commands_survive_a_closed_pipe() {
-    let (_t, share, dev, _) = setup();
+    let (_t, share, dev, hub) = setup();
     record(&dev);
     let share = share.to_str().unwrap().to_string();
-    for args in [
-        vec!["sync", "status"],
-        vec!["sync", "push", "--to", &share],
-        vec!["sync", "import", &share],
-        vec!["sync", "prune", "--dry-run"],
-        vec!["sync", "hub"],
+    for (db, args) in [
+        (&dev, vec!["sync", "status"]),
+        (&dev, vec!["sync", "push", "--to", &share]),
+        (&hub, vec!["sync", "import", &share]),
+        (&dev, vec!["sync", "prune", "--dry-run"]),
+        (&dev, vec!["sync", "hub"]),
+        (&hub, vec!["sync", "hub", "key"]),
+        (&dev, vec!["sync", "key"]),
     ] {
         let (reader, writer) = std::io::pipe().unwrap();
         drop(reader);
         let out = std::process::Command::new(assert_cmd::cargo::cargo_bin!("msht"))
-            .env("MSHT_DB", &dev)
+            .env("MSHT_DB", db)
             .env("MSHT_KEY_FILE", crate::common::key_file())
             .env("NO_COLOR", "1")
             .args(&args)
