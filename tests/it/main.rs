@@ -1,6 +1,7 @@
 //! The one integration-test binary (ripgrep-style): every file here is a module, so the
 //! suite links against the bundled SQLite once instead of once per file.
 
+mod bad_input;
 mod check_answers;
 mod check_pty;
 mod cli_basics;
