@@ -251,7 +251,8 @@ fn build_big(path: &Path, n: usize) -> usize {
                     "bench".into(),
                     prev,
                     body,
-                );
+                )
+                .expect("event");
                 ev.execute(rusqlite::params![
                     e.id,
                     e.encounter_id,

@@ -38,16 +38,19 @@ fn encounter(n: usize, device: &str) -> Vec<Event> {
                 text: format!("observation {seq}: worker appeared fearful and did not hold own ID"),
             }
         };
-        out.push(Event::new(
-            uuid::Uuid::now_v7().to_string(),
-            enc.clone(),
-            seq,
-            "2026-03-01T10:00:00.000Z".into(),
-            "+00:00".into(),
-            device.into(),
-            prev,
-            body,
-        ));
+        out.push(
+            Event::new(
+                uuid::Uuid::now_v7().to_string(),
+                enc.clone(),
+                seq,
+                "2026-03-01T10:00:00.000Z".into(),
+                "+00:00".into(),
+                device.into(),
+                prev,
+                body,
+            )
+            .expect("event"),
+        );
     }
     out
 }
@@ -98,13 +101,14 @@ fn main() {
             csv.push('\n');
         }
         bundle_no += 1;
-        let (m, hash, bytes) = sync::bundle::encode(
-            device,
-            bundle_no,
-            "2026-03-01T10:00:00.000Z",
-            (1, 1),
-            &events,
-        );
+        let writer = sync::bundle::Writer {
+            device_id: device,
+            for_hub: None,
+            bundle_seq: bundle_no,
+            created_at: "2026-03-01T10:00:00.000Z",
+            local_seq: (1, 1),
+        };
+        let (m, hash, bytes) = sync::bundle::encode(&writer, &events).expect("bundle");
         fs::write(inbox.join(sync::bundle::file_name(&m, &hash)), bytes).expect("bundle");
     }
     let bytes: u64 = fs::read_dir(&inbox)

@@ -336,11 +336,15 @@ mod tests {
     #[test]
     fn child_answers_raise_prompt_right_after_the_answer_and_complete() {
         let g = g();
-        let f = AnswersFile::parse(r#"{"checklist":"general","answers":{"general_age":"yes"}}"#)
+        let f = AnswersFile::parse(r#"{"checklist":"general","answers":{"general_nation":"england","general_danger":"no","general_age":"yes"}}"#)
             .unwrap();
         let p = plan(&g, &f, "PC 1", "").unwrap();
         let t = types(&p);
-        let ans = t.iter().position(|x| *x == "answer_given").unwrap();
+        let ans = p
+            .rest
+            .iter()
+            .position(|e| matches!(e, EventBody::AnswerGiven { question, .. } if question == "general_age"))
+            .unwrap();
         assert_eq!(t[ans + 1], "prompt_raised", "{t:?}");
         assert_eq!(*t.last().unwrap(), "completed");
     }
@@ -348,7 +352,7 @@ mod tests {
     #[test]
     fn questions_left_out_of_the_file_are_not_recorded_as_skipped() {
         let g = g();
-        let f = AnswersFile::parse(r#"{"checklist":"general","answers":{"general_age":"yes"}}"#)
+        let f = AnswersFile::parse(r#"{"checklist":"general","answers":{"general_nation":"england","general_danger":"no","general_age":"yes"}}"#)
             .unwrap();
         let p = plan(&g, &f, "PC 1", "").unwrap();
         let answered: Vec<_> = p
@@ -359,10 +363,13 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert_eq!(answered, ["general_age"]);
+        assert_eq!(
+            answered,
+            ["general_nation", "general_danger", "general_age"]
+        );
         assert_eq!(
             p.session.next_question().unwrap().id,
-            "general_danger",
+            "general_injury",
             "a draft would resume here"
         );
     }
@@ -376,16 +383,20 @@ mod tests {
                 "nope",
             ),
             (
-                r#"{"checklist":"general","answers":{"general_age":"maybe"}}"#,
+                r#"{"checklist":"general","answers":{"general_nation":"england","general_danger":"no","general_age":"maybe"}}"#,
                 "general_age",
             ),
-            (r#"{"checklist":"general","answers":{}}"#, "general_age"),
+            (r#"{"checklist":"general","answers":{}}"#, "general_nation"),
             (
-                r#"{"checklist":"general","answers":{"general_age":"yes","general_nrm_consent":"declines"}}"#,
+                r#"{"checklist":"general","answers":{"general_nation":"england"}}"#,
+                "general_danger",
+            ),
+            (
+                r#"{"checklist":"general","answers":{"general_nation":"england","general_danger":"no","general_age":"yes","general_nrm_consent":"declines"}}"#,
                 "general_nrm_consent",
             ),
             (
-                r#"{"checklist":"general","answers":{"general_age":3}}"#,
+                r#"{"checklist":"general","answers":{"general_nation":"england","general_danger":"no","general_age":3}}"#,
                 "general_age",
             ),
         ];

@@ -1,8 +1,11 @@
 //! `msht doctor`: the paths and versions in use, and a full check of the database: SQLite's
 //! own `integrity_check`, every encounter's hash chain, and the file permissions.
 //!
-//! It prints everything it found first and only then fails (exit 65), so the report
-//! names every broken encounter and event, not just the first.
+//! Every summary row is re-derived from its chain and every difference named (a forged
+//! officer, location or status; an encounter whose events were all deleted). It prints
+//! everything it found first and only then fails (exit 65), so the report names every
+//! broken encounter and event, not just the first; a corrupt page stops a check, never
+//! the report.
 
 use std::path::Path;
 
@@ -13,7 +16,7 @@ use super::output;
 use crate::error::Result;
 
 use crate::record::ChainBreak;
-use crate::store::{MIGRATIONS, Store, StoreError};
+use crate::store::{MIGRATIONS, Store, StoreError, SummaryDiff};
 
 #[derive(Serialize)]
 struct Report {
@@ -21,10 +24,14 @@ struct Report {
     schema_version: i64,
     supported_schema_version: i64,
     device_id: String,
-    encounters: usize,
+    encounters: Option<usize>,
     integrity_check: Vec<String>,
     #[serde(serialize_with = "breaks_json")]
     chain_breaks: Vec<ChainBreak>,
+    /// Summary rows that their chains do not bear out, field by field.
+    summary_differences: Vec<SummaryDiff>,
+    /// Checks that could not run to the end (a corrupt page), each as one sentence.
+    unfinished_checks: Vec<String>,
     /// Files of the database others can read (should be empty).
     open_permissions: Vec<String>,
     guidance: Option<GuidanceReport>,
@@ -68,18 +75,35 @@ pub fn run(ctx: &Ctx) -> Result<()> {
             return Err(e.into());
         }
     };
-    let integrity = store.integrity_check()?;
-    let breaks = store.verify_all()?;
+    let mut unfinished = Vec::new();
+    let mut note = |what: &str, e: StoreError| unfinished.push(format!("{what}: {e}"));
+    let integrity = store
+        .integrity_check()
+        .unwrap_or_else(|e| vec![format!("could not run ({e})")]);
+    let audit = store.verify_all().unwrap_or_else(|e| {
+        note("verifying the records", e);
+        Default::default()
+    });
+    let schema_version = store.schema_version().unwrap_or_else(|e| {
+        note("reading the schema version", e);
+        0
+    });
+    let encounters = store
+        .count()
+        .map_err(|e| note("counting encounters", e))
+        .ok();
     let guidance = ctx.guidance();
     let report = Report {
         database: path.display().to_string(),
-        schema_version: store.schema_version()?,
+        schema_version,
         supported_schema_version: MIGRATIONS.len() as i64,
         device_id: store.device_id().to_string(),
-        encounters: store.count()?,
-        ok: integrity == ["ok"] && breaks.is_empty() && guidance.is_ok(),
+        encounters,
+        ok: integrity == ["ok"] && audit.is_clean() && unfinished.is_empty() && guidance.is_ok(),
         integrity_check: integrity,
-        chain_breaks: breaks,
+        chain_breaks: audit.breaks,
+        summary_differences: audit.diffs,
+        unfinished_checks: unfinished,
         open_permissions: open_permissions(&path),
         guidance: guidance.as_ref().ok().map(|g| GuidanceReport {
             origin: g.origin.to_string(),
@@ -92,18 +116,22 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     } else {
         output::print_lines(&render(&report, output::width()))?;
     }
-    if report.integrity_check != ["ok"] {
-        return Err(StoreError::Corrupt {
-            path,
-            detail: format!(
-                "integrity_check: {}",
-                report.integrity_check.first().map_or("", String::as_str)
-            ),
-        }
-        .into());
+    if report.integrity_check != ["ok"] || !report.unfinished_checks.is_empty() {
+        let detail = match report.integrity_check.first() {
+            Some(first) if first != "ok" => format!("integrity_check: {first}"),
+            _ => report
+                .unfinished_checks
+                .first()
+                .cloned()
+                .unwrap_or_default(),
+        };
+        return Err(StoreError::Corrupt { path, detail }.into());
     }
     if let Some(first) = report.chain_breaks.first() {
         return Err(StoreError::Tampered(first.clone()).into());
+    }
+    if let Some(first) = report.summary_differences.first() {
+        return Err(StoreError::SummaryAltered(first.clone()).into());
     }
     guidance.map(|_| ())
 }
@@ -120,7 +148,10 @@ fn render(r: &Report, width: usize) -> Vec<String> {
         ),
     );
     line(&mut l, format!("device id: {}", r.device_id));
-    line(&mut l, format!("encounters: {}", r.encounters));
+    match r.encounters {
+        Some(n) => line(&mut l, format!("encounters: {n}")),
+        None => line(&mut l, "encounters: could not be counted".into()),
+    }
     if r.open_permissions.is_empty() {
         line(&mut l, "permissions: owner only".into());
     } else {
@@ -145,8 +176,41 @@ fn render(r: &Report, width: usize) -> Vec<String> {
             line(&mut l, format!("  {p}"));
         }
     }
-    if r.chain_breaks.is_empty() {
-        line(&mut l, format!("chains: all {} verified", r.encounters));
+    for u in &r.unfinished_checks {
+        line(
+            &mut l,
+            output::urgent()
+                .apply_to(format!("NOT CHECKED: {u}"))
+                .to_string(),
+        );
+    }
+    l.extend(render_records(r, width));
+    match &r.guidance {
+        Some(g) => {
+            line(&mut l, format!("guidance: {}", g.origin));
+            line(&mut l, format!("guidance version: {}", g.version));
+            // Unwrapped: a hash is copied whole.
+            l.push(format!("guidance hash: {}", g.hash));
+        }
+        None => line(
+            &mut l,
+            "guidance: could not be loaded (see the error below)".into(),
+        ),
+    }
+    l
+}
+
+/// The records part of the report: chain breaks and summary rows that disagree.
+fn render_records(r: &Report, width: usize) -> Vec<String> {
+    let mut l = Vec::new();
+    let line = |l: &mut Vec<String>, s: String| l.extend(output::wrap_indent(&s, width, "", "  "));
+    if r.chain_breaks.is_empty() && r.unfinished_checks.is_empty() {
+        line(
+            &mut l,
+            format!("chains: all {} verified", r.encounters.unwrap_or(0)),
+        );
+    } else if r.chain_breaks.is_empty() {
+        line(&mut l, "chains: not all could be read (see above)".into());
     } else {
         line(
             &mut l,
@@ -164,17 +228,35 @@ fn render(r: &Report, width: usize) -> Vec<String> {
             l.extend(output::wrap_indent(&b.problem, width, "    ", "    "));
         }
     }
-    match &r.guidance {
-        Some(g) => {
-            line(&mut l, format!("guidance: {}", g.origin));
-            line(&mut l, format!("guidance version: {}", g.version));
-            // Unwrapped: a hash is copied whole.
-            l.push(format!("guidance hash: {}", g.hash));
+    if r.summary_differences.is_empty() {
+        if r.unfinished_checks.is_empty() {
+            line(
+                &mut l,
+                "encounter list: every row matches its record".into(),
+            );
         }
-        None => line(
+    } else {
+        line(
             &mut l,
-            "guidance: could not be loaded (see the error below)".into(),
-        ),
+            output::urgent()
+                .apply_to(format!(
+                    "encounter list: {} ALTERED field(s) (the list disagrees with the records)",
+                    r.summary_differences.len()
+                ))
+                .to_string(),
+        );
+        for d in &r.summary_differences {
+            l.push(format!("  encounter {}", d.encounter_id));
+            l.extend(output::wrap_indent(
+                &format!(
+                    "{}: list says '{}', record says '{}'",
+                    d.field, d.summary, d.record
+                ),
+                width,
+                "    ",
+                "    ",
+            ));
+        }
     }
     l
 }

@@ -76,6 +76,7 @@ fn store(e: &StoreError) -> Option<String> {
             "finish it with `msht encounters complete {id}` or keep answering with `msht check --resume {id}`"
         ),
         StoreError::ReasonRequired { .. } => "give one with --reason TEXT".into(),
+        StoreError::SummaryAltered(_) => "`msht doctor` lists every difference".into(),
         StoreError::BadEvent(m) if m.starts_with("an amendment must") => {
             "use --question and --answer, or --note".into()
         }
@@ -112,6 +113,9 @@ fn export(e: &ExportError) -> Option<String> {
 fn sync(e: &SyncError) -> Option<String> {
     match e {
         SyncError::NotAFolder { .. } => Some("give `sync push --to` a folder".into()),
+        SyncError::LeftOut(_) => {
+            Some("`msht doctor` lists every damaged record; report them to your supervisor".into())
+        }
         SyncError::Store(s) => store(s),
         _ => None,
     }

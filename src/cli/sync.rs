@@ -9,10 +9,10 @@ use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Ctx;
-use super::output::print_json;
-use crate::error::Result;
+use super::output::{print_json, print_lines, terminal_safe};
+use crate::error::{Error, Result};
 use crate::store::Store;
-use crate::sync::{self, Step};
+use crate::sync::{self, PushReport, Step};
 
 /// Below this many events a bundle imports in a blink; a bar would only flicker.
 const PROGRESS_MIN_EVENTS: u64 = 5_000;
@@ -33,8 +33,18 @@ pub enum Command {
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
     },
-    /// What is pending, pushed and acknowledged
+    /// What is pending, pushed and acknowledged, and which hub this database trusts
     Status,
+    /// Show or choose the hub whose receipts acknowledge this database's events
+    Hub {
+        /// Accept receipts only from this database (its device id, from `msht sync
+        /// status` on the hub)
+        #[arg(value_name = "DEVICE_ID", conflicts_with = "serve")]
+        device_id: Option<String>,
+        /// Make this database a hub: the receipts it writes acknowledge events
+        #[arg(long)]
+        serve: bool,
+    },
     /// Remove complete encounters that a hub has acknowledged in full
     Prune {
         /// Only these encounters (full ids); refused whole if any is not removable
@@ -52,6 +62,7 @@ pub fn run(ctx: &Ctx, cmd: Command) -> Result<()> {
         Command::Push { to } => push(ctx, &mut store, &to),
         Command::Import { paths } => import(ctx, &mut store, &paths),
         Command::Status => status(ctx, &store),
+        Command::Hub { device_id, serve } => hub(ctx, &mut store, device_id.as_deref(), serve),
         Command::Prune {
             encounters,
             dry_run,
@@ -61,36 +72,116 @@ pub fn run(ctx: &Ctx, cmd: Command) -> Result<()> {
 
 fn push(ctx: &Ctx, store: &mut Store, to: &std::path::Path) -> Result<()> {
     let r = sync::push(store, to)?;
+    for (path, why) in &r.receipts_ignored {
+        let line = format!(
+            "msht: {} acknowledges nothing: {why} (`msht sync hub` shows or sets this device's hub).",
+            path.display()
+        );
+        eprintln!("{}", terminal_safe(&line));
+    }
+    for l in &r.left_out {
+        let line = format!(
+            "msht: encounter {} was left out of the push because its record does not verify: {}.",
+            l.encounter_id, l.problem
+        );
+        eprintln!("{}", terminal_safe(&line));
+    }
     if ctx.json {
         print_json(&serde_json::json!({
             "receipts_applied": r.receipts_applied,
+            "receipts_ignored": r.receipts_ignored.iter().map(|(p, why)| serde_json::json!({"receipt": p.display().to_string(), "reason": why})).collect::<Vec<_>>(),
             "newly_acknowledged": r.newly_acknowledged,
+            "requested_again": r.requested_again,
             "bundle": r.written.as_ref().map(|(p, _)| p.display().to_string()),
             "events": r.written.as_ref().map_or(0, |(_, m)| m.event_count),
             "pending_events": r.pending_events,
             "pending_encounters": r.pending_encounters,
+            "left_out": r.left_out,
         }))?;
-        return Ok(());
+    } else {
+        print_lines(&push_lines(&r))?;
     }
+    match r.left_out.len() {
+        0 => Ok(()),
+        n => Err(sync::SyncError::LeftOut(n).into()),
+    }
+}
+
+fn push_lines(r: &PushReport) -> Vec<String> {
+    let mut out = Vec::new();
     if r.receipts_applied > 0 {
-        println!(
+        out.push(format!(
             "Read {} receipt(s): {} more event(s) acknowledged by the hub.",
             r.receipts_applied, r.newly_acknowledged
-        );
+        ));
     }
-    match &r.written {
-        None => println!(
+    if r.requested_again > 0 {
+        out.push(format!(
+            "The hub asked again for {} event(s) it lacks; they are sent again.",
+            r.requested_again
+        ));
+    }
+    out.push(match &r.written {
+        None if r.left_out.is_empty() => {
             "Nothing to push: every event here has been acknowledged. No file was written."
-        ),
-        Some((path, m)) => println!(
+                .to_string()
+        }
+        None => "Nothing else to push. No file was written.".to_string(),
+        Some((path, m)) => format!(
             "Wrote {} ({} events of {} encounters; {} not yet acknowledged). Nothing was deleted here.",
             path.display(),
             m.event_count,
             m.encounter_count,
             r.pending_events
         ),
+    });
+    out
+}
+
+fn hub(ctx: &Ctx, store: &mut Store, device_id: Option<&str>, serve: bool) -> Result<()> {
+    if serve {
+        sync::serve_as_hub(store)?;
     }
+    if let Some(id) = device_id {
+        sync::set_hub(store, id)?;
+    }
+    let s = store.sync_status()?;
+    if ctx.json {
+        print_json(&serde_json::json!({
+            "device_id": s.device_id,
+            "hub": s.hub,
+            "serves_as_hub": s.serves_as_hub,
+        }))?;
+        return Ok(());
+    }
+    print_lines(&hub_lines(&s))?;
     Ok(())
+}
+
+fn hub_lines(s: &sync::SyncStatus) -> Vec<String> {
+    let mut out = Vec::new();
+    let own_hub = match &s.hub {
+        Some(h) if h.how == "first_receipt" => format!(
+            "Hub: {} (the first hub that acknowledged this device's bundles); receipts from any other database acknowledge nothing.",
+            h.device_id
+        ),
+        Some(h) => format!(
+            "Hub: {} (set by hand); receipts from any other database acknowledge nothing.",
+            h.device_id
+        ),
+        None => "Hub: none yet; the first hub whose receipt acknowledges a bundle becomes this device's hub (`msht sync hub DEVICE_ID` chooses it instead).".to_string(),
+    };
+    // A hub that pushes nowhere has no hub of its own to speak of.
+    if s.hub.is_some() || !s.serves_as_hub {
+        out.push(own_hub);
+    }
+    if s.serves_as_hub {
+        out.push(format!(
+            "This database serves as a hub: its receipts acknowledge events to the devices that sync with it (device id {}).",
+            s.device_id
+        ));
+    }
+    out
 }
 
 fn import(ctx: &Ctx, store: &mut Store, paths: &[PathBuf]) -> Result<()> {
@@ -98,34 +189,24 @@ fn import(ctx: &Ctx, store: &mut Store, paths: &[PathBuf]) -> Result<()> {
     let mut bar: Option<ProgressBar> = None;
     let mut lines: Vec<serde_json::Value> = Vec::new();
     let json = ctx.json;
+    // A closed stdout does not stop the import; the error is returned at the end.
+    let mut out_err: Option<std::io::Error> = None;
     let summary = sync::import_paths(store, paths, &mut |step| match step {
-        Step::Progress(done, n, i, total) => {
-            if !tty || n < PROGRESS_MIN_EVENTS {
-                return;
+        Step::Progress {
+            done,
+            events: n,
+            index: i,
+            bundles: total,
+        } => {
+            if tty && n >= PROGRESS_MIN_EVENTS {
+                show_progress(&mut bar, done, n, i, total);
             }
-            let b = bar.get_or_insert_with(|| {
-                let b = ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr());
-                b.set_style(
-                    ProgressStyle::with_template(
-                        "{msg} [{bar:30}] {pos}/{len} events ({per_sec}, {eta})",
-                    )
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> "),
-                );
-                b
-            });
-            if b.length() != Some(n) || done < b.position() {
-                b.set_length(n);
-                b.reset();
-            }
-            b.set_message(format!("bundle {}/{}", i + 1, total));
-            b.set_position(done);
         }
         Step::Refused(e) => {
             if let Some(b) = &bar {
-                b.suspend(|| eprintln!("msht: {e}"));
+                b.suspend(|| eprintln!("msht: {}", terminal_safe(&e.to_string())));
             } else {
-                eprintln!("msht: {e}");
+                eprintln!("msht: {}", terminal_safe(&e.to_string()));
             }
             lines.push(serde_json::json!({"refused": e.to_string()}));
         }
@@ -134,35 +215,7 @@ fn import(ctx: &Ctx, store: &mut Store, paths: &[PathBuf]) -> Result<()> {
             outcome,
             receipt,
         } => {
-            let mut msg = format!(
-                "{}: {} events new, {} already here",
-                bundle.path.display(),
-                outcome.accepted,
-                outcome.already_present
-            );
-            if outcome.released > 0 {
-                msg.push_str(&format!(
-                    ", {} held earlier now joined their encounters",
-                    outcome.released
-                ));
-            }
-            if !outcome.held.is_empty() {
-                msg.push_str(&format!(
-                    ", {} held until their encounters' earlier events arrive",
-                    outcome.held.len()
-                ));
-            }
-            msg.push('.');
-            let mut warnings = Vec::new();
-            for r in &outcome.refused {
-                warnings.push(format!(
-                    "msht: {}: event {} of encounter {} was refused: {}",
-                    bundle.path.display(),
-                    r.event_id,
-                    r.encounter_id,
-                    r.reason
-                ));
-            }
+            let (msg, mut warnings) = imported_lines(bundle, outcome);
             let receipt_path = match &receipt {
                 Ok(p) => p.as_ref().map(|p| p.display().to_string()),
                 Err(e) => {
@@ -172,16 +225,16 @@ fn import(ctx: &Ctx, store: &mut Store, paths: &[PathBuf]) -> Result<()> {
                     None
                 }
             };
-            let print = || {
-                if !json {
-                    println!("{msg}");
+            let mut print = || {
+                if !json && let Err(e) = print_lines(std::slice::from_ref(&msg)) {
+                    out_err.get_or_insert(e);
                 }
                 for w in &warnings {
-                    eprintln!("{w}");
+                    eprintln!("{}", terminal_safe(w));
                 }
             };
             match &bar {
-                Some(b) => b.suspend(print),
+                Some(b) => b.suspend(&mut print),
                 None => print(),
             }
             lines.push(serde_json::json!({
@@ -197,23 +250,86 @@ fn import(ctx: &Ctx, store: &mut Store, paths: &[PathBuf]) -> Result<()> {
         b.finish_and_clear();
     }
     let summary = summary?;
+    if let Some(e) = out_err {
+        return Err(Error::from(e));
+    }
     if json {
         print_json(&serde_json::json!({"bundles": lines, "summary": summary}))?;
     } else if summary.bundles == 0 {
-        println!("No bundle files (*.mshtbundle) found; nothing was imported.");
+        print_lines(&["No bundle files (*.mshtbundle) found; nothing was imported.".into()])?;
     } else {
-        println!(
+        let mut l = vec![format!(
             "Imported {} of {} bundle(s): {} events new, {} already here.",
             summary.bundles - summary.refused_bundles,
             summary.bundles,
             summary.accepted,
             summary.already_present
-        );
+        )];
+        if !store.serves_as_hub()? {
+            l.push("This database does not serve as a hub, so its receipts acknowledge nothing on the devices (`msht sync hub --serve` makes it one).".into());
+        }
+        print_lines(&l)?;
     }
     match summary.failure() {
         Some(e) => Err(e.into()),
         None => Ok(()),
     }
+}
+
+/// Draws the import bar on stderr, one bar per bundle.
+fn show_progress(bar: &mut Option<ProgressBar>, done: u64, n: u64, i: usize, total: usize) {
+    let b = bar.get_or_insert_with(|| {
+        let b = ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr());
+        b.set_style(
+            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} events ({per_sec}, {eta})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        b
+    });
+    if b.length() != Some(n) || done < b.position() {
+        b.set_length(n);
+        b.reset();
+    }
+    b.set_message(format!("bundle {}/{}", i + 1, total));
+    b.set_position(done);
+}
+
+/// The line for one imported bundle, and a warning per refused event.
+fn imported_lines(bundle: &sync::Bundle, outcome: &sync::ImportOutcome) -> (String, Vec<String>) {
+    let mut msg = format!(
+        "{}: {} events new, {} already here",
+        bundle.path.display(),
+        outcome.accepted,
+        outcome.already_present
+    );
+    if outcome.released > 0 {
+        msg.push_str(&format!(
+            ", {} held earlier now joined their encounters",
+            outcome.released
+        ));
+    }
+    if !outcome.held.is_empty() {
+        msg.push_str(&format!(
+            ", {} held until their encounters' earlier events arrive",
+            outcome.held.len()
+        ));
+    }
+    msg.push('.');
+    let warnings = outcome
+        .refused
+        .iter()
+        .map(|r| {
+            format!(
+                "msht: {}: event {} of encounter {} was refused: {}",
+                bundle.path.display(),
+                r.event_id,
+                r.encounter_id,
+                r.reason
+            )
+        })
+        .collect();
+    (msg, warnings)
 }
 
 fn status(ctx: &Ctx, store: &Store) -> Result<()> {
@@ -222,46 +338,51 @@ fn status(ctx: &Ctx, store: &Store) -> Result<()> {
         print_json(&s)?;
         return Ok(());
     }
-    println!("Device {}", s.device_id);
-    println!(
-        "Pending: {} events in {} encounters not yet acknowledged by a hub.",
+    let mut l = vec![format!("Device {}", s.device_id)];
+    l.extend(hub_lines(&s));
+    l.push(format!(
+        "Pending: {} events in {} encounters not yet acknowledged by the hub.",
         s.pending_events, s.pending_encounters
-    );
-    match &s.last_push {
-        Some(p) => println!(
+    ));
+    l.push(match &s.last_push {
+        Some(p) => format!(
             "Last push: {} ({} events) to {}.",
             p.created_at, p.events, p.dir
         ),
-        None => println!("Last push: never."),
-    }
-    match &s.last_receipt {
-        Some(p) => println!(
+        None => "Last push: never.".into(),
+    });
+    l.push(match &s.last_receipt {
+        Some(p) => format!(
             "Last receipt: {} from {} for {} ({} events acknowledged).",
             p.receipt_at.as_deref().unwrap_or("?"),
             p.receipt_by.as_deref().unwrap_or("?"),
             p.file,
             p.acknowledged
         ),
-        None => println!("Last receipt: none yet."),
-    }
+        None => "Last receipt: none yet.".into(),
+    });
     if s.awaiting_receipt.is_empty() {
-        println!("Bundles awaiting a receipt: none.");
+        l.push("Bundles awaiting a receipt: none.".into());
     } else {
-        println!("Bundles awaiting a receipt: {}", s.awaiting_receipt.len());
+        l.push(format!(
+            "Bundles awaiting a receipt: {}",
+            s.awaiting_receipt.len()
+        ));
         for p in &s.awaiting_receipt {
-            println!("  {} in {} ({} events)", p.file, p.dir, p.events);
+            l.push(format!("  {} in {} ({} events)", p.file, p.dir, p.events));
         }
     }
-    println!(
+    l.push(format!(
         "Acknowledged: {} events; {} encounters can be pruned; {} pruned so far.",
         s.acknowledged_events, s.prunable_encounters, s.pruned_encounters
-    );
+    ));
     if s.bundles_imported > 0 || s.held_events > 0 || s.conflicts > 0 {
-        println!(
+        l.push(format!(
             "Received: {} bundles imported; {} events held for earlier events; {} events refused as conflicts.",
             s.bundles_imported, s.held_events, s.conflicts
-        );
+        ));
     }
+    print_lines(&l)?;
     Ok(())
 }
 
@@ -281,22 +402,33 @@ fn prune(ctx: &Ctx, store: &mut Store, ids: &[String], dry_run: bool) -> Result<
         return Ok(());
     }
     let verb = if dry_run { "Would remove" } else { "Removed" };
+    let mut l = Vec::new();
     if out.removed.is_empty() {
-        println!("Nothing to prune: no complete encounter here has been acknowledged in full.");
-    } else {
-        println!(
-            "{verb} {} acknowledged encounter(s) (a hub holds them):",
-            out.removed.len()
+        l.push(
+            "Nothing to prune: no complete encounter here has been acknowledged in full by the hub."
+                .to_string(),
         );
+    } else {
+        l.push(format!(
+            "{verb} {} acknowledged encounter(s) (the hub holds them):",
+            out.removed.len()
+        ));
         for p in &out.removed {
-            println!("  {} ({} events)", p.encounter_id, p.events);
+            l.push(format!("  {} ({} events)", p.encounter_id, p.events));
         }
     }
     if out.kept_drafts + out.kept_unacknowledged > 0 {
-        println!(
+        l.push(format!(
             "Kept {} draft(s) and {} encounter(s) not yet acknowledged in full.",
             out.kept_drafts, out.kept_unacknowledged
-        );
+        ));
     }
+    for d in &out.kept_damaged {
+        l.push(format!(
+            "Kept {}: its record does not verify ({}); `msht doctor` lists every damaged record.",
+            d.encounter_id, d.problem
+        ));
+    }
+    print_lines(&l)?;
     Ok(())
 }

@@ -61,6 +61,8 @@ struct Effective<'a> {
     values: HashMap<&'a str, &'a str>,
     concerns: u32,
     high: u32,
+    /// Signals raised by asked questions answered with a concern.
+    signals: Vec<&'a str>,
 }
 
 impl AnswerLookup for Effective<'_> {
@@ -69,6 +71,9 @@ impl AnswerLookup for Effective<'_> {
     }
     fn concerns(&self, high_only: bool) -> u32 {
         if high_only { self.high } else { self.concerns }
+    }
+    fn signalled(&self, signal: &str) -> bool {
+        self.signals.contains(&signal)
     }
 }
 
@@ -126,6 +131,7 @@ impl<'g> Session<'g> {
             values: HashMap::new(),
             concerns: 0,
             high: 0,
+            signals: Vec::new(),
         };
         let mut visible = Vec::with_capacity(self.flow.questions.len());
         for q in &self.flow.questions {
@@ -142,6 +148,9 @@ impl<'g> Session<'g> {
                     if q.weight == Weight::High {
                         eff.high += 1;
                     }
+                }
+                if q.raises_signals(v) {
+                    eff.signals.extend(q.signals.iter().map(String::as_str));
                 }
             }
         }

@@ -17,7 +17,7 @@ use super::ExportError;
 use super::record::{Audience, ExportRecord};
 use crate::record::Answer;
 
-use crate::guidance::ids::{AGE_QUESTION, CHILD_CHECKLIST};
+use crate::guidance::ids::{AGE_DOUBT_QUESTIONS, AGE_QUESTION, CHILD_CHECKLIST};
 
 /// Turns a full record into the anonymised Duty to Notify copy, listing in `left_out`
 /// what was removed. Refuses for a child or when the record does not say "adult".
@@ -34,6 +34,12 @@ pub fn anonymise(mut rec: ExportRecord) -> Result<ExportRecord, ExportError> {
         Some(Answer::Yes | Answer::Unsure) => return Err(ExportError::ChildDtn(rec.encounter_id)),
         Some(Answer::No) => {}
         _ => return Err(ExportError::AgeUnknownDtn(rec.encounter_id)),
+    }
+    if rec.answers.iter().any(|a| {
+        AGE_DOUBT_QUESTIONS.contains(&a.question.as_str())
+            && matches!(a.answer, Answer::Yes | Answer::Unsure)
+    }) {
+        return Err(ExportError::ChildDtn(rec.encounter_id));
     }
 
     let mut left_out = vec![

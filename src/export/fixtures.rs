@@ -35,7 +35,8 @@ pub fn chain(encounter: &str, bodies: Vec<EventBody>) -> Vec<Event> {
                 "device-7f3a".into(),
                 prev.clone(),
                 body,
-            );
+            )
+            .expect("plain data encodes");
             prev = e.hash.clone();
             e
         })

@@ -6,7 +6,7 @@
 //! can be checked against the database.
 
 use super::record::{Audience, ExportRecord};
-use crate::guidance::ids::{AGE_QUESTION, CONSENT_QUESTION, DTN_DUTY};
+use crate::guidance::ids::{AGE_DOUBT_QUESTIONS, AGE_QUESTION, CONSENT_QUESTION, DTN_DUTY};
 use crate::record::Answer;
 use crate::record::Status;
 
@@ -87,6 +87,13 @@ fn answer_of<'a>(rec: &'a ExportRecord, q: &str) -> Option<&'a Answer> {
 /// Whether the record says the person is, or may be, a child.
 fn child(rec: &ExportRecord) -> Option<bool> {
     if rec.checklist.id == "child" {
+        return Some(true);
+    }
+    // A later answer (the age re-check, a sign the person may be a child) overrides "no".
+    let doubt = AGE_DOUBT_QUESTIONS
+        .iter()
+        .any(|q| matches!(answer_of(rec, q), Some(Answer::Yes | Answer::Unsure)));
+    if doubt {
         return Some(true);
     }
     match answer_of(rec, AGE_QUESTION)? {

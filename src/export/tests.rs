@@ -256,6 +256,33 @@ fn dtn_keeps_no_identifying_detail_in_any_format() {
 }
 
 #[test]
+fn dtn_is_refused_when_a_later_answer_says_the_adult_may_be_a_child() {
+    for q in crate::guidance::ids::AGE_DOUBT_QUESTIONS {
+        let mut bodies: Vec<_> = fixtures::adult_declines()
+            .into_iter()
+            .map(|e| e.body)
+            .collect();
+        let at = bodies.len() - 1;
+        bodies.insert(
+            at,
+            crate::record::EventBody::AnswerGiven {
+                question: q.into(),
+                question_text: "Might they be under 18 after all?".into(),
+                answer: crate::engine::Answer::Unsure,
+            },
+        );
+        let doubt = fixtures::chain(fixtures::ADULT_ID, bodies);
+        let err = anonymise(record(&doubt)).unwrap_err();
+        assert!(matches!(err, ExportError::ChildDtn(_)), "{q}: {err}");
+        let md = to_markdown(&record(&doubt));
+        assert!(
+            md.contains("A Duty to Notify is never used"),
+            "{q}: the referral copy treats them as a child"
+        );
+    }
+}
+
+#[test]
 fn dtn_is_refused_for_a_child_or_an_unknown_age() {
     let err = anonymise(record(&fixtures::child())).unwrap_err();
     assert!(matches!(err, ExportError::ChildDtn(_)));

@@ -10,6 +10,11 @@ pub trait AnswerLookup {
     fn value(&self, question: &str) -> Option<&str>;
     /// How many indicator questions were answered with a concern (only `high` ones if asked).
     fn concerns(&self, high_only: bool) -> u32;
+    /// Whether an asked question that raises `signal` (its `signals` list) was answered
+    /// with one of its concern answers. Lookups that know no signals say no.
+    fn signalled(&self, _signal: &str) -> bool {
+        false
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +46,11 @@ pub enum Condition {
     /// `q != v`: answered, and not with `v`.
     Ne(String, String),
     Answered(String),
+    /// `signal(name)`: a question that raises this signal was answered with a concern.
+    Signal(String),
+    /// A named condition (`[conditions]` in manifest.toml), replaced by its definition
+    /// when the guidance loads; it evaluates to false if it was never resolved.
+    Named(String),
     Count {
         high_only: bool,
         op: CmpOp,
@@ -88,6 +98,8 @@ impl Condition {
             Condition::In(q, vs) => answers.value(q).is_some_and(|a| vs.iter().any(|v| v == a)),
             Condition::Ne(q, v) => answers.value(q).is_some_and(|a| a != v),
             Condition::Answered(q) => answers.value(q).is_some_and(|a| a != "skipped"),
+            Condition::Signal(s) => answers.signalled(s),
+            Condition::Named(_) => false,
             Condition::Count { high_only, op, n } => op.holds(answers.concerns(*high_only), *n),
             Condition::Not(c) => !c.eval(answers),
             Condition::And(a, b) => a.eval(answers) && b.eval(answers),
@@ -124,6 +136,80 @@ impl Condition {
         let mut found = false;
         self.walk(&mut |c| found |= matches!(c, Condition::Count { .. }));
         found
+    }
+
+    /// Every named condition the condition refers to.
+    pub fn names(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        self.walk(&mut |c| {
+            if let Condition::Named(n) = c
+                && !out.contains(&n.as_str())
+            {
+                out.push(n.as_str());
+            }
+        });
+        out
+    }
+
+    /// Every signal the condition tests.
+    pub fn signals(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        self.walk(&mut |c| {
+            if let Condition::Signal(n) = c
+                && !out.contains(&n.as_str())
+            {
+                out.push(n.as_str());
+            }
+        });
+        out
+    }
+
+    /// Replaces every named condition by its definition from `lookup` (itself resolved,
+    /// to any depth). A name `lookup` does not know, or a name that refers back to itself,
+    /// is left in place and returned in the error list.
+    pub fn resolve(&self, lookup: &dyn Fn(&str) -> Option<Condition>) -> (Condition, Vec<String>) {
+        let mut unknown = Vec::new();
+        let c = self.resolve_inner(lookup, &mut Vec::new(), &mut unknown);
+        (c, unknown)
+    }
+
+    fn resolve_inner(
+        &self,
+        lookup: &dyn Fn(&str) -> Option<Condition>,
+        stack: &mut Vec<String>,
+        unknown: &mut Vec<String>,
+    ) -> Condition {
+        let boxed = |c: &Condition, stack: &mut Vec<String>, unknown: &mut Vec<String>| {
+            Box::new(c.resolve_inner(lookup, stack, unknown))
+        };
+        match self {
+            Condition::Named(n) => {
+                if stack.contains(n) || stack.len() > 16 {
+                    unknown.push(format!("'{n}' refers to itself"));
+                    return self.clone();
+                }
+                match lookup(n) {
+                    Some(def) => {
+                        stack.push(n.clone());
+                        let out = def.resolve_inner(lookup, stack, unknown);
+                        stack.pop();
+                        out
+                    }
+                    None => {
+                        unknown.push(format!("'{n}' is not a named condition"));
+                        self.clone()
+                    }
+                }
+            }
+            Condition::Not(c) => Condition::Not(boxed(c, stack, unknown)),
+            Condition::And(a, b) => {
+                Condition::And(boxed(a, stack, unknown), boxed(b, stack, unknown))
+            }
+            Condition::Or(a, b) => {
+                Condition::Or(boxed(a, stack, unknown), boxed(b, stack, unknown))
+            }
+            other => other.clone(),
+        }
     }
 
     fn walk<'a>(&'a self, f: &mut dyn FnMut(&'a Condition)) {
@@ -317,6 +403,12 @@ impl Parser {
                 self.expect_op(")")?;
                 Ok(Condition::Answered(q))
             }
+            Some(Tok::Word(w)) if w == "signal" => {
+                self.expect_op("(")?;
+                let name = self.value()?;
+                self.expect_op(")")?;
+                Ok(Condition::Signal(name))
+            }
             Some(Tok::Word(w)) if w == "indicators" || w == "high_indicators" => {
                 let op = match self.next() {
                     Some(Tok::Op("<")) => CmpOp::Lt,
@@ -341,6 +433,15 @@ impl Parser {
                 })
             }
             Some(Tok::Word(q)) if !["and", "or", "not", "in"].contains(&q.as_str()) => {
+                // A bare name (at the end, or before `and`, `or` or `)`) is a named condition.
+                let bare = match self.peek() {
+                    None | Some(Tok::Op(")")) => true,
+                    Some(Tok::Word(w)) => w == "and" || w == "or",
+                    _ => false,
+                };
+                if bare {
+                    return Ok(Condition::Named(q));
+                }
                 match self.next() {
                     Some(Tok::Op("==")) => Ok(Condition::In(q, vec![self.value()?])),
                     Some(Tok::Op("!=")) => Ok(Condition::Ne(q, self.value()?)),
@@ -357,7 +458,7 @@ impl Parser {
                         Ok(Condition::In(q, vs))
                     }
                     _ => Err(ParseError(format!(
-                        "'{q}' must be followed by ==, != or in [...]"
+                        "'{q}' must be followed by ==, != or in [...], or stand alone as a named condition"
                     ))),
                 }
             }
@@ -437,6 +538,57 @@ mod tests {
         ] {
             assert!(Condition::parse(bad).is_err(), "{bad} should not parse");
         }
+    }
+
+    #[test]
+    fn named_conditions_parse_and_resolve() {
+        let c = Condition::parse("child and (msht or a == yes)").unwrap();
+        assert_eq!(c.names(), vec!["child", "msht"]);
+        let defs = |n: &str| match n {
+            "child" => Some(Condition::parse("age in [yes, unsure]").unwrap()),
+            "msht" => Some(Condition::parse("indicators >= 3 or signal(x)").unwrap()),
+            _ => None,
+        };
+        let (r, errs) = c.resolve(&defs);
+        assert!(errs.is_empty(), "{errs:?}");
+        assert!(r.names().is_empty());
+        assert_eq!(r.questions(), vec!["age", "a"]);
+        assert_eq!(r.signals(), vec!["x"]);
+        // Unresolved names are reported and evaluate to false.
+        let (r, errs) = Condition::parse("nope or a == yes").unwrap().resolve(&defs);
+        assert_eq!(errs.len(), 1);
+        assert!(!r.eval(&Map(HashMap::new(), 0, 0)));
+    }
+
+    #[test]
+    fn a_named_condition_that_refers_to_itself_is_an_error_not_a_loop() {
+        let defs = |n: &str| match n {
+            "a" => Some(Condition::parse("b").unwrap()),
+            "b" => Some(Condition::parse("a or x == yes").unwrap()),
+            _ => None,
+        };
+        let (_, errs) = Condition::parse("a").unwrap().resolve(&defs);
+        assert!(errs.iter().any(|e| e.contains("itself")), "{errs:?}");
+    }
+
+    #[test]
+    fn signals_use_the_lookup_and_default_to_false() {
+        struct Sig;
+        impl AnswerLookup for Sig {
+            fn value(&self, _: &str) -> Option<&str> {
+                None
+            }
+            fn concerns(&self, _: bool) -> u32 {
+                0
+            }
+            fn signalled(&self, s: &str) -> bool {
+                s == "child"
+            }
+        }
+        let c = Condition::parse("signal(child) and not signal(other)").unwrap();
+        assert!(c.eval(&Sig));
+        assert!(!c.eval(&Map(HashMap::new(), 0, 0)));
+        assert!(Condition::parse("signal(child").is_err());
     }
 
     #[test]

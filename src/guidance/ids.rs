@@ -9,6 +9,11 @@ use super::problems::Problems;
 
 /// The question recording whether the person is, or may be, under 18.
 pub const AGE_QUESTION: &str = "general_age";
+/// Later questions that cast doubt on an "adult" age answer: the age re-check at the end,
+/// and a sign that the person screened may be a child. A yes or unsure to any of them
+/// makes the person a possible child, so export never anonymises the record as a DtN. A
+/// set without them simply has fewer ways to raise the doubt, so they are not required.
+pub const AGE_DOUBT_QUESTIONS: [&str; 2] = ["general_age_recheck", "sexual_child_signs"];
 /// The question recording the adult's decision about an NRM referral.
 pub const CONSENT_QUESTION: &str = "general_nrm_consent";
 /// The consent question's choice meaning informed consent was given.

@@ -5,6 +5,7 @@ pub mod condition;
 mod files;
 pub mod ids;
 pub mod model;
+mod named;
 mod parse;
 pub mod problems;
 mod reach;
@@ -111,6 +112,7 @@ pub fn check(files: &GuidanceFiles) -> (Option<Guidance>, Problems) {
         hash: files.content_hash(),
         origin: files.origin.clone(),
         areas: Vec::new(),
+        conditions: Vec::new(),
         topics: Vec::new(),
         checklists: Vec::new(),
         prompts: Vec::new(),
@@ -121,77 +123,123 @@ pub fn check(files: &GuidanceFiles) -> (Option<Guidance>, Problems) {
         source_rules: sources::SourceRules::default(),
     };
     for f in &files.files {
-        let Some(text) = f.text() else {
-            problems.add(&f.path, 1, "the file is not UTF-8 text");
-            continue;
-        };
-        let mut ctx = parse::ParseCtx {
-            file: &f.path,
-            text,
-            problems: &mut problems,
-        };
-        let path = f.path.as_str();
-        let in_dir = |dir: &str, ext: &str| {
-            path.strip_prefix(dir)
-                .is_some_and(|rest| !rest.contains('/') && rest.ends_with(ext))
-        };
-        if path == "manifest.toml" {
-            if let Some(raw) = parse::from_toml(&mut ctx, "manifest.toml") {
-                manifest = Some(parse::manifest(&mut ctx, raw));
-            }
-        } else if path == "prompts.toml" {
-            if let Some(raw) = parse::from_toml::<parse::RawPrompts>(&mut ctx, "prompts.toml") {
-                g.provenance.push(raw.provenance(&ctx));
-                g.prompts = parse::prompts(&mut ctx, raw);
-            }
-        } else if path == "duties.toml" {
-            if let Some(raw) = parse::from_toml::<parse::RawDuties>(&mut ctx, "duties.toml") {
-                g.provenance.push(raw.provenance(&ctx));
-                g.duties = parse::duties(&mut ctx, raw);
-            }
-        } else if path == "synonyms.toml" {
-            if let Some(raw) = parse::from_toml(&mut ctx, "synonyms.toml") {
-                g.synonyms = parse::synonyms(&mut ctx, raw);
-            }
-        } else if path == "source-rules.toml" {
-            g.source_rules = sources::parse(path, text, ctx.problems);
-        } else if in_dir("topics/", ".md") {
-            g.topics.extend(topic::parse(path, text, ctx.problems));
-        } else if in_dir("checklists/", ".toml") {
-            if let Some(raw) = parse::from_toml::<parse::RawChecklist>(&mut ctx, "the checklist") {
-                g.provenance.push(raw.provenance(&ctx));
-                g.checklists.push(parse::checklist(&mut ctx, raw));
-            }
-        } else if in_dir("scenarios/", ".toml") {
-            if let Some(raw) = parse::from_toml(&mut ctx, "the scenario") {
-                g.scenarios.push(parse::scenario(&mut ctx, raw));
-            }
-        } else {
-            problems.add(
-                path,
-                1,
-                "unexpected file: not part of the guidance format (see guidance/README.md)",
-            );
-        }
+        read_file(f, &mut g, &mut manifest, &mut problems);
     }
-    match manifest {
-        Some((version, title, areas)) => {
-            g.version = version;
-            g.title = title;
-            g.areas = areas;
-        }
-        None if !files.files.iter().any(|f| f.path == "manifest.toml") => {
-            problems.add(
-                "manifest.toml",
-                1,
-                "the guidance has no manifest.toml (version and areas)",
-            );
-        }
-        None => {}
+    if let Some(m) = manifest {
+        g.version = m.version;
+        g.title = m.title;
+        g.areas = m.areas;
+        g.conditions = m.conditions;
     }
-    validate::check(&g, &mut problems);
+    let missing = missing_files(files, &mut problems);
+    // What was found while reading files comes first: a file that does not parse is the
+    // cause of what the cross-checks then say about it.
+    problems.mark_causes();
+    // A missing file makes every reference into it look wrong (a missing prompts.toml
+    // gave 91 "unknown prompt" lines), so references wait until every file is there.
+    if !missing {
+        named::resolve(&mut g, &mut problems);
+        validate::check(&g, &mut problems);
+    }
     problems.sort();
     (Some(g), problems)
+}
+
+/// The files every guidance set needs; reports each one missing.
+fn missing_files(files: &GuidanceFiles, problems: &mut Problems) -> bool {
+    let has = |p: &str| files.files.iter().any(|f| f.path == p);
+    let mut missing = false;
+    for (path, what) in [
+        (
+            "manifest.toml",
+            "the guidance has no manifest.toml (version and areas)",
+        ),
+        (
+            "prompts.toml",
+            "the guidance has no prompts.toml (the welfare prompts)",
+        ),
+        (
+            "duties.toml",
+            "the guidance has no duties.toml (the duties that follow)",
+        ),
+    ] {
+        if !has(path) {
+            problems.add(path, 1, what);
+            missing = true;
+        }
+    }
+    if !files
+        .files
+        .iter()
+        .any(|f| f.path.starts_with("checklists/"))
+    {
+        problems.add("checklists/", 1, "the guidance has no checklists");
+        missing = true;
+    }
+    missing
+}
+
+/// Parses one file into `g`, reporting what does not parse.
+fn read_file(
+    f: &SourceFile,
+    g: &mut Guidance,
+    manifest: &mut Option<parse::Manifest>,
+    problems: &mut Problems,
+) {
+    let Some(text) = f.text() else {
+        problems.add(&f.path, 1, "the file is not UTF-8 text");
+        return;
+    };
+    let mut ctx = parse::ParseCtx {
+        file: &f.path,
+        text,
+        problems,
+    };
+    let path = f.path.as_str();
+    let in_dir = |dir: &str, ext: &str| {
+        path.strip_prefix(dir)
+            .is_some_and(|rest| !rest.contains('/') && rest.ends_with(ext))
+    };
+    if path == "manifest.toml" {
+        let raw = parse::from_toml(&mut ctx, "manifest.toml");
+        *manifest = raw.map(|raw| parse::manifest(&mut ctx, raw));
+    } else if path == "prompts.toml" {
+        let Some(raw) = parse::from_toml::<parse::RawPrompts>(&mut ctx, "prompts.toml") else {
+            return;
+        };
+        g.provenance.push(raw.provenance(&ctx));
+        g.prompts = parse::prompts(&mut ctx, raw);
+    } else if path == "duties.toml" {
+        let Some(raw) = parse::from_toml::<parse::RawDuties>(&mut ctx, "duties.toml") else {
+            return;
+        };
+        g.provenance.push(raw.provenance(&ctx));
+        g.duties = parse::duties(&mut ctx, raw);
+    } else if path == "synonyms.toml" {
+        if let Some(raw) = parse::from_toml(&mut ctx, "synonyms.toml") {
+            g.synonyms = parse::synonyms(&mut ctx, raw);
+        }
+    } else if path == "source-rules.toml" {
+        g.source_rules = sources::parse(path, text, ctx.problems);
+    } else if in_dir("topics/", ".md") {
+        g.topics.extend(topic::parse(path, text, ctx.problems));
+    } else if in_dir("checklists/", ".toml") {
+        let Some(raw) = parse::from_toml::<parse::RawChecklist>(&mut ctx, "the checklist") else {
+            return;
+        };
+        g.provenance.push(raw.provenance(&ctx));
+        g.checklists.push(parse::checklist(&mut ctx, raw));
+    } else if in_dir("scenarios/", ".toml") {
+        if let Some(raw) = parse::from_toml(&mut ctx, "the scenario") {
+            g.scenarios.push(parse::scenario(&mut ctx, raw));
+        }
+    } else {
+        ctx.problems.add(
+            path,
+            1,
+            "unexpected file: not part of the guidance format (see guidance/README.md)",
+        );
+    }
 }
 
 /// What loading needs ([`check`]) plus the release rules `msht guidance validate`

@@ -116,6 +116,8 @@ pub struct Question {
     /// Asked after every other question, including those of checklists that include
     /// this one (the consent question belongs after the signs have been seen).
     pub last: bool,
+    /// Signals this question raises when answered with a concern (`signal(name)`).
+    pub signals: Vec<String>,
     pub checklist: String,
     pub at: Location,
 }
@@ -124,6 +126,11 @@ impl Question {
     /// Whether `value` (an answer's canonical string) is a worrying answer.
     pub fn is_concern(&self, value: &str) -> bool {
         self.indicator && self.concern.iter().any(|c| c == value)
+    }
+
+    /// Whether `value` raises this question's signals (a concern answer, indicator or not).
+    pub fn raises_signals(&self, value: &str) -> bool {
+        !self.signals.is_empty() && self.concern.iter().any(|c| c == value)
     }
 }
 
@@ -222,6 +229,16 @@ pub struct Scenario {
     pub at: Location,
 }
 
+/// A named condition from manifest.toml's `[conditions]` table, written once and used by
+/// name in any `when`.
+#[derive(Debug, Clone)]
+pub struct NamedCondition {
+    pub name: String,
+    /// The condition as written (it may itself use other names).
+    pub when: Condition,
+    pub at: Location,
+}
+
 /// A whole guidance set, parsed and checked.
 #[derive(Debug, Clone)]
 pub struct Guidance {
@@ -230,6 +247,7 @@ pub struct Guidance {
     pub hash: String,
     pub origin: super::Origin,
     pub areas: Vec<Area>,
+    pub conditions: Vec<NamedCondition>,
     pub topics: Vec<Topic>,
     pub checklists: Vec<Checklist>,
     pub prompts: Vec<WelfarePrompt>,

@@ -128,6 +128,8 @@ pub struct RawManifest {
     title: String,
     #[serde(default)]
     areas: Vec<RawArea>,
+    #[serde(default)]
+    conditions: std::collections::BTreeMap<String, Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -137,8 +139,40 @@ struct RawArea {
     title: Spanned<String>,
 }
 
-pub fn manifest(ctx: &mut ParseCtx, raw: RawManifest) -> (String, String, Vec<Area>) {
+pub struct Manifest {
+    pub version: String,
+    pub title: String,
+    pub areas: Vec<Area>,
+    pub conditions: Vec<NamedCondition>,
+}
+
+pub fn manifest(ctx: &mut ParseCtx, raw: RawManifest) -> Manifest {
     let version = ctx.text(&raw.version, "the guidance version");
+    let mut conditions = Vec::new();
+    for (name, when) in &raw.conditions {
+        let line = ctx.line(when);
+        if !is_id(name) {
+            ctx.problem(
+                line,
+                format!(
+                    "condition name '{name}' must be lowercase letters, digits, - or _, starting with a letter"
+                ),
+            );
+        }
+        if RESERVED.contains(&name.as_str()) {
+            ctx.problem(
+                line,
+                format!("'{name}' is a word of the condition language and cannot name a condition"),
+            );
+        }
+        if let Some(c) = ctx.condition(when) {
+            conditions.push(NamedCondition {
+                name: name.clone(),
+                when: c,
+                at: ctx.at(when),
+            });
+        }
+    }
     let areas = raw
         .areas
         .iter()
@@ -147,8 +181,26 @@ pub fn manifest(ctx: &mut ParseCtx, raw: RawManifest) -> (String, String, Vec<Ar
             title: ctx.text(&a.title, "an area title"),
         })
         .collect();
-    (version, raw.title, areas)
+    Manifest {
+        version,
+        title: raw.title,
+        areas,
+        conditions,
+    }
 }
+
+/// Words of the condition language that cannot be used as condition names.
+const RESERVED: [&str; 9] = [
+    "and",
+    "or",
+    "not",
+    "in",
+    "always",
+    "answered",
+    "signal",
+    "indicators",
+    "high_indicators",
+];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -193,6 +245,8 @@ struct RawQuestion {
     required: bool,
     #[serde(default)]
     last: bool,
+    #[serde(default)]
+    signals: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -296,6 +350,7 @@ pub fn checklist(ctx: &mut ParseCtx, raw: RawChecklist) -> Checklist {
                 when: q.when.as_ref().and_then(|w| ctx.condition(w)),
                 required: q.required,
                 last: q.last,
+                signals: q.signals.iter().map(|s| ctx.id(s, "signal")).collect(),
                 checklist: id.clone(),
                 at: ctx.at(&q.id),
             }

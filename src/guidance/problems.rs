@@ -7,6 +7,9 @@ pub struct Problem {
     pub file: String,
     pub line: usize,
     pub message: String,
+    /// A file that is missing or does not parse: listed before the problems that may
+    /// follow from it, so the cause is what an author (or `check --guidance`) sees first.
+    pub cause: bool,
 }
 
 impl fmt::Display for Problem {
@@ -24,7 +27,15 @@ impl Problems {
             file: file.to_string(),
             line,
             message: message.into(),
+            cause: false,
         });
+    }
+
+    /// Marks every problem found so far as a cause (see [`Problem::cause`]).
+    pub fn mark_causes(&mut self) {
+        for p in &mut self.0 {
+            p.cause = true;
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -37,7 +48,7 @@ impl Problems {
 
     pub fn sort(&mut self) {
         self.0
-            .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+            .sort_by(|a, b| (!a.cause, &a.file, a.line).cmp(&(!b.cause, &b.file, b.line)));
         self.0.dedup();
     }
 }

@@ -157,6 +157,19 @@ fn checklist(g: &Guidance, c: &Checklist, p: &mut Problems) {
         position.entry(q.id.as_str()).or_insert(i);
     }
 
+    questions(g, c, &flat, &position, p);
+    rules(g, c, &flat, &position, p);
+}
+
+/// Each of `c`'s own questions: its guidance link, and a condition that names only
+/// earlier questions, with values they can take, and that can hold at all.
+fn questions(
+    g: &Guidance,
+    c: &Checklist,
+    flat: &Flattened,
+    position: &HashMap<&str, usize>,
+    p: &mut Problems,
+) {
     let mut unreachable: HashSet<&str> = HashSet::new();
     for (i, q) in flat.questions.iter().enumerate() {
         if q.checklist != c.id {
@@ -166,31 +179,19 @@ fn checklist(g: &Guidance, c: &Checklist, p: &mut Problems) {
         let Some(when) = &q.when else { continue };
         let mut ok = true;
         for name in when.questions() {
-            match position.get(name) {
-                None => {
-                    p.add(
-                        &q.at.file,
-                        q.at.line,
-                        format!("condition of '{}' names unknown question '{name}'", q.id),
-                    );
-                    ok = false;
-                }
-                Some(&j) if j >= i => {
-                    p.add(
-                        &q.at.file,
-                        q.at.line,
-                        format!(
-                            "condition of '{}' names '{name}', which is not asked before it",
-                            q.id
-                        ),
-                    );
-                    ok = false;
-                }
-                _ => {}
-            }
+            let problem = match position.get(name) {
+                None => format!("condition of '{}' names unknown question '{name}'", q.id),
+                Some(&j) if j >= i => format!(
+                    "condition of '{}' names '{name}', which is not asked before it",
+                    q.id
+                ),
+                _ => continue,
+            };
+            p.add(&q.at.file, q.at.line, problem);
+            ok = false;
         }
-        ok &= values(&flat, when, &q.at, p);
-        if ok && !satisfiable(&flat, i, when, &unreachable) {
+        ok &= values(flat, when, &q.at, p);
+        if ok && !satisfiable(flat, i, when, &unreachable) {
             p.add(
                 &q.at.file,
                 q.at.line,
@@ -202,7 +203,16 @@ fn checklist(g: &Guidance, c: &Checklist, p: &mut Problems) {
             unreachable.insert(q.id.as_str());
         }
     }
+}
 
+/// `c`'s triggers and duty rules: each names a known prompt or duty and a valid condition.
+fn rules(
+    g: &Guidance,
+    c: &Checklist,
+    flat: &Flattened,
+    position: &HashMap<&str, usize>,
+    p: &mut Problems,
+) {
     for t in &c.triggers {
         if g.prompt(&t.prompt).is_none() {
             p.add(
@@ -211,7 +221,7 @@ fn checklist(g: &Guidance, c: &Checklist, p: &mut Problems) {
                 format!("trigger names unknown prompt '{}'", t.prompt),
             );
         }
-        rule_condition(&flat, &position, &t.when, &t.at, p);
+        rule_condition(flat, position, &t.when, &t.at, p);
     }
     for d in &c.duties {
         if g.duty(&d.duty).is_none() {
@@ -221,7 +231,7 @@ fn checklist(g: &Guidance, c: &Checklist, p: &mut Problems) {
                 format!("duty rule names unknown duty '{}'", d.duty),
             );
         }
-        rule_condition(&flat, &position, &d.when, &d.at, p);
+        rule_condition(flat, position, &d.when, &d.at, p);
     }
 }
 

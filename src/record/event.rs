@@ -131,8 +131,20 @@ struct Hashed<'a> {
     body: &'a EventBody,
 }
 
+/// An event that could not be turned into the bytes its hash covers. Plain data always
+/// encodes, so this is a bug, reported as one rather than hashed as empty bytes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("an event could not be encoded to compute its hash ({0}); this is a bug, please report it")]
+pub struct EncodeError(pub String);
+
+impl EncodeError {
+    pub fn fault(&self) -> crate::fault::Fault {
+        crate::fault::Fault::Internal
+    }
+}
+
 /// SHA-256 (hex) over the event's content and the previous event's hash.
-pub fn hash_event(e: &Event) -> String {
+pub fn hash_event(e: &Event) -> Result<String, EncodeError> {
     let content = Hashed {
         id: &e.id,
         encounter_id: &e.encounter_id,
@@ -143,9 +155,8 @@ pub fn hash_event(e: &Event) -> String {
         prev_hash: &e.prev_hash,
         body: &e.body,
     };
-    // Serialising plain structs and enums to JSON cannot fail.
-    let bytes = serde_json::to_vec(&content).unwrap_or_default();
-    hex::encode(Sha256::digest(&bytes))
+    let bytes = serde_json::to_vec(&content).map_err(|e| EncodeError(e.to_string()))?;
+    Ok(hex::encode(Sha256::digest(&bytes)))
 }
 
 impl Event {
@@ -160,7 +171,7 @@ impl Event {
         device_id: String,
         prev_hash: String,
         body: EventBody,
-    ) -> Event {
+    ) -> Result<Event, EncodeError> {
         let mut e = Event {
             id,
             encounter_id,
@@ -172,12 +183,12 @@ impl Event {
             hash: String::new(),
             body,
         };
-        e.hash = hash_event(&e);
-        e
+        e.hash = hash_event(&e)?;
+        Ok(e)
     }
 
     /// Whether the stored hash matches the content.
-    pub fn hash_ok(&self) -> bool {
-        hash_event(self) == self.hash
+    pub fn hash_ok(&self) -> Result<bool, EncodeError> {
+        Ok(hash_event(self)? == self.hash)
     }
 }

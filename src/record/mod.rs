@@ -6,11 +6,13 @@
 
 mod answer;
 mod event;
+pub mod rules;
 mod state;
 
 pub use answer::Answer;
 pub use event::DutySnapshot;
-pub use event::{Event, EventBody, GENESIS_HASH, WelfareOutcome, hash_event};
+pub use event::{EncodeError, Event, EventBody, GENESIS_HASH, WelfareOutcome, hash_event};
+pub use rules::RuleBreak;
 pub use state::{
     AmendmentRecord, AnswerRecord, ChainBreak, DutyRecord, EncounterState, NoteRecord,
     PromptRecord, Status,

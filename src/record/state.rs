@@ -133,10 +133,14 @@ impl EncounterState {
                     "does not follow the event before it (the chain is broken)",
                 ));
             }
-            if !e.hash_ok() {
-                return Err(fail(
-                    "has content that does not match its hash (it was changed after it was written)",
-                ));
+            match e.hash_ok() {
+                Ok(true) => {}
+                Ok(false) => {
+                    return Err(fail(
+                        "has content that does not match its hash (it was changed after it was written)",
+                    ));
+                }
+                Err(err) => return Err(fail(&err.to_string())),
             }
             if i == 0 && !matches!(e.body, EventBody::Created { .. }) {
                 return Err(fail(
@@ -324,7 +328,8 @@ mod tests {
                     "dev".into(),
                     prev.clone(),
                     body,
-                );
+                )
+                .unwrap();
                 prev = e.hash.clone();
                 e
             })

@@ -73,6 +73,12 @@ pub enum StoreError {
     )]
     Tampered(ChainBreak),
     #[error(
+        "RECORD ALTERED: {0}. Do not change the database file; report it to your supervisor, it may be evidence"
+    )]
+    SummaryAltered(super::audit::SummaryDiff),
+    #[error(transparent)]
+    Encode(#[from] crate::record::EncodeError),
+    #[error(
         "encounter {id} is {}, and only a draft can take {what}",
         .status.as_str()
     )]
@@ -131,6 +137,7 @@ impl StoreError {
             | StoreError::Corrupt { .. }
             | StoreError::TooNew { .. }
             | StoreError::Tampered(_)
+            | StoreError::SummaryAltered(_)
             | StoreError::NotDraft { .. }
             | StoreError::NotComplete { .. }
             | StoreError::AlreadyVoid { .. }
@@ -139,7 +146,7 @@ impl StoreError {
             StoreError::Busy { .. } => Fault::Busy,
             StoreError::NotFound { .. } | StoreError::Ambiguous { .. } => Fault::Missing,
             StoreError::BadDate(_) => Fault::BadRequest,
-            StoreError::Database { .. } => Fault::Internal,
+            StoreError::Database { .. } | StoreError::Encode(_) => Fault::Internal,
         }
     }
 

@@ -138,6 +138,13 @@ pub const MIGRATIONS: &[&str] = &[
         pruned_at     TEXT NOT NULL
     ) STRICT;
     "#,
+    // 3: acknowledgements recorded before receipts named the hub that wrote them could
+    // have come from the database itself or from a scratch copy (issue 18): none is
+    // trusted. The events are pushed again and the hub acknowledges them as already
+    // present; nothing is lost, only sent once more.
+    r#"
+    DELETE FROM sync_acked;
+    "#,
 ];
 
 /// The schema version this binary writes.

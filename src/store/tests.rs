@@ -1,9 +1,12 @@
 //! Unit tests of the store against real SQLite files in temporary folders.
 
+use super::write::format_offset;
 use super::*;
 use crate::fault::Fault;
 use crate::record::Answer;
-use crate::record::{DutySnapshot, WelfareOutcome};
+use crate::record::{
+    DutySnapshot, EncounterState, EventBody, GENESIS_HASH, Status, WelfareOutcome,
+};
 
 fn tmp() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -322,7 +325,7 @@ fn lists_newest_first_with_filters_and_paging() {
     })
     .unwrap();
     assert_eq!(seen, ids, "oldest first");
-    assert!(s.verify_all().unwrap().is_empty());
+    assert!(s.verify_all().unwrap().is_clean());
 }
 
 #[test]
@@ -349,7 +352,7 @@ fn tampering_is_named() {
         }
         other => panic!("{other:?}"),
     }
-    let breaks = s.verify_all().unwrap();
+    let breaks = s.verify_all().unwrap().breaks;
     assert_eq!(breaks.len(), 1);
     assert_eq!(breaks[0].event_id, e2.id);
 }
@@ -365,7 +368,7 @@ fn removed_last_event_is_noticed() {
         .execute("DELETE FROM events WHERE id = ?1", [&last.id])
         .unwrap();
     assert!(matches!(s.encounter(&id), Err(StoreError::Tampered(_))));
-    assert_eq!(s.verify_all().unwrap().len(), 1);
+    assert_eq!(s.verify_all().unwrap().breaks.len(), 1);
     assert!(
         matches!(
             s.append(&id, EventBody::NoteAdded { text: "n".into() }),
@@ -389,7 +392,7 @@ fn unreadable_event_is_a_break_not_a_crash() {
         Err(StoreError::Tampered(b)) => assert_eq!(b.event_id, e.id),
         other => panic!("{other:?}"),
     }
-    assert_eq!(s.verify_all().unwrap()[0].event_id, e.id);
+    assert_eq!(s.verify_all().unwrap().breaks[0].event_id, e.id);
     // Verification goes on past the unreadable encounter to the ones after it.
     let later = s.create_encounter(created("PC 2")).unwrap();
     let later_event = s
@@ -400,7 +403,7 @@ fn unreadable_event_is_a_break_not_a_crash() {
         [&later_event.id],
     )
     .unwrap();
-    let breaks = s.verify_all().unwrap();
+    let breaks = s.verify_all().unwrap().breaks;
     assert_eq!(breaks.len(), 2, "{breaks:?}");
     assert!(matches!(
         s.for_each_encounter(&ListFilter::default(), &mut |_| Ok(())),
@@ -519,4 +522,137 @@ fn a_held_lock_becomes_busy_not_a_raw_error() {
     other.execute_batch("COMMIT").unwrap();
     s.append(&id, EventBody::NoteAdded { text: "n".into() })
         .unwrap();
+}
+
+fn ack(
+    s: &Store,
+    bundle: &str,
+    events: &[crate::record::Event],
+    at: &str,
+    wants: Vec<Want>,
+) -> Acknowledgement {
+    Acknowledgement {
+        bundle_sha256: bundle.into(),
+        events_in_bundle: events.len() as u64,
+        for_device: s.device_id().into(),
+        from_device: "hub".into(),
+        from_hub: true,
+        received_at: at.into(),
+        accepted: events.len() as u64,
+        already_present: 0,
+        not_accepted: 0,
+        acknowledged: events
+            .iter()
+            .map(|e| AckedEvent {
+                event_id: e.id.clone(),
+                hash: e.hash.clone(),
+            })
+            .collect(),
+        wants,
+    }
+}
+
+#[test]
+fn a_receipt_is_judged_before_it_acknowledges() {
+    let (_d, path) = tmp();
+    let mut s = Store::open(&path).unwrap();
+    let ev = s
+        .record_encounter(created("PC 1"), vec![completed()])
+        .unwrap();
+    s.sync_record_push("b1", 1, "f", "d", "t", &ev).unwrap();
+    let me = s.device_id().to_string();
+    let cases: Vec<(Acknowledgement, AckVerdict)> = vec![
+        (
+            Acknowledgement {
+                for_device: "someone else".into(),
+                ..ack(&s, "b1", &ev, "t1", vec![])
+            },
+            AckVerdict::NotOurs,
+        ),
+        (
+            Acknowledgement {
+                from_device: me.clone(),
+                ..ack(&s, "b1", &ev, "t1", vec![])
+            },
+            AckVerdict::FromSelf,
+        ),
+        (
+            Acknowledgement {
+                from_hub: false,
+                ..ack(&s, "b1", &ev, "t1", vec![])
+            },
+            AckVerdict::NotAHub { from: "hub".into() },
+        ),
+        (ack(&s, "b9", &ev, "t1", vec![]), AckVerdict::UnknownBundle),
+        (
+            Acknowledgement {
+                accepted: 0,
+                acknowledged: vec![],
+                ..ack(&s, "b1", &ev, "t1", vec![])
+            },
+            AckVerdict::Inconsistent,
+        ),
+        (
+            Acknowledgement {
+                events_in_bundle: 3,
+                ..ack(&s, "b1", &ev, "t1", vec![])
+            },
+            AckVerdict::Inconsistent,
+        ),
+    ];
+    for (a, want) in cases {
+        assert_eq!(s.sync_apply_receipt(&a).unwrap(), want);
+        assert_eq!(s.sync_status().unwrap().acknowledged_events, 0);
+        assert_eq!(s.sync_hub().unwrap(), None, "no hub learnt from {want:?}");
+    }
+    // The first good receipt names the hub; another hub is ignored from then on.
+    let good = ack(&s, "b1", &ev, "t1", vec![]);
+    assert_eq!(
+        s.sync_apply_receipt(&good).unwrap(),
+        AckVerdict::Applied {
+            newly: 2,
+            requested: 0
+        }
+    );
+    assert_eq!(s.sync_hub().unwrap().unwrap().device_id, "hub");
+    let other = Acknowledgement {
+        from_device: "hub-2".into(),
+        ..good.clone()
+    };
+    assert!(matches!(
+        s.sync_apply_receipt(&other).unwrap(),
+        AckVerdict::OtherHub { .. }
+    ));
+
+    // A request for events is acted on once per receipt, not at every reading of it.
+    let wants = vec![Want {
+        encounter_id: ev[0].encounter_id.clone(),
+        from_seq: 1,
+    }];
+    let asking = Acknowledgement {
+        accepted: 0,
+        acknowledged: vec![],
+        not_accepted: 2,
+        ..ack(&s, "b1", &ev, "t2", wants)
+    };
+    assert_eq!(
+        s.sync_apply_receipt(&asking).unwrap(),
+        AckVerdict::Applied {
+            newly: 0,
+            requested: 2
+        }
+    );
+    assert_eq!(s.sync_status().unwrap().acknowledged_events, 0);
+    // The events are sent again and a later receipt acknowledges them; reading the old
+    // receipt again (it stays in the folder) must not undo that.
+    let later = ack(&s, "b1", &ev, "t3", vec![]);
+    s.sync_apply_receipt(&later).unwrap();
+    assert_eq!(
+        s.sync_apply_receipt(&asking).unwrap(),
+        AckVerdict::Applied {
+            newly: 0,
+            requested: 0
+        }
+    );
+    assert_eq!(s.sync_status().unwrap().acknowledged_events, 2);
 }

@@ -1,9 +1,11 @@
 //! The bundle file: how events leave one database and arrive in another.
 //!
 //! Format (JSON Lines, UTF-8):
-//! - line 1: the manifest, `{"format":"msht-bundle","version":1,"device_id":…,
-//!   "bundle_seq":…,"created_at":…,"event_count":…,"encounter_count":…,"local_seq_first":…,
-//!   "local_seq_last":…,"content_sha256":…,"bundle_sha256":…}`;
+//! - line 1: the manifest, `{"format":"msht-bundle","version":2,"device_id":…,
+//!   "for_hub":…,"bundle_seq":…,"created_at":…,"event_count":…,"encounter_count":…,
+//!   "local_seq_first":…,"local_seq_last":…,"content_sha256":…,"bundle_sha256":…}`
+//!   (`device_id` is the database that wrote it, `for_hub` the hub it syncs with, absent
+//!   until it knows one; version 1 bundles, without `for_hub`, are still read);
 //! - every further line: one `record::Event`, exactly as stored, hashes included.
 //!
 //! `content_sha256` is SHA-256 over every byte after the manifest line's newline, so a
@@ -30,7 +32,7 @@ use sha2::{Digest, Sha256};
 use crate::record::Event;
 
 pub const FORMAT: &str = "msht-bundle";
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// File name ending of bundles; `import DIR` reads only these.
 pub const EXTENSION: &str = "mshtbundle";
 
@@ -41,6 +43,10 @@ pub struct Manifest {
     pub version: u32,
     /// The database that wrote the bundle (receipts go back to it).
     pub device_id: String,
+    /// The hub the writing database syncs with, once it knows one: the database whose
+    /// receipt it will accept for this bundle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub for_hub: Option<String>,
     /// 1 for the first push from that database, then 2, 3, …
     pub bundle_seq: u64,
     pub created_at: String,
@@ -53,7 +59,8 @@ pub struct Manifest {
     pub content_sha256: String,
 }
 
-/// The manifest line as written: the manifest and the hash over it.
+/// The manifest line as written: the manifest and the hash over it. A signature over the
+/// same bytes will sit beside `bundle_sha256`.
 #[derive(Serialize, Deserialize)]
 struct ManifestLine {
     #[serde(flatten)]
@@ -72,6 +79,11 @@ pub struct Bundle {
     pub events: Vec<Event>,
 }
 
+/// Why a bundle could not be written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a bundle could not be encoded ({0}); this is a bug, please report it")]
+pub struct EncodeError(pub String);
+
 /// Why a file was refused; the caller puts the file name in front.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -81,50 +93,54 @@ fn refuse(s: impl Into<String>) -> Refusal {
     Refusal(s.into())
 }
 
-fn manifest_hash(m: &Manifest) -> String {
-    // Serialising a plain struct cannot fail.
-    hex::encode(Sha256::digest(serde_json::to_vec(m).unwrap_or_default()))
+fn manifest_hash(m: &Manifest) -> Result<String, EncodeError> {
+    let bytes = serde_json::to_vec(m).map_err(|e| EncodeError(e.to_string()))?;
+    Ok(hex::encode(Sha256::digest(bytes)))
+}
+
+/// Who writes a bundle and for which hub, and which push of theirs it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Writer<'a> {
+    pub device_id: &'a str,
+    pub for_hub: Option<&'a str>,
+    pub bundle_seq: u64,
+    pub created_at: &'a str,
+    /// This database's own event numbers of the events carried, first and last.
+    pub local_seq: (u64, u64),
 }
 
 /// The bytes of a bundle for `events`, with its manifest and hash. `events` are written in
 /// the order given; the store hands them over by encounter and seq.
-pub fn encode(
-    device_id: &str,
-    bundle_seq: u64,
-    created_at: &str,
-    local_seq: (u64, u64),
-    events: &[Event],
-) -> (Manifest, String, Vec<u8>) {
+pub fn encode(w: &Writer, events: &[Event]) -> Result<(Manifest, String, Vec<u8>), EncodeError> {
     let mut content = Vec::with_capacity(events.len() * 600);
     for e in events {
-        // Events are plain data; serialising them cannot fail.
-        if serde_json::to_writer(&mut content, e).is_ok() {
-            content.push(b'\n');
-        }
+        serde_json::to_writer(&mut content, e).map_err(|e| EncodeError(e.to_string()))?;
+        content.push(b'\n');
     }
     let encounters: std::collections::HashSet<&str> =
         events.iter().map(|e| e.encounter_id.as_str()).collect();
     let manifest = Manifest {
         format: FORMAT.to_string(),
         version: VERSION,
-        device_id: device_id.to_string(),
-        bundle_seq,
-        created_at: created_at.to_string(),
+        device_id: w.device_id.to_string(),
+        for_hub: w.for_hub.map(str::to_string),
+        bundle_seq: w.bundle_seq,
+        created_at: w.created_at.to_string(),
         event_count: events.len() as u64,
         encounter_count: encounters.len() as u64,
-        local_seq_first: local_seq.0,
-        local_seq_last: local_seq.1,
+        local_seq_first: w.local_seq.0,
+        local_seq_last: w.local_seq.1,
         content_sha256: hex::encode(Sha256::digest(&content)),
     };
-    let hash = manifest_hash(&manifest);
+    let hash = manifest_hash(&manifest)?;
     let line = ManifestLine {
         manifest: manifest.clone(),
         bundle_sha256: hash.clone(),
     };
-    let mut bytes = serde_json::to_vec(&line).unwrap_or_default();
+    let mut bytes = serde_json::to_vec(&line).map_err(|e| EncodeError(e.to_string()))?;
     bytes.push(b'\n');
     bytes.extend_from_slice(&content);
-    (manifest, hash, bytes)
+    Ok((manifest, hash, bytes))
 }
 
 /// The file name a bundle is written under: device, push number and a hash prefix, so
@@ -141,39 +157,8 @@ pub fn file_name(m: &Manifest, hash: &str) -> String {
 /// Checks `bytes` (the whole file) and returns the bundle, or one reason it is refused.
 /// Nothing is accepted from a file that fails any check.
 pub fn decode(path: &Path, bytes: &[u8]) -> Result<Bundle, Refusal> {
-    if bytes.is_empty() {
-        return Err(refuse("the file is empty"));
-    }
-    let Some(nl) = bytes.iter().position(|&b| b == b'\n') else {
-        return Err(if bytes.first() == Some(&b'{') {
-            refuse("the file is cut off inside its manifest (truncated)")
-        } else {
-            refuse("it is not an msht bundle")
-        });
-    };
-    let (head, content) = (&bytes[..nl], &bytes[nl + 1..]);
-    let value: serde_json::Value =
-        serde_json::from_slice(head).map_err(|_| refuse("it is not an msht bundle"))?;
-    if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
-        return Err(refuse("it is not an msht bundle"));
-    }
-    match value.get("version").and_then(|v| v.as_u64()) {
-        Some(v) if v == u64::from(VERSION) => {}
-        Some(v) if v > u64::from(VERSION) => {
-            return Err(refuse(format!(
-                "it was written by a newer msht (bundle format {v}, this msht reads {VERSION}); update msht to import it"
-            )));
-        }
-        _ => return Err(refuse("its manifest has no valid format version")),
-    }
-    let line: ManifestLine = serde_json::from_value(value)
-        .map_err(|e| refuse(format!("its manifest cannot be read ({e})")))?;
+    let (line, content) = read_manifest(bytes)?;
     let m = line.manifest;
-    if manifest_hash(&m) != line.bundle_sha256 {
-        return Err(refuse(
-            "its manifest was changed after it was written (the manifest hash does not match)",
-        ));
-    }
     let lines = content.iter().filter(|&&b| b == b'\n').count() as u64;
     let cut_off = !content.is_empty() && !content.ends_with(b"\n");
     if cut_off || lines < m.event_count {
@@ -193,21 +178,7 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<Bundle, Refusal> {
                 .to_string()
         }));
     }
-    let mut events = Vec::with_capacity(usize::try_from(m.event_count).unwrap_or(0));
-    for (i, raw) in content.split(|&b| b == b'\n').enumerate() {
-        if raw.is_empty() {
-            continue;
-        }
-        let e: Event = serde_json::from_slice(raw)
-            .map_err(|err| refuse(format!("event line {} cannot be read ({err})", i + 2)))?;
-        if !e.hash_ok() {
-            return Err(refuse(format!(
-                "event {} of encounter {} does not match its own hash",
-                e.id, e.encounter_id
-            )));
-        }
-        events.push(e);
-    }
+    let events = read_events(content, m.event_count)?;
     check_chains(&events)?;
     let encounters = events
         .iter()
@@ -226,6 +197,67 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<Bundle, Refusal> {
         manifest: m,
         events,
     })
+}
+
+/// The manifest line, checked (format, version, its own hash), and the bytes after it.
+fn read_manifest(bytes: &[u8]) -> Result<(ManifestLine, &[u8]), Refusal> {
+    if bytes.is_empty() {
+        return Err(refuse("the file is empty"));
+    }
+    let Some(nl) = bytes.iter().position(|&b| b == b'\n') else {
+        return Err(if bytes.first() == Some(&b'{') {
+            refuse("the file is cut off inside its manifest (truncated)")
+        } else {
+            refuse("it is not an msht bundle")
+        });
+    };
+    let (head, content) = (&bytes[..nl], &bytes[nl + 1..]);
+    let value: serde_json::Value =
+        serde_json::from_slice(head).map_err(|_| refuse("it is not an msht bundle"))?;
+    if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+        return Err(refuse("it is not an msht bundle"));
+    }
+    match value.get("version").and_then(|v| v.as_u64()) {
+        Some(v) if (1..=u64::from(VERSION)).contains(&v) => {}
+        Some(v) if v > u64::from(VERSION) => {
+            return Err(refuse(format!(
+                "it was written by a newer msht (bundle format {v}, this msht reads {VERSION}); update msht to import it"
+            )));
+        }
+        _ => return Err(refuse("its manifest has no valid format version")),
+    }
+    let line: ManifestLine = serde_json::from_value(value)
+        .map_err(|e| refuse(format!("its manifest cannot be read ({e})")))?;
+    if manifest_hash(&line.manifest).ok().as_ref() != Some(&line.bundle_sha256) {
+        return Err(refuse(
+            "its manifest was changed after it was written (the manifest hash does not match)",
+        ));
+    }
+    Ok((line, content))
+}
+
+/// Every event line, each checked against its own hash.
+fn read_events(content: &[u8], expected: u64) -> Result<Vec<Event>, Refusal> {
+    let mut events = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
+    for (i, raw) in content.split(|&b| b == b'\n').enumerate() {
+        if raw.is_empty() {
+            continue;
+        }
+        let e: Event = serde_json::from_slice(raw)
+            .map_err(|err| refuse(format!("event line {} cannot be read ({err})", i + 2)))?;
+        match e.hash_ok() {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(refuse(format!(
+                    "event {} of encounter {} does not match its own hash",
+                    e.id, e.encounter_id
+                )));
+            }
+            Err(err) => return Err(refuse(err.to_string())),
+        }
+        events.push(e);
+    }
+    Ok(events)
 }
 
 /// Within the bundle, each encounter's events must be one unbroken run of the chain:
@@ -290,24 +322,39 @@ pub(crate) mod tests {
                     text: format!("note {seq}"),
                 }
             };
-            out.push(Event::new(
-                format!("{encounter}-e{seq}"),
-                encounter.into(),
-                seq,
-                format!("2026-01-01T00:00:{:02}.000Z", seq % 60),
-                "+00:00".into(),
-                device.into(),
-                prev,
-                body,
-            ));
+            out.push(
+                Event::new(
+                    format!("{encounter}-e{seq}"),
+                    encounter.into(),
+                    seq,
+                    format!("2026-01-01T00:00:{:02}.000Z", seq % 60),
+                    "+00:00".into(),
+                    device.into(),
+                    prev,
+                    body,
+                )
+                .unwrap(),
+            );
         }
         out
+    }
+
+    /// The bytes of a bundle of `events` written by `device`.
+    pub(crate) fn bytes(device: &str, events: &[Event]) -> Vec<u8> {
+        let w = Writer {
+            device_id: device,
+            for_hub: None,
+            bundle_seq: 1,
+            created_at: "2026-01-01T00:00:00.000Z",
+            local_seq: (1, events.len() as u64),
+        };
+        encode(&w, events).unwrap().2
     }
 
     fn sample() -> Vec<u8> {
         let mut ev = chain("enc-a", "dev-1", 3);
         ev.extend(chain("enc-b", "dev-1", 2));
-        encode("dev-1", 1, "2026-01-01T00:00:00.000Z", (1, 5), &ev).2
+        bytes("dev-1", &ev)
     }
 
     fn why(bytes: &[u8]) -> String {
@@ -356,7 +403,7 @@ pub(crate) mod tests {
     fn removed_event_with_hashes_redone_is_refused() {
         let mut ev = chain("enc-a", "dev-1", 4);
         ev.remove(1);
-        let bytes = encode("dev-1", 1, "t", (1, 4), &ev).2;
+        let bytes = bytes("dev-1", &ev);
         assert!(why(&bytes).contains("unbroken chain"));
     }
 
@@ -376,6 +423,18 @@ pub(crate) mod tests {
         assert!(why(&[0xff, 0x00, 0x10]).contains("not an msht bundle"));
         assert!(why(b"").contains("empty"));
         let newer = b"{\"format\":\"msht-bundle\",\"version\":9}\n";
+        let old = String::from_utf8(sample()).unwrap();
+        let (m, rest) = old.split_once('\n').unwrap();
+        let mut v: serde_json::Value = serde_json::from_str(m).unwrap();
+        assert_eq!(v["version"], 2);
+        assert!(v.get("for_hub").is_none(), "no hub known, none written");
+        // A version 1 bundle (no for_hub) is still read.
+        v["version"] = 1.into();
+        let mut man: Manifest = serde_json::from_value(v.clone()).unwrap();
+        man.version = 1;
+        v["bundle_sha256"] = manifest_hash(&man).unwrap().into();
+        let v1 = format!("{v}\n{rest}");
+        assert!(decode(Path::new("b"), v1.as_bytes()).is_ok());
         assert!(why(newer).contains("newer msht"));
     }
 
@@ -385,7 +444,7 @@ pub(crate) mod tests {
         ev[1].body = EventBody::NoteAdded {
             text: "changed".into(),
         };
-        let bytes = encode("dev-1", 1, "t", (1, 2), &ev).2;
+        let bytes = bytes("dev-1", &ev);
         assert!(why(&bytes).contains("does not match its own hash"));
     }
 }

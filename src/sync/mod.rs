@@ -3,32 +3,43 @@
 //! answers with a receipt file in the same folder.
 //!
 //! - `push`: reads receipts already in the folder (acknowledging those events), then
-//!   writes one bundle holding the whole chain of every encounter with any event not yet
-//!   acknowledged. Re-sending until acknowledged means a lost or damaged bundle costs
-//!   nothing; whole chains mean every bundle can be verified on its own.
+//!   writes one bundle holding every event the hub has not acknowledged, of every
+//!   encounter whose record verifies; a damaged record is left out and named. Re-sending
+//!   until acknowledged means a lost or damaged bundle costs nothing; sending only the
+//!   unacknowledged tail keeps a push small (the hub holds the start, and a hub that
+//!   lost it asks for it again in its receipt).
 //! - `import`: each bundle is read and verified whole (manifest, SHA-256, count, every
 //!   event's hash, every chain) before the database is touched, then merged in one
 //!   transaction (see `store/sync.rs` for order independence), and a receipt is written
 //!   beside it. A bad bundle is reported and skipped; the others still go in.
-//! - `prune`: only encounters that are complete (or void) and wholly acknowledged.
+//! - `prune`: only encounters whose record verifies, complete (or void) by their events,
+//!   every event of which the hub acknowledged.
 //!
-//! Pending means "not acknowledged by any receiver", whoever recorded the event: a
-//! colleague's laptop that imported your bundle pushes those events on to the force hub
-//! in its own bundles, so a relay never becomes a dead end.
+//! Who acknowledges: each database has a device id. A bundle names the database that
+//! wrote it (and the hub it is for, once known); a receipt names the database it is for
+//! and the one that wrote it. A database accepts a receipt only if it is addressed to
+//! it, comes from another database that serves as a hub (`serve_as_hub`), and that hub
+//! is its own: the one set by hand, or else the first hub whose receipt acknowledged one
+//! of its bundles. So importing your own bundle, or a scratch database importing the
+//! share, acknowledges nothing. Until receipts are signed, this guards against mistakes,
+//! not against a forger.
+//!
+//! Pending means "not acknowledged by this database's hub", whoever recorded the event:
+//! a colleague's laptop that imported your bundle pushes those events on to the force
+//! hub in its own bundles, so a relay never becomes a dead end.
 
 pub mod bundle;
 pub mod receipt;
-pub mod report;
 
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::fault::Fault;
-use crate::store::{Store, StoreError};
+use crate::store::{AckVerdict, LeftOut, Store, StoreError};
+pub use crate::store::{ImportOutcome, PruneOutcome, SyncStatus};
 pub use bundle::{Bundle, Manifest};
 pub use receipt::Receipt;
-pub use report::{ImportOutcome, PruneOutcome, SyncStatus};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -48,6 +59,13 @@ pub enum SyncError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    EncodeBundle(#[from] bundle::EncodeError),
+    #[error(transparent)]
+    EncodeReceipt(#[from] receipt::EncodeError),
+    /// A push left damaged records out (each already reported); the rest was written.
+    #[error("{0} damaged record(s) were left out of the push (named above); the rest was pushed")]
+    LeftOut(usize),
     /// Some bundles of an import were refused (each already reported); the rest went in.
     #[error(
         "{failed} of {total} bundles were refused (reported above); the other bundles were imported"
@@ -65,7 +83,9 @@ impl SyncError {
         match self {
             SyncError::BadBundle { .. }
             | SyncError::SomeRefused { .. }
-            | SyncError::Conflicts(_) => Fault::BadData,
+            | SyncError::Conflicts(_)
+            | SyncError::LeftOut(_) => Fault::BadData,
+            SyncError::EncodeBundle(_) | SyncError::EncodeReceipt(_) => Fault::Internal,
             SyncError::Missing { .. } => Fault::Missing,
             SyncError::NotAFolder { .. } => Fault::BadRequest,
             SyncError::Io { source, .. } => Fault::of_io(source),
@@ -96,17 +116,63 @@ fn now() -> String {
 /// What `push` did.
 #[derive(Debug, Clone, Default)]
 pub struct PushReport {
-    /// Receipts in the folder that were for this database's bundles.
+    /// Receipts in the folder that acknowledged this database's bundles.
     pub receipts_applied: u64,
     /// Events those receipts acknowledged for the first time.
     pub newly_acknowledged: u64,
+    /// Events a hub asked for again (it lacks the start of their encounters).
+    pub requested_again: u64,
+    /// Receipts for this database that were not trusted, each with why, in one sentence.
+    pub receipts_ignored: Vec<(PathBuf, String)>,
     /// The bundle written, if anything was pending.
     pub written: Option<(PathBuf, Manifest)>,
+    /// Damaged records left out of the bundle.
+    pub left_out: Vec<LeftOut>,
     pub pending_events: u64,
     pub pending_encounters: u64,
 }
 
-/// `sync push --to DIR`.
+/// Why a receipt for this database was not trusted, or `None` if it was applied (or is
+/// for another database, which is none of our business).
+fn ignored_because(v: &AckVerdict) -> Option<String> {
+    Some(match v {
+        AckVerdict::Applied { .. } | AckVerdict::NotOurs => return None,
+        AckVerdict::FromSelf => "it was written by this database itself".into(),
+        AckVerdict::NotAHub { from } => {
+            format!("it was written by {from}, which does not serve as a hub")
+        }
+        AckVerdict::OtherHub { from, hub } => {
+            format!("it is from {from}, not from this device's hub {hub}")
+        }
+        AckVerdict::UnknownBundle => "it is for a bundle this database has no record of".into(),
+        AckVerdict::Inconsistent => {
+            "its counts do not add up to the bundle this database pushed".into()
+        }
+    })
+}
+
+/// Reads the receipts in `dir`, acknowledging what the hub holds.
+fn read_receipts(store: &mut Store, dir: &Path, report: &mut PushReport) -> Result<(), SyncError> {
+    for path in files_with_extension(dir, receipt::EXTENSION)? {
+        // An unreadable or damaged receipt is ignored: its events simply stay pending.
+        let Ok(bytes) = fs::read(&path) else { continue };
+        let Some(r) = Receipt::decode(&bytes) else {
+            continue;
+        };
+        let verdict = store.sync_apply_receipt(&r.acknowledgement())?;
+        if let AckVerdict::Applied { newly, requested } = verdict {
+            report.receipts_applied += 1;
+            report.newly_acknowledged += newly;
+            report.requested_again += requested;
+        } else if let Some(why) = ignored_because(&verdict) {
+            report.receipts_ignored.push((path, why));
+        }
+    }
+    Ok(())
+}
+
+/// `sync push --to DIR`. Damaged records are left out and listed in the report; the
+/// caller reports them and fails with `SyncError::LeftOut` once the rest is written.
 pub fn push(store: &mut Store, dir: &Path) -> Result<PushReport, SyncError> {
     let meta = fs::metadata(dir).map_err(|e| SyncError::io("open the folder", dir, e))?;
     if !meta.is_dir() {
@@ -115,31 +181,23 @@ pub fn push(store: &mut Store, dir: &Path) -> Result<PushReport, SyncError> {
         });
     }
     let mut report = PushReport::default();
-    for path in files_with_extension(dir, receipt::EXTENSION)? {
-        // An unreadable or damaged receipt is ignored: its events simply stay pending.
-        let Ok(bytes) = fs::read(&path) else { continue };
-        let Some(r) = Receipt::decode(&bytes) else {
-            continue;
-        };
-        if let Some(n) = store.sync_apply_receipt(&r)? {
-            report.receipts_applied += 1;
-            report.newly_acknowledged += n;
-        }
-    }
+    read_receipts(store, dir, &mut report)?;
     let out = store.sync_outgoing()?;
     report.pending_events = out.pending_events;
     report.pending_encounters = out.pending_encounters;
-    if out.pending_events == 0 {
+    report.left_out = out.left_out;
+    if out.events.is_empty() {
         return Ok(report);
     }
     let created = now();
-    let (manifest, hash, bytes) = bundle::encode(
-        store.device_id(),
-        out.bundle_seq,
-        &created,
-        out.local_seq,
-        &out.events,
-    );
+    let writer = bundle::Writer {
+        device_id: store.device_id(),
+        for_hub: out.hub.as_deref(),
+        bundle_seq: out.bundle_seq,
+        created_at: &created,
+        local_seq: out.local_seq,
+    };
+    let (manifest, hash, bytes) = bundle::encode(&writer, &out.events)?;
     let name = bundle::file_name(&manifest, &hash);
     let path = dir.join(&name);
     crate::atomic::write_new(&path, &bytes)
@@ -154,6 +212,16 @@ pub fn push(store: &mut Store, dir: &Path) -> Result<PushReport, SyncError> {
     )?;
     report.written = Some((path, manifest));
     Ok(report)
+}
+
+/// `sync hub --serve`: this database's receipts acknowledge from now on.
+pub fn serve_as_hub(store: &mut Store) -> Result<(), SyncError> {
+    Ok(store.sync_serve_as_hub()?)
+}
+
+/// `sync hub ID`: accept receipts only from the database `hub`.
+pub fn set_hub(store: &mut Store, hub: &str) -> Result<(), SyncError> {
+    Ok(store.sync_set_hub(hub.trim())?)
 }
 
 /// Bundle files named by `paths`: files as given, folders by their `*.mshtbundle` files
@@ -226,11 +294,14 @@ pub fn import_bundle(
         bundle_device_id: b.manifest.device_id.clone(),
         bundle_file: file,
         receiver_device_id: store.device_id().to_string(),
+        receiver_is_hub: store.serves_as_hub()?,
         received_at: now(),
         events_in_bundle: b.events.len() as u64,
         accepted: outcome.accepted,
         already_present: outcome.already_present,
+        acknowledged: outcome.acknowledged.clone(),
         not_accepted,
+        wants: outcome.wants.clone(),
     };
     Ok((outcome, r))
 }
@@ -248,12 +319,15 @@ pub fn write_receipt(b: &Bundle, r: &Receipt) -> Result<Option<PathBuf>, SyncErr
     if let Ok(old) = fs::read(dir.join(&name))
         && let Some(old) = Receipt::decode(&old)
         && old.bundle_sha256 == r.bundle_sha256
-        && old.acknowledged() >= r.acknowledged()
+        && old.receiver_is_hub == r.receiver_is_hub
+        && old.acknowledged_count() >= r.acknowledged_count()
+        && old.wants == r.wants
     {
         return Ok(None);
     }
     let path = dir.join(&name);
-    crate::atomic::write_replace(&path, &r.encode())
+    let bytes = r.encode()?;
+    crate::atomic::write_replace(&path, &bytes)
         .map(|()| Some(path))
         .map_err(|e| SyncError::io("write a receipt into", dir, e))
 }
@@ -261,9 +335,16 @@ pub fn write_receipt(b: &Bundle, r: &Receipt) -> Result<Option<PathBuf>, SyncErr
 /// What happened to one bundle during `import_paths`.
 #[derive(Debug)]
 pub enum Step<'a> {
-    /// Called repeatedly while a bundle's events are merged: (events of this bundle
-    /// handled, events in this bundle, bundle index, bundles).
-    Progress(u64, u64, usize, usize),
+    /// Called repeatedly while a bundle's events are merged.
+    Progress {
+        /// Events of this bundle handled so far.
+        done: u64,
+        /// Events in this bundle.
+        events: u64,
+        /// This bundle's place among the bundles (from 0).
+        index: usize,
+        bundles: usize,
+    },
     Imported {
         bundle: &'a Bundle,
         outcome: &'a ImportOutcome,
@@ -297,7 +378,12 @@ pub fn import_paths(
         };
         let n = b.events.len() as u64;
         let (outcome, r) = import_bundle(store, &b, &mut |done| {
-            observe(Step::Progress(done, n, i, total));
+            observe(Step::Progress {
+                done,
+                events: n,
+                index: i,
+                bundles: total,
+            });
         })?;
         let receipt = write_receipt(&b, &r);
         summary.accepted += outcome.accepted;

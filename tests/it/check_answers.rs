@@ -31,7 +31,7 @@ fn a_child_in_a_cannabis_grow_gives_prompts_and_duties_as_json() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("m.db");
     let answers = r#"{"checklist": "general", "officer": "PC 42", "location": "grow house",
-        "answers": {"general_age": "yes", "general_injury": "no"}, "notes": "found upstairs"}"#;
+        "answers": {"general_nation": "england", "general_danger": "no", "general_age": "yes", "general_injury": "no", "general_documents": "no"}, "notes": "found upstairs"}"#;
     let out = msht(&db)
         .args(["check", "--answers", "-", "--json"])
         .write_stdin(answers)
@@ -67,7 +67,7 @@ fn an_adult_who_declines_gets_duty_to_notify_from_a_file() {
     let file = dir.path().join("answers.json");
     std::fs::write(
         &file,
-        r#"{"checklist":"labour","officer":"PC 7","answers":{"general_age":"no","general_nrm_consent":"declines"}}"#,
+        r#"{"checklist":"labour","officer":"PC 7","answers":{"general_nation":"england","general_danger":"no","general_age":"no","general_documents":"no","general_consent_alone":"yes","general_consent_understood":"yes","general_consent_explained":"yes","general_nrm_consent":"declines"}}"#,
     )
     .unwrap();
     let out = msht(&db)
@@ -95,23 +95,23 @@ fn bad_answers_are_exit_65_naming_the_question_and_save_nothing() {
     let db = dir.path().join("m.db");
     let cases = [
         (
-            r#"{"checklist":"general","officer":"PC 1","answers":{"general_age":"no","no_such_question":"yes"}}"#,
+            r#"{"checklist":"general","officer":"PC 1","answers":{"general_nation":"england","general_danger":"no","general_age":"no","no_such_question":"yes"}}"#,
             "no_such_question",
         ),
         (
-            r#"{"checklist":"general","officer":"PC 1","answers":{"general_age":"perhaps"}}"#,
+            r#"{"checklist":"general","officer":"PC 1","answers":{"general_nation":"england","general_danger":"no","general_age":"perhaps"}}"#,
             "general_age",
         ),
         (
-            r#"{"checklist":"general","officer":"PC 1","answers":{"general_injury":"no"}}"#,
+            r#"{"checklist":"general","officer":"PC 1","answers":{"general_nation":"england","general_danger":"no","general_injury":"no"}}"#,
             "general_age",
         ),
         (
-            r#"{"checklist":"general","officer":"PC 1","answers":{"general_age":"no","general_nrm_consent":"maybe"}}"#,
+            r#"{"checklist":"general","officer":"PC 1","answers":{"general_nation":"england","general_danger":"no","general_age":"no","general_nrm_consent":"maybe"}}"#,
             "general_nrm_consent",
         ),
         (
-            r#"{"checklist":"general","officer":"PC 1","answers":{"general_age":"yes","general_nrm_consent":"consents"}}"#,
+            r#"{"checklist":"general","officer":"PC 1","answers":{"general_nation":"england","general_danger":"no","general_age":"yes","general_nrm_consent":"consents"}}"#,
             "general_nrm_consent",
         ),
         (
@@ -119,7 +119,7 @@ fn bad_answers_are_exit_65_naming_the_question_and_save_nothing() {
             "nope",
         ),
         (
-            r#"{"checklist":"general","officer":"PC 1","answers":{"general_age":"no"},"surprise":1}"#,
+            r#"{"checklist":"general","officer":"PC 1","answers":{"general_nation":"england","general_danger":"no","general_age":"no"},"surprise":1}"#,
             "surprise",
         ),
         ("this is not json", "JSON"),
@@ -158,7 +158,7 @@ fn text_output_lists_prompts_and_duties() {
     let out = msht(&dir.path().join("m.db"))
         .args(["check", "--answers", "-"])
         .write_stdin(
-            r#"{"checklist":"general","officer":"PC 1","answers":{"general_age":"unsure"}}"#,
+            r#"{"checklist":"general","officer":"PC 1","answers":{"general_nation":"england","general_danger":"no","general_age":"unsure","general_documents":"no"}}"#,
         )
         .output()
         .unwrap();
@@ -185,7 +185,9 @@ fn an_endless_or_huge_answers_file_is_refused_at_once_and_saves_nothing() {
     let long_note = "x".repeat(msht::answers::MAX_TEXT_CHARS + 1);
     let file = serde_json::json!({
         "checklist": "general", "officer": "PC 1", "notes": long_note,
-        "answers": {"general_age": "no", "general_nrm_consent": "skip"}
+        "answers": {"general_nation": "england", "general_danger": "no", "general_age": "no", "general_documents": "no",
+            "general_consent_alone": "yes", "general_consent_understood": "yes", "general_consent_explained": "yes",
+            "general_nrm_consent": "skip"}
     });
     let out = msht(&db)
         .args(["check", "--answers", "-"])

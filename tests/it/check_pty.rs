@@ -140,13 +140,15 @@ impl Pty {
     }
 
     /// Waits for the next yes/no question, recording "done" for any welfare prompt first.
+    /// A choice question on the way (the nation, first) is answered with its first choice.
     fn next_yes_no(&mut self) -> String {
         loop {
-            let (i, chunk) = self.wait_any(&[LEGEND_YES_NO, LEGEND_WELFARE]);
-            if i == 0 {
-                return chunk;
+            let (i, chunk) = self.wait_any(&[LEGEND_YES_NO, LEGEND_WELFARE, LEGEND_CHOICE]);
+            match i {
+                0 => return chunk,
+                1 => self.send("d"),
+                _ => self.send("1"),
             }
-            self.send("d");
         }
     }
 
@@ -229,7 +231,20 @@ fn a_full_checklist_answered_with_single_keys_is_saved() {
             "car wash",
         ],
     );
-    drive_to_end(&mut p, |_| "n", true);
+    // "No" to every sign (a missing passport and address are worrying answers), "yes" to
+    // the three questions that make consent valid; then choice 1 (consents).
+    let valid_consent = ["alone, away", "understand you fully", "explained the NRM"];
+    drive_to_end(
+        &mut p,
+        |q| {
+            if valid_consent.iter().any(|v| q.contains(v)) {
+                "y"
+            } else {
+                "n"
+            }
+        },
+        true,
+    );
     p.wait_for("is complete");
     assert_eq!(p.exit_code(), 0);
     let state = only_encounter(&db);
@@ -318,11 +333,11 @@ fn b_goes_back_and_changes_an_earlier_answer() {
     let mut p = Pty::general(&db, 80);
     p.next_yes_no();
     p.send("n");
-    p.wait_for("Question 2 of");
+    p.wait_for("Question 3 of");
     p.next_yes_no();
     p.send("b");
     let back = p.wait_for(LEGEND_YES_NO);
-    assert!(back.contains("Question 1 of"), "{back}");
+    assert!(back.contains("Question 2 of"), "{back}");
     assert!(back.contains("Answered: no"), "{back}");
     p.send("u");
     p.wait_for("unsure (saved)");
@@ -334,7 +349,12 @@ fn b_goes_back_and_changes_an_earlier_answer() {
     p.send("q");
     assert_eq!(p.exit_code(), 0);
     let state = only_encounter(&db);
-    let first = &state.answers[0];
+    // The first answer after the nation (answered 1 on the way) is the danger question.
+    let first = state
+        .answers
+        .iter()
+        .find(|a| a.question == "general_danger")
+        .unwrap();
     assert_eq!(first.answer, Answer::Unsure);
     assert_eq!(
         first.history.len(),
@@ -351,10 +371,10 @@ fn ctrl_c_leaves_a_draft_that_resume_continues_with_nothing_lost() {
     let mut p = Pty::general(&db, 80);
     p.next_yes_no();
     p.send("n");
-    p.wait_for("Question 2 of");
+    p.wait_for("Question 3 of");
     p.next_yes_no();
     p.send("n");
-    p.wait_for("Question 3 of");
+    p.wait_for("Question 4 of");
     p.next_yes_no();
     p.send("\x03");
     p.wait_for("Resume with:");
@@ -370,25 +390,25 @@ fn ctrl_c_leaves_a_draft_that_resume_continues_with_nothing_lost() {
 
     let state = only_encounter(&db);
     assert_eq!(state.status, Status::Draft);
-    assert_eq!(state.answers.len(), 2);
+    assert_eq!(state.answers.len(), 3, "nation, danger, age");
 
     let mut r = Pty::spawn(&db, 80, &["check", "--resume", &state.id[..8]]);
     let resumed = r.wait_for(LEGEND_YES_NO);
     assert!(resumed.contains("Resuming"), "{resumed}");
     assert!(
-        resumed.contains("Question 3 of"),
+        resumed.contains("Question 4 of"),
         "continues at the first unanswered question:\n{resumed}"
     );
     assert_eq!(
         resumed.matches("✔ ").count(),
-        2,
+        3,
         "earlier answers are shown:\n{resumed}"
     );
     r.send("n");
-    r.wait_for("Question 4 of");
+    r.wait_for("Question 5 of");
     r.send("q");
     assert_eq!(r.exit_code(), 0);
-    assert_eq!(only_encounter(&db).answers.len(), 3);
+    assert_eq!(only_encounter(&db).answers.len(), 4);
 }
 
 #[test]

@@ -148,7 +148,7 @@ fn every_printing_command_is_quiet_on_a_closed_pipe() {
     let db = dir.path().join("pipe.db");
     let id = crate::common::record(
         &db,
-        r#"{"checklist":"general","officer":"PC 1","answers":{"general_age":"no","general_nrm_consent":"skip"}}"#,
+        r#"{"checklist":"general","officer":"PC 1","answers":{"general_nation":"england","general_danger":"no","general_age":"no","general_documents":"no","general_consent_alone":"yes","general_consent_understood":"yes","general_consent_explained":"yes","general_nrm_consent":"skip"}}"#,
     );
     let cases: Vec<Vec<&str>> = vec![
         vec!["guide", "show", "nrm"],
@@ -228,7 +228,7 @@ fn a_closed_stdout_is_exit_74_not_silent_success() {
     let db = dir.path().join("c.db");
     let id = crate::common::record(
         &db,
-        r#"{"checklist":"general","officer":"PC 1","answers":{"general_age":"no","general_nrm_consent":"skip"}}"#,
+        r#"{"checklist":"general","officer":"PC 1","answers":{"general_nation":"england","general_danger":"no","general_age":"no","general_documents":"no","general_consent_alone":"yes","general_consent_understood":"yes","general_consent_explained":"yes","general_nrm_consent":"skip"}}"#,
     );
     for args in [vec!["export", id.as_str()], vec!["guide", "show", "nrm"]] {
         let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("msht"));

@@ -37,3 +37,15 @@ pub fn record(db: &Path, answers: &str) -> String {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     v["encounter_id"].as_str().unwrap().to_string()
 }
+
+/// An encounter's first event, for tests that write to the store directly.
+pub fn created(officer: &str) -> msht::record::EventBody {
+    msht::record::EventBody::Created {
+        officer: officer.into(),
+        location: "Hand car wash, Mill Road".into(),
+        checklist: "general".into(),
+        checklist_title: "General screen".into(),
+        guidance_version: "test".into(),
+        guidance_hash: "0123456789abcdef".into(),
+    }
+}

@@ -2,7 +2,7 @@
 //! listing, showing, completing, amending, voiding, and tampering reported by name.
 //! Encounters are seeded through the library's store (the same code `check` uses).
 
-use crate::common::{db, msht};
+use crate::common::{created, db, msht};
 
 use std::path::Path;
 
@@ -11,17 +11,6 @@ use msht::record::EventBody;
 use msht::store::Store;
 use predicates::prelude::*;
 use serde_json::Value;
-
-fn created(officer: &str) -> EventBody {
-    EventBody::Created {
-        officer: officer.into(),
-        location: "Hand car wash, Mill Road".into(),
-        checklist: "general".into(),
-        checklist_title: "General screen".into(),
-        guidance_version: "test".into(),
-        guidance_hash: "0123456789abcdef".into(),
-    }
-}
 
 fn answer(q: &str, a: Answer) -> EventBody {
     EventBody::AnswerGiven {
@@ -314,7 +303,7 @@ fn welfare_actions_can_be_recorded_after_the_scene_but_not_on_a_void_record() {
     let (_d, db) = db();
     let id = crate::common::record(
         &db,
-        r#"{"checklist":"general","officer":"PC 1","answers":{"general_age":"yes"}}"#,
+        r#"{"checklist":"general","officer":"PC 1","answers":{"general_nation":"england","general_danger":"no","general_age":"yes"}}"#,
     );
     let show = |db: &Path| -> Value {
         let out = msht(db)
@@ -326,13 +315,7 @@ fn welfare_actions_can_be_recorded_after_the_scene_but_not_on_a_void_record() {
     let before = show(&db);
     assert_eq!(before["status"], "complete");
     msht(&db)
-        .args([
-            "encounters",
-            "action",
-            &id[..8],
-            "child-safeguarding",
-            "--done",
-        ])
+        .args(["encounters", "action", &id[..8], "possible-child", "--done"])
         .assert()
         .success();
     let after = show(&db);
@@ -340,7 +323,7 @@ fn welfare_actions_can_be_recorded_after_the_scene_but_not_on_a_void_record() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|p| p["prompt"] == "child-safeguarding")
+        .find(|p| p["prompt"] == "possible-child")
         .unwrap()
         .clone();
     assert_eq!(prompt["outcome"], "done", "{prompt}");
@@ -350,21 +333,21 @@ fn welfare_actions_can_be_recorded_after_the_scene_but_not_on_a_void_record() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(65));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("child-safeguarding"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("possible-child"));
     // A reason is required for "not possible"; an outcome is required at all.
     msht(&db)
         .args([
             "encounters",
             "action",
             &id,
-            "child-safeguarding",
+            "possible-child",
             "--not-possible",
             " ",
         ])
         .assert()
         .code(64);
     msht(&db)
-        .args(["encounters", "action", &id, "child-safeguarding"])
+        .args(["encounters", "action", &id, "possible-child"])
         .assert()
         .code(64);
     msht(&db)
@@ -372,7 +355,7 @@ fn welfare_actions_can_be_recorded_after_the_scene_but_not_on_a_void_record() {
         .assert()
         .success();
     msht(&db)
-        .args(["encounters", "action", &id, "child-safeguarding", "--done"])
+        .args(["encounters", "action", &id, "possible-child", "--done"])
         .assert()
         .code(65);
 }

@@ -52,10 +52,15 @@ fn adult(db: &Path) -> String {
             "officer": "PC 4521",
             "location": "Sparkle car wash, 14 Acacia Avenue, Leeds LS1 4AB",
             "answers": {
+                "general_nation": "england",
+                "general_danger": "no",
                 "general_age": "no",
                 "general_documents": "no",
                 "general_debt": "unsure",
                 "general_controller_present": "yes",
+                "general_consent_alone": "yes",
+                "general_consent_understood": "yes",
+                "general_consent_explained": "yes",
                 "general_nrm_consent": "declines"
             },
             "notes": [
@@ -80,7 +85,12 @@ fn child(db: &Path) -> String {
             "checklist": "general",
             "officer": "PC 4521",
             "location": "Unit 3, Mill Lane",
-            "answers": { "general_age": "unsure" }
+            "answers": {
+                "general_nation": "england",
+                "general_danger": "no",
+                "general_age": "unsure",
+                "general_documents": "no"
+            }
         }),
     )
 }

@@ -330,3 +330,63 @@ fn a_broken_scenario_is_reported_with_its_line_and_the_rule() {
     assert!(line.contains("checklists/general.toml:"), "{line}");
     assert!(text.contains("1 problem(s)"), "{text}");
 }
+
+/// A copy of the bundled guidance in a temp folder, for breaking one file.
+fn bundled_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("guidance");
+    copy_tree(&src, dir.path());
+    dir
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_tree(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_missing_prompts_file_is_named_not_buried_in_follow_on_errors() {
+    let dir = bundled_copy();
+    std::fs::remove_file(dir.path().join("prompts.toml")).unwrap();
+    let (code, text) = validate(dir.path());
+    assert_eq!(code, 65, "{text}");
+    assert!(
+        text.contains("prompts.toml:1: the guidance has no prompts.toml"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("unknown prompt"),
+        "no follow-on errors: {text}"
+    );
+}
+
+#[test]
+fn check_with_a_broken_guidance_copy_shows_the_parse_error_first() {
+    let dir = bundled_copy();
+    std::fs::write(dir.path().join("prompts.toml"), "[[prompts]\nid = \n").unwrap();
+    let db = tempfile::tempdir().unwrap();
+    let out = Command::new(assert_cmd::cargo::cargo_bin!("msht"))
+        .args(["--guidance"])
+        .arg(dir.path())
+        .args(["--db"])
+        .arg(db.path().join("m.db"))
+        .args(["check", "--answers", "-"])
+        .write_stdin(r#"{"checklist":"general","officer":"PC 1","answers":{}}"#)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(65));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let first_problem = err.lines().nth(1).unwrap_or_default();
+    assert!(
+        first_problem.contains("prompts.toml") && first_problem.contains("does not parse"),
+        "{err}"
+    );
+}

@@ -14,7 +14,9 @@ fn hostile_record(db: &std::path::Path) -> String {
         "officer": EVIL_OFFICER,
         "location": EVIL_LOCATION,
         "notes": EVIL_NOTE,
-        "answers": {"general_age": "no", "general_nrm_consent": "skip"}
+        "answers": {"general_nation": "england", "general_danger": "no", "general_age": "no", "general_documents": "no",
+            "general_consent_alone": "yes", "general_consent_understood": "yes", "general_consent_explained": "yes",
+            "general_nrm_consent": "skip"}
     });
     record(db, &answers.to_string())
 }

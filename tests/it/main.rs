@@ -7,6 +7,7 @@ mod check_pty;
 mod cli_basics;
 #[allow(dead_code)] // each test module uses a different subset of the helpers
 mod common;
+mod doctor_sees;
 mod encounters_cli;
 mod export_cli;
 mod guidance_scenarios;
@@ -20,3 +21,4 @@ mod store_migrations;
 mod sync_conflicts;
 mod sync_e2e;
 mod sync_proptest;
+mod sync_safety;

@@ -72,7 +72,7 @@ proptest! {
     ) {
         let g = guidance::load(None).unwrap();
         let src = format!(
-            r#"{{"checklist":"{checklist}","officer":"PC 1","answers":{{"general_age":{age},"{extra_key}":{extra_value}}}}}"#
+            r#"{{"checklist":"{checklist}","officer":"PC 1","answers":{{"general_nation":"england","general_danger":"no","general_age":{age},"{extra_key}":{extra_value}}}}}"#
         );
         if let Ok(file) = AnswersFile::parse(&src) {
             let _ = answers::plan(&g, &file, "PC 1", "x");

@@ -6,6 +6,7 @@
 //! an environment variable telling the child what to do. The child tests are `#[ignore]`d
 //! helpers, so a normal `cargo test` run lists them as ignored rather than as passes.
 
+use crate::common::created;
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -19,17 +20,6 @@ use msht::store::{ListFilter, Store};
 const CHILD_DB: &str = "MSHT_STORE_TEST_CHILD_DB";
 const CHILD_SHARED: &str = "MSHT_STORE_TEST_CHILD_SHARED";
 const CHILD_COUNT: &str = "MSHT_STORE_TEST_CHILD_COUNT";
-
-fn created(officer: &str) -> EventBody {
-    EventBody::Created {
-        officer: officer.into(),
-        location: "lay-by, A14".into(),
-        checklist: "general".into(),
-        checklist_title: "General screen".into(),
-        guidance_version: "test".into(),
-        guidance_hash: "abc".into(),
-    }
-}
 
 fn note(i: usize) -> EventBody {
     EventBody::NoteAdded {
@@ -74,7 +64,7 @@ fn acked(line: &str) -> Option<String> {
 fn check_after_crash(path: &Path, acked: &HashSet<String>) {
     let s = Store::open(path).unwrap();
     assert_eq!(s.integrity_check().unwrap(), vec!["ok".to_string()]);
-    assert!(s.verify_all().unwrap().is_empty());
+    assert!(s.verify_all().unwrap().is_clean());
     let mut stored = HashSet::new();
     s.for_each_encounter(&ListFilter::default(), &mut |events| {
         stored.extend(events.into_iter().map(|e| e.id));

@@ -38,7 +38,8 @@ fn first_schema_opens_and_upgrades() {
             guidance_version: "2024.1".into(),
             guidance_hash: "h".into(),
         },
-    );
+    )
+    .unwrap();
     c.execute(
         "INSERT INTO events (id, encounter_id, seq, at, offset, device_id, prev_hash, hash, type, body)
          VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, 'created', ?8)",
@@ -205,4 +206,27 @@ fn an_empty_file_becomes_a_database() {
         Store::open(&path).unwrap().schema_version().unwrap(),
         MIGRATIONS.len() as i64
     );
+}
+
+/// Acknowledgements from before receipts named their hub (a device that imported its own
+/// bundle acknowledged itself) are dropped on upgrade, so prune cannot act on them.
+#[test]
+fn acknowledgements_from_before_the_hub_check_are_not_trusted() {
+    let t = tempfile::tempdir().unwrap();
+    let path = t.path().join("old.db");
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch(MIGRATIONS[0]).unwrap();
+    c.execute_batch(MIGRATIONS[1]).unwrap();
+    c.pragma_update(None, "application_id", APPLICATION_ID)
+        .unwrap();
+    c.pragma_update(None, "user_version", 2i64).unwrap();
+    c.execute(
+        "INSERT INTO sync_acked (event_id, hash, bundle_sha256, receiver, acked_at)
+         VALUES ('e1', 'h', 'b', 'self', 't')",
+        [],
+    )
+    .unwrap();
+    drop(c);
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.sync_status().unwrap().acknowledged_events, 0);
 }

@@ -2,20 +2,10 @@
 //! refused and reported, kept aside for review, and never overwrites the held one; the
 //! rest of the bundle still goes in.
 
+use crate::common::created;
 use msht::record::{Event, EventBody};
 use msht::store::Store;
 use msht::sync;
-
-fn created(officer: &str) -> EventBody {
-    EventBody::Created {
-        officer: officer.into(),
-        location: "farm".into(),
-        checklist: "general".into(),
-        checklist_title: "General".into(),
-        guidance_version: "1".into(),
-        guidance_hash: "h".into(),
-    }
-}
 
 #[test]
 fn different_content_under_a_known_id_is_refused_not_overwritten() {
@@ -29,7 +19,14 @@ fn different_content_under_a_known_id_is_refused_not_overwritten() {
         .unwrap();
     let b = dev.record_encounter(created("PC 2"), vec![]).unwrap();
     let write = |name: &str, events: &[Event]| {
-        let (_, _, bytes) = sync::bundle::encode("dev", 1, "t", (1, 3), events);
+        let writer = sync::bundle::Writer {
+            device_id: "dev",
+            for_hub: None,
+            bundle_seq: 1,
+            created_at: "t",
+            local_seq: (1, 3),
+        };
+        let (_, _, bytes) = sync::bundle::encode(&writer, events).unwrap();
         let p = t.path().join(name);
         std::fs::write(&p, bytes).unwrap();
         p
@@ -46,7 +43,8 @@ fn different_content_under_a_known_id_is_refused_not_overwritten() {
         forged[1].device_id.clone(),
         forged[1].prev_hash.clone(),
         EventBody::NoteAdded { text: "y".into() },
-    );
+    )
+    .unwrap();
     forged.extend(b.clone());
     let forged = write("forged.mshtbundle", &forged);
 

@@ -3,6 +3,7 @@
 //! part of an encounter's chain (whose start travels in another bundle), so the hub must
 //! hold early arrivals aside and join them when the gap is filled.
 
+use crate::common::created;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -15,17 +16,6 @@ struct Fixture {
     _dir: tempfile::TempDir,
     bundles: Vec<PathBuf>,
     device: Vec<Vec<Event>>,
-}
-
-fn created() -> EventBody {
-    EventBody::Created {
-        officer: "PC 7".into(),
-        location: "car wash".into(),
-        checklist: "general".into(),
-        checklist_title: "General".into(),
-        guidance_version: "1".into(),
-        guidance_hash: "h".into(),
-    }
 }
 
 fn note(i: usize) -> EventBody {
@@ -44,7 +34,7 @@ fn fixture() -> &'static Fixture {
         let mut chains = Vec::new();
         for n in [6usize, 4, 5] {
             let rest: Vec<EventBody> = (2..=n).map(note).collect();
-            chains.push(dev.record_encounter(created(), rest).unwrap());
+            chains.push(dev.record_encounter(created("PC 7"), rest).unwrap());
         }
         let (a, b, c) = (&chains[0], &chains[1], &chains[2]);
         let cuts: Vec<Vec<Event>> = vec![
@@ -59,13 +49,14 @@ fn fixture() -> &'static Fixture {
             .iter()
             .enumerate()
             .map(|(i, events)| {
-                let (m, hash, bytes) = sync::bundle::encode(
-                    dev.device_id(),
-                    i as u64 + 1,
-                    "2026-01-01T00:00:00.000Z",
-                    (1, 15),
-                    events,
-                );
+                let writer = sync::bundle::Writer {
+                    device_id: dev.device_id(),
+                    for_hub: None,
+                    bundle_seq: i as u64 + 1,
+                    created_at: "2026-01-01T00:00:00.000Z",
+                    local_seq: (1, 15),
+                };
+                let (m, hash, bytes) = sync::bundle::encode(&writer, events).unwrap();
                 let p = dir.path().join(sync::bundle::file_name(&m, &hash));
                 std::fs::write(&p, bytes).unwrap();
                 p
@@ -114,7 +105,7 @@ fn import_in_order(hub_path: &Path, order: &[usize]) -> HubState {
             sync::import_paths(&mut hub, std::slice::from_ref(&f.bundles[i]), &mut |_| {}).unwrap();
         assert_eq!(summary.failure().map(|e| e.to_string()), None);
     }
-    assert!(hub.verify_all().unwrap().is_empty());
+    assert!(hub.verify_all().unwrap().is_clean());
     state(&hub)
 }
 
