@@ -15,6 +15,10 @@
 #
 # Uses hyperfine if installed (apt-get install hyperfine), else (or with NO_HYPERFINE=1) a
 # shell loop, which adds the loop's own fork/exec cost to every command alike.
+#
+# With hyperfine, the CPU time (user + system, mean) is reported beside the wall-clock
+# median: on a shared machine most of a few-millisecond wall time is waiting for a core,
+# which says more about the other processes than about either program.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,7 +56,7 @@ sh -c "${cmds[1]}" | grep -q "indicators#money" || {
 
 median_ms() { sort -n | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.2f", m}'; }
 
-declare -A med
+declare -A med cpu
 if [ -z "${NO_HYPERFINE:-}" ] && command -v hyperfine >/dev/null; then
 	echo "hyperfine, $RUNS runs each, 10 warmup runs"
 	for i in "${!names[@]}"; do
@@ -60,6 +64,8 @@ if [ -z "${NO_HYPERFINE:-}" ] && command -v hyperfine >/dev/null; then
 			--export-json "$OUT/${names[$i]}.json" "${cmds[$i]}" >/dev/null 2>&1
 		med[${names[$i]}]=$(grep -o '"median": *[0-9.e-]*' "$OUT/${names[$i]}.json" |
 			head -1 | awk '{printf "%.2f", $2 * 1000}')
+		cpu[${names[$i]}]=$(grep -oE '"(user|system)": *[0-9.e-]+' "$OUT/${names[$i]}.json" |
+			head -2 | awk -F: '{s += $2} END {printf "%.2f", s * 1000}')
 	done
 else
 	echo "shell loop (no hyperfine, or NO_HYPERFINE set), $RUNS runs each (includes loop overhead)"
@@ -78,9 +84,13 @@ else
 fi
 
 rg_ms=${med[ripgrep]}
-printf '\n%-10s %10s %12s\n' case "median ms" "x ripgrep"
+rg_cpu=${cpu[ripgrep]:-}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else printf "-"}'; }
+printf '\n%-10s %10s %12s %10s %12s\n' case "median ms" "x ripgrep" "cpu ms" "x ripgrep"
 for n in "${names[@]}"; do
-	printf '%-10s %10s %12s\n' "$n" "${med[$n]}" "$(awk -v a="${med[$n]}" -v b="$rg_ms" 'BEGIN {printf "%.2f", a / b}')"
+	c=${cpu[$n]:-}
+	printf '%-10s %10s %12s %10s %12s\n' "$n" "${med[$n]}" "$(ratio "${med[$n]}" "$rg_ms")" \
+		"${c:--}" "$(ratio "${c:-0}" "${rg_cpu:-0}")"
 done
 warm_ratio=$(awk -v a="${med[warm]}" -v b="$rg_ms" 'BEGIN {printf "%.2f", a / b}')
 if awk -v r="$warm_ratio" 'BEGIN {exit !(r <= 1.5)}'; then

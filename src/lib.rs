@@ -17,6 +17,7 @@ pub mod search;
 pub mod store;
 pub mod sync;
 pub mod text;
+pub mod time;
 
 pub use error::{Error, Result};
 pub use fault::Fault;

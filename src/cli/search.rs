@@ -14,13 +14,18 @@ use crate::search::{self, Hit, HitKind, Outcome};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
-Words are all required; \"quoted words\" must be side by side; a trailing * matches any \
-ending. Abbreviations (NRM, DtN, s45, ICTG…) find their long forms. If nothing has every \
-word, the best partial matches are shown. Each result ends with the command that opens it.
+Passages with every word come first; if fewer than the limit have them all, the best \
+partial matches follow, the rarest words counting most. \"quoted words\" must be side by \
+side; a trailing * matches any ending. Ask as you would say it (what do I do if they \
+don't consent); everyday words (kid, gaffer, weed farm) and abbreviations (NRM, DtN, \
+s45, ICTG…) find the guidance's own words; misspellings are corrected, real words never. \
+Each result ends with the command that opens it; a checklist question also names the \
+guidance behind it.
 
 Examples:
   msht search debt bondage
   msht search \"duty to notify\"
+  msht search how long is the recovery period
   msht search s45 --limit 3
 
 The index is cached in the platform cache directory (MSHT_CACHE_DIR overrides it; an \
@@ -48,6 +53,15 @@ struct HitJson<'a> {
     snippet: String,
     score: f64,
     open: Option<&'a str>,
+    /// For a checklist question or welfare prompt: the guidance section behind it.
+    guidance: Option<BehindJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct BehindJson<'a> {
+    id: &'a str,
+    heading: &'a str,
+    open: &'a str,
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
@@ -136,6 +150,16 @@ fn notes(o: &Outcome) -> Vec<String> {
     if o.partial {
         notes
             .push("No passage has all of the words; showing the best partial matches.".to_string());
+    } else if o.hits.len() > o.complete {
+        let n = o.complete;
+        let has = if n == 1 {
+            "passage has"
+        } else {
+            "passages have"
+        };
+        notes.push(format!(
+            "Only {n} {has} all of the words; the rest are the best partial matches."
+        ));
     }
     notes
 }
@@ -172,6 +196,11 @@ fn to_json(h: &Hit) -> HitJson<'_> {
         // Three decimals: enough to order by, without float noise in a stable interface.
         score: (h.score * 1000.0).round() / 1000.0,
         open: h.open.as_deref(),
+        guidance: h.behind.as_ref().map(|b| BehindJson {
+            id: &b.id,
+            heading: &b.heading,
+            open: &b.open,
+        }),
     }
 }
 
@@ -195,15 +224,22 @@ fn render(n: usize, h: &Hit, w: usize) -> Vec<String> {
     if !snippet.trim().is_empty() {
         lines.extend(highlight_wrapped(h, w, &indent));
     }
-    let open = match &h.open {
+    let mut open = vec![match &h.open {
         Some(cmd) => cmd.clone(),
         None => "(no guidance topic is linked)".to_string(),
-    };
-    lines.extend(
-        output::wrap_indent(&open, w, &indent, &indent)
-            .into_iter()
-            .map(|l| dim().apply_to(l).to_string()),
-    );
+    }];
+    // A question's own command opens the checklist; the passage that explains it is
+    // one more command away, so give it too.
+    if let (HitKind::Question, Some(b)) = (h.kind, &h.behind) {
+        open.push(format!("Guidance: {} · {}", b.heading, b.open));
+    }
+    for line in open {
+        lines.extend(
+            output::wrap_indent(&line, w, &indent, &indent)
+                .into_iter()
+                .map(|l| dim().apply_to(l).to_string()),
+        );
+    }
     lines
 }
 

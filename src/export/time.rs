@@ -42,31 +42,8 @@ impl Time {
     }
 }
 
-fn parse_offset(offset: &str) -> Option<jiff::tz::Offset> {
-    let (sign, rest) = match offset.as_bytes().first()? {
-        b'+' => (1, &offset[1..]),
-        b'-' => (-1, &offset[1..]),
-        _ if offset == "Z" => return Some(jiff::tz::Offset::UTC),
-        _ => return None,
-    };
-    let (h, m) = rest.split_once(':')?;
-    let secs = h.parse::<i32>().ok()? * 3600 + m.parse::<i32>().ok()? * 60;
-    jiff::tz::Offset::from_seconds(sign * secs).ok()
-}
-
 fn local(utc: &str, offset: &str) -> Option<String> {
-    let ts: jiff::Timestamp = utc.parse().ok()?;
-    let off = parse_offset(offset)?;
-    let dt = off.to_datetime(ts);
-    let secs = off.seconds();
-    let sign = if secs < 0 { '-' } else { '+' };
-    let abs = secs.unsigned_abs();
-    Some(format!(
-        "{}{sign}{:02}:{:02}",
-        dt.strftime("%Y-%m-%dT%H:%M:%S"),
-        abs / 3600,
-        (abs % 3600) / 60
-    ))
+    crate::time::local_rfc3339(utc, offset)
 }
 
 #[cfg(test)]

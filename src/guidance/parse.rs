@@ -295,66 +295,7 @@ pub fn checklist(ctx: &mut ParseCtx, raw: RawChecklist) -> Checklist {
     let questions = raw
         .questions
         .iter()
-        .map(|q| {
-            let kind = q.kind;
-            let choices: Vec<Choice> = q
-                .choices
-                .iter()
-                .map(|c| Choice {
-                    id: ctx.id(&c.id, "choice"),
-                    label: ctx.text(&c.label, "a choice label"),
-                })
-                .collect();
-            let line = ctx.line(&q.id);
-            match kind {
-                QuestionKind::Choice if choices.is_empty() => {
-                    ctx.problem(line, "a choice question needs choices")
-                }
-                QuestionKind::Choice if choices.len() > 9 => ctx.problem(
-                    line,
-                    "a choice question can have at most 9 choices (one digit each)",
-                ),
-                QuestionKind::YesNo | QuestionKind::Text if !choices.is_empty() => {
-                    ctx.problem(line, "only a choice question may list choices")
-                }
-                _ => {}
-            }
-            let help = q
-                .help
-                .as_ref()
-                .map(|h| h.trim().to_string())
-                .filter(|h| !h.is_empty());
-            if help.is_none() && q.topic.is_none() {
-                ctx.problem(
-                    line,
-                    format!(
-                        "question '{}' has no help text and no topic link",
-                        q.id.get_ref()
-                    ),
-                );
-            }
-            let concern = q
-                .concern
-                .clone()
-                .unwrap_or_else(|| vec!["yes".into(), "unsure".into()]);
-            Question {
-                id: ctx.id(&q.id, "question"),
-                text: ctx.text(&q.text, "question text"),
-                kind,
-                choices,
-                help,
-                topic: q.topic.as_ref().map(|t| t.get_ref().clone()),
-                indicator: q.indicator,
-                concern,
-                weight: q.weight,
-                when: q.when.as_ref().and_then(|w| ctx.condition(w)),
-                required: q.required,
-                last: q.last,
-                signals: q.signals.iter().map(|s| ctx.id(s, "signal")).collect(),
-                checklist: id.clone(),
-                at: ctx.at(&q.id),
-            }
-        })
+        .map(|q| question(ctx, q, &id))
         .collect();
     let triggers = raw
         .triggers
@@ -389,6 +330,68 @@ pub fn checklist(ctx: &mut ParseCtx, raw: RawChecklist) -> Checklist {
         duties,
         at: ctx.at(&raw.id),
         id,
+    }
+}
+
+/// One question of checklist `checklist`, with its choices, help and condition checked.
+fn question(ctx: &mut ParseCtx, q: &RawQuestion, checklist: &str) -> Question {
+    let kind = q.kind;
+    let choices: Vec<Choice> = q
+        .choices
+        .iter()
+        .map(|c| Choice {
+            id: ctx.id(&c.id, "choice"),
+            label: ctx.text(&c.label, "a choice label"),
+        })
+        .collect();
+    let line = ctx.line(&q.id);
+    match kind {
+        QuestionKind::Choice if choices.is_empty() => {
+            ctx.problem(line, "a choice question needs choices")
+        }
+        QuestionKind::Choice if choices.len() > 9 => ctx.problem(
+            line,
+            "a choice question can have at most 9 choices (one digit each)",
+        ),
+        QuestionKind::YesNo | QuestionKind::Text if !choices.is_empty() => {
+            ctx.problem(line, "only a choice question may list choices")
+        }
+        _ => {}
+    }
+    let help = q
+        .help
+        .as_ref()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty());
+    if help.is_none() && q.topic.is_none() {
+        ctx.problem(
+            line,
+            format!(
+                "question '{}' has no help text and no topic link",
+                q.id.get_ref()
+            ),
+        );
+    }
+    let concern = q
+        .concern
+        .clone()
+        .unwrap_or_else(|| vec!["yes".into(), "unsure".into()]);
+    Question {
+        id: ctx.id(&q.id, "question"),
+        text: ctx.text(&q.text, "question text"),
+        kind,
+        choices,
+        help,
+        topic: q.topic.as_ref().map(|t| t.get_ref().clone()),
+        indicator: q.indicator,
+        concern,
+        weight: q.weight,
+        when: q.when.as_ref().and_then(|w| ctx.condition(w)),
+        required: q.required,
+        last: q.last,
+        signals: q.signals.iter().map(|s| ctx.id(s, "signal")).collect(),
+        checklist: checklist.to_string(),
+        at: ctx.at(&q.id),
     }
 }
 

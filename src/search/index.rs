@@ -22,12 +22,21 @@ use crate::guidance::Guidance;
 const SCHEMA: &str = "msht-search-1";
 const CACHE_FILE: &str = "search-index.sqlite";
 
+/// How searched text is split and stemmed; public so the stemming test stems words
+/// exactly as the index does.
+pub const DOCS_TOKENIZER: &str = "porter unicode61 remove_diacritics 2";
+
+fn create_docs() -> String {
+    format!(
+        "CREATE VIRTUAL TABLE docs USING fts5(
+            title, heading, body, kind UNINDEXED, ref UNINDEXED,
+            tokenize = '{DOCS_TOKENIZER}'
+        );"
+    )
+}
+
 const CREATE: &str = "
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE VIRTUAL TABLE docs USING fts5(
-    title, heading, body, kind UNINDEXED, ref UNINDEXED,
-    tokenize = 'porter unicode61 remove_diacritics 2'
-);
 CREATE VIRTUAL TABLE words USING fts5(
     text, content = '', detail = 'none',
     tokenize = 'unicode61 remove_diacritics 2'
@@ -168,6 +177,7 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 
 fn fill(conn: &mut Connection, g: &Guidance) -> rusqlite::Result<()> {
     conn.execute_batch(CREATE)?;
+    conn.execute_batch(&create_docs())?;
     let tx = conn.transaction()?;
     {
         let mut meta = tx.prepare("INSERT INTO meta(key, value) VALUES (?1, ?2)")?;

@@ -25,8 +25,63 @@ const STOP_WORDS: &[&str] = &[
     "what", "when", "where", "which", "who", "why", "will", "with", "would", "you", "your",
 ];
 
+/// The rest of a question as officers phrase it ("what happens if someone is …", "do I
+/// need to …", "am I allowed to …"): words that shape the question, not its subject.
+/// Contractions arrive spelled out ("don't" → "do not"), so their halves are here too.
+const QUESTION_WORDS: &[&str] = &[
+    "allowed",
+    "am",
+    "any",
+    "anyone",
+    "anything",
+    "been",
+    "being",
+    "doing",
+    "done",
+    "get",
+    "got",
+    "happen",
+    "happened",
+    "happens",
+    "into",
+    "just",
+    "know",
+    "let",
+    "make",
+    "may",
+    "mean",
+    "means",
+    "might",
+    "must",
+    "need",
+    "needs",
+    "ok",
+    "okay",
+    "please",
+    "shall",
+    "so",
+    "some",
+    "somebody",
+    "someone",
+    "something",
+    "supposed",
+    "take",
+    "than",
+    "then",
+    "these",
+    "think",
+    "those",
+    "up",
+    "very",
+    "whom",
+    "whose",
+    "without",
+    "wonder",
+    "wondering",
+];
+
 pub fn is_stop_word(w: &str) -> bool {
-    STOP_WORDS.contains(&w)
+    STOP_WORDS.contains(&w) || QUESTION_WORDS.contains(&w)
 }
 
 /// One thing to look for: a word, or a phrase whose words must appear together.
@@ -115,11 +170,84 @@ pub fn parse(input: &str) -> Query {
         }
         let chunk: String = chars[start..i].iter().collect();
         let prefix = chunk.ends_with('*');
-        push(&mut units, &chunk, prefix, false);
+        let chunk = contractions(&chunk);
+        let mut pieces = chunk.split_whitespace().peekable();
+        while let Some(piece) = pieces.next() {
+            let last = pieces.peek().is_none();
+            push(&mut units, piece, prefix && last, false);
+        }
     }
     let truncated = units.len() > MAX_UNITS;
     units.truncate(MAX_UNITS);
     Query { units, truncated }
+}
+
+/// Spells out contractions and drops a possessive `'s`, so "don't" is "do not" and
+/// "child's" is "child", as an officer means them, rather than the phrase "don t". Typed
+/// apostrophes come in several shapes: straight, curly, backtick.
+fn contractions(chunk: &str) -> String {
+    let chunk: String = chunk
+        .chars()
+        .map(|c| {
+            if matches!(c, '\u{2019}' | '\u{2018}' | '`') {
+                '\''
+            } else {
+                c
+            }
+        })
+        .collect();
+    if !chunk.contains('\'') {
+        return chunk;
+    }
+    let lower = chunk.to_lowercase();
+    for (whole, spelled) in [
+        ("won't", "will not"),
+        ("can't", "can not"),
+        ("shan't", "shall not"),
+    ] {
+        if let Some(rest) = lower.strip_prefix(whole) {
+            return format!("{spelled}{rest}");
+        }
+    }
+    const ENDINGS: &[(&str, &str)] = &[
+        ("n't", " not"),
+        ("'re", " are"),
+        ("'ve", " have"),
+        ("'ll", " will"),
+        ("'d", " would"),
+        ("'m", " am"),
+        ("'s", ""),
+        ("s'", "s"),
+    ];
+    // Only at the end of a word: the ending is followed by punctuation or nothing.
+    let mut out = String::with_capacity(lower.len() + 8);
+    let mut rest = lower.as_str();
+    'scan: while let Some(at) = rest.find('\'') {
+        for (ending, spelled) in ENDINGS {
+            let (start, len) = match ending.find('\'') {
+                Some(0) => (at, ending.len()),
+                Some(k) => (at.saturating_sub(k), ending.len()),
+                None => continue,
+            };
+            let Some(found) = rest.get(start..start + len) else {
+                continue;
+            };
+            let ends_word = rest[start + len..]
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_alphanumeric());
+            if found == *ending && ends_word && start > 0 {
+                out.push_str(&rest[..start]);
+                out.push_str(spelled);
+                rest = &rest[start + len..];
+                continue 'scan;
+            }
+        }
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Adds the unit a chunk of input makes. A chunk that splits into several words
@@ -240,6 +368,10 @@ mod tests {
             r#""unclosed phrase"#,
             r#"a "b" "c"#,
             r#"don't"#,
+            "'",
+            "'s",
+            "n't",
+            "''re",
             "^nrm",
             "nrm -child +adult",
             "{title body}: x",
@@ -251,6 +383,37 @@ mod tests {
         let q = parse(r#""unclosed phrase"#);
         assert_eq!(q.units.len(), 2);
         assert!(parse(r#""""#).units.is_empty());
+    }
+
+    #[test]
+    fn contractions_are_spelled_out() {
+        let ws = |q: &str| -> Vec<String> {
+            parse(q)
+                .units
+                .iter()
+                .flat_map(|u| u.words.clone())
+                .collect()
+        };
+        assert_eq!(ws("don't consent"), ["do", "not", "consent"]);
+        assert_eq!(ws("they’re scared"), ["they", "are", "scared"]);
+        assert_eq!(ws("can't leave"), ["can", "not", "leave"]);
+        assert_eq!(ws("won't talk"), ["will", "not", "talk"]);
+        assert_eq!(
+            ws("I'd I'm we've they'll"),
+            ["i", "would", "i", "am", "we", "have", "they", "will"]
+        );
+        assert_eq!(ws("child's passport"), ["child", "passport"]);
+        assert_eq!(ws("workers' wages"), ["workers", "wages"]);
+        assert_eq!(ws("DON'T"), ["do", "not"]);
+        // Each is a word of its own, not the phrase "don t".
+        assert!(parse("don't").units.iter().all(|u| u.words.len() == 1));
+        // A quoted phrase means exactly what was typed.
+        assert_eq!(parse("\"don't\"").units[0].words, ["don", "t"]);
+        // An apostrophe that ends no contraction is a word break, as before.
+        assert_eq!(
+            ws("o'clock rock'n'roll"),
+            ["o", "clock", "rock", "n", "roll"]
+        );
     }
 
     #[test]

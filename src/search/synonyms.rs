@@ -134,7 +134,12 @@ impl Synonyms {
     /// Whether `word` is part of any synonym term, so it is a real word even when the
     /// guidance text never uses it.
     pub fn knows(&self, word: &str) -> bool {
-        self.groups.iter().flatten().flatten().any(|w| w == word)
+        self.words().any(|w| w == word)
+    }
+
+    /// Every word of every term, for typo correction to suggest.
+    pub fn words(&self) -> impl Iterator<Item = &str> {
+        self.groups.iter().flatten().flatten().map(String::as_str)
     }
 }
 

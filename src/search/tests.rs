@@ -380,3 +380,64 @@ fn stop_words_are_never_corrected() {
     assert!(o.corrections.is_empty(), "{:?}", o.corrections);
     assert_eq!(ids(&o)[0], "labour#debt");
 }
+
+#[test]
+fn fewer_complete_matches_than_the_limit_are_filled_with_partial_ones() {
+    let g = guidance();
+    // Only the debt section has both words; the documents section has "leave".
+    let o = find(&g, "debt leave");
+    assert!(!o.partial);
+    assert_eq!(o.complete, 1);
+    assert_eq!(ids(&o)[..2], ["labour#debt", "labour#documents"]);
+    // Enough complete matches: nothing is filled.
+    let o = find(&g, "debt");
+    assert_eq!(o.complete, o.hits.len());
+}
+
+#[test]
+fn a_real_word_is_never_corrected_to_a_guidance_word() {
+    let g = guidance();
+    // "dent" is one letter from "debt", but it is a word.
+    let o = find(&g, "dent");
+    assert!(o.corrections.is_empty(), "{:?}", o.corrections);
+    assert_eq!(o.missing, ["dent"]);
+}
+
+#[test]
+fn a_non_word_is_corrected_even_when_the_stemmer_matches_it() {
+    let g = guidance();
+    // "compeled" stems like "compelled", but it is a slip, and saying so helps.
+    let o = find(&g, "compeled");
+    assert_eq!(o.corrections, [("compeled".into(), "compelled".into())]);
+    assert_eq!(ids(&o)[0], "law#defence");
+}
+
+#[test]
+fn question_shapes_and_contractions_are_not_searched_for() {
+    let g = guidance();
+    for q in [
+        "how long until the debt is repaid",
+        "what happens if they don't leave",
+        "they're told they can't leave",
+    ] {
+        let o = find(&g, q);
+        assert!(o.missing.is_empty(), "{q}: {:?}", o.missing);
+        assert!(!o.partial, "{q}");
+        assert!(ids(&o).contains(&"labour#debt"), "{q}");
+    }
+}
+
+#[test]
+fn a_question_hit_gives_the_section_behind_it() {
+    let g = guidance();
+    let o = find(&g, "passport");
+    let q = o.hits.iter().find(|h| h.kind == HitKind::Question).unwrap();
+    let b = q.behind.as_ref().unwrap();
+    assert_eq!(b.id, "labour#documents");
+    assert_eq!(b.heading, "Documents");
+    assert_eq!(b.open, "msht guide show labour#documents");
+    // A prompt gives its section too; a section gives nothing more.
+    let o = find(&g, "ambulance");
+    assert_eq!(o.hits[0].behind.as_ref().unwrap().id, "labour#debt");
+    assert!(find(&g, "cuckooing").hits[0].behind.is_none());
+}

@@ -167,5 +167,5 @@ pub fn normalise_since(since: &str) -> Result<String, StoreError> {
     } else {
         return Err(StoreError::BadDate(since.to_string()));
     };
-    Ok(ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+    Ok(crate::time::utc_string(ts))
 }

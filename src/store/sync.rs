@@ -19,9 +19,7 @@ use super::{
 use crate::record::Event;
 
 pub(super) fn now() -> String {
-    jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string()
+    crate::time::now_utc()
 }
 
 pub(super) fn to_u64(n: i64) -> u64 {

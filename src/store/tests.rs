@@ -1,6 +1,5 @@
 //! Unit tests of the store against real SQLite files in temporary folders.
 
-use super::write::format_offset;
 use super::*;
 use crate::fault::Fault;
 use crate::record::Answer;
@@ -476,19 +475,6 @@ fn refuses_a_truncated_database() {
 }
 
 #[test]
-fn since_accepts_dates_and_times() {
-    assert_eq!(
-        normalise_since("2026-11-30T09:00:00+01:00").unwrap(),
-        "2026-11-30T08:00:00.000Z"
-    );
-    assert!(normalise_since("2026-11-30").unwrap().ends_with('Z'));
-    assert!(normalise_since("30/11/2026").is_err());
-    assert_eq!(format_offset(3600), "+01:00");
-    assert_eq!(format_offset(-19800), "-05:30");
-    assert_eq!(format_offset(0), "+00:00");
-}
-
-#[test]
 fn short_ids_are_unique_prefixes() {
     let (_d, path) = tmp();
     let mut s = Store::open(&path).unwrap();
@@ -655,4 +641,14 @@ fn a_receipt_is_judged_before_it_acknowledges() {
         }
     );
     assert_eq!(s.sync_status().unwrap().acknowledged_events, 2);
+}
+
+#[test]
+fn since_accepts_dates_and_times() {
+    assert_eq!(
+        normalise_since("2026-11-30T09:00:00+01:00").unwrap(),
+        "2026-11-30T08:00:00.000Z"
+    );
+    assert!(normalise_since("2026-11-30").unwrap().ends_with('Z'));
+    assert!(normalise_since("30/11/2026").is_err());
 }

@@ -220,9 +220,7 @@ fn rule_error(id: &str, b: RuleBreak) -> StoreError {
 /// The event after `head`: a new UUIDv7, now in UTC with millisecond precision, and the
 /// local offset so the record can show the officer's own clock time.
 fn next_event(head: &Head, device_id: &str, body: EventBody) -> Result<Event, StoreError> {
-    let now = jiff::Timestamp::now();
-    let at = now.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
-    let offset = format_offset(jiff::tz::TimeZone::system().to_offset(now).seconds());
+    let (at, offset) = crate::time::now_with_offset();
     Event::new(
         uuid::Uuid::now_v7().to_string(),
         head.id.clone(),
@@ -234,13 +232,6 @@ fn next_event(head: &Head, device_id: &str, body: EventBody) -> Result<Event, St
         body,
     )
     .map_err(StoreError::from)
-}
-
-/// `+01:00` / `-05:30`: always hours and minutes, as RFC 3339 writes them.
-pub(super) fn format_offset(seconds: i32) -> String {
-    let sign = if seconds < 0 { '-' } else { '+' };
-    let s = seconds.unsigned_abs();
-    format!("{sign}{:02}:{:02}", s / 3600, (s % 3600) / 60)
 }
 
 /// The summary row of a new encounter, from its `created` event (recorded here or

@@ -108,9 +108,7 @@ impl SyncError {
 }
 
 fn now() -> String {
-    jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string()
+    crate::time::now_utc()
 }
 
 /// What `push` did.

@@ -16,6 +16,7 @@ mod hostile_text;
 mod no_panic;
 mod search_cli;
 mod search_relevance;
+mod search_stems;
 mod store_durability;
 mod store_migrations;
 mod sync_conflicts;

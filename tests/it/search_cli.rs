@@ -425,3 +425,63 @@ fn colour_highlights_fit_a_narrow_screen() {
         assert!(console::measure_text_width(l) <= 40, "{l:?}");
     }
 }
+
+#[test]
+fn filling_with_partial_matches_is_said_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = msht(dir.path())
+        .args(["search", "salvation", "army", "number"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let said = "all of the words; the rest are the best partial matches.";
+    assert_eq!(text.matches(said).count(), 1, "{text}");
+    assert!(text.starts_with("Only "), "the note comes first:\n{text}");
+    assert!(text.contains("\n5. "), "filled to the limit:\n{text}");
+}
+
+#[test]
+fn a_question_hit_shows_the_guidance_behind_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let hits = json(dir.path(), &["--limit", "20", "passport"]);
+    let q = hits
+        .iter()
+        .find(|h| h["kind"] == "question" && !h["guidance"].is_null())
+        .expect("a checklist question about passports links to guidance");
+    let g = &q["guidance"];
+    let id = g["id"].as_str().unwrap();
+    assert_eq!(g["open"], format!("msht guide show {id}"));
+    assert!(!g["heading"].as_str().unwrap().is_empty());
+    // Sections have no guidance behind them: they are the guidance.
+    assert!(
+        hits.iter()
+            .filter(|h| h["kind"] == "section")
+            .all(|h| h["guidance"].is_null())
+    );
+
+    let out = msht(dir.path())
+        .args(["search", "--limit", "20", "passport"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    // Compared with the wrapping undone: a long heading wraps at 80 columns.
+    let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let line = format!(
+        "Guidance: {} · msht guide show {id}",
+        g["heading"].as_str().unwrap()
+    );
+    assert!(flat(&text).contains(&flat(&line)), "{line}\n{text}");
+}
+
+#[test]
+fn contractions_are_not_reported_as_missing_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = msht(dir.path())
+        .args(["search", "what do I do if they don't consent"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains("never mentions"), "{text}");
+    assert!(text.starts_with("1. "), "{text}");
+}
