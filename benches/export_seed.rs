@@ -33,11 +33,14 @@ fn main() {
         // A cheap deterministic mix: most adults, some children; varied indicators.
         let pick = |k: usize| answers[(i.wrapping_mul(2654435761) >> (k % 16)) % 3];
         let age = if i % 5 == 0 { "unsure" } else { "no" };
+        let nation = if i % 2 == 0 { "england" } else { "wales" };
         let mut body = serde_json::json!({
             "checklist": "general",
             "officer": format!("PC {}", 1000 + i % 400),
             "location": format!("Unit {}, Industrial Estate {}", i % 97, i % 13),
             "answers": {
+                "general_nation": nation,
+                "general_danger": "no",
                 "general_age": age,
                 "general_documents": pick(1),
                 "general_debt": pick(2),

@@ -32,6 +32,8 @@ pub enum AnswersError {
         "the answers file records an action for prompt '{0}', which these answers do not raise"
     )]
     UnraisedPrompt(String),
+    #[error("the encounter cannot be completed: {0}")]
+    Incomplete(String),
     #[error("the answers file is larger than {} KiB, more than any checklist needs", MAX_FILE_BYTES / 1024)]
     TooLarge,
     #[error("{0} is longer than {MAX_TEXT_CHARS} characters; shorten it")]
@@ -197,6 +199,9 @@ pub fn plan<'g>(
     record_actions(&session, file, &mut events.rest)?;
     record_notes(file, &mut events.rest);
     if file.complete {
+        if let Some(problem) = session.completion_problem() {
+            return Err(AnswersError::Incomplete(problem.to_string()));
+        }
         events.rest.push(completion(&session));
     }
     Ok(Plan {

@@ -22,6 +22,8 @@ pub enum Error {
     Export(#[from] crate::export::ExportError),
     #[error(transparent)]
     Sync(#[from] crate::sync::SyncError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
     /// The command line asked for something that cannot be done as asked.
     #[error("{0}")]
     Usage(String),
@@ -59,6 +61,7 @@ impl Error {
             Error::Search(e) => e.fault(),
             Error::Export(e) => e.fault(),
             Error::Sync(e) => e.fault(),
+            Error::Config(e) => e.fault(),
             Error::Usage(_) => Fault::BadRequest,
             Error::BadInput(_) => Fault::BadData,
             Error::NotFound(_) => Fault::Missing,

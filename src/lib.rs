@@ -6,7 +6,9 @@
 
 pub mod answers;
 pub mod atomic;
+pub(crate) mod built_in;
 pub mod cli;
+pub mod config;
 pub mod engine;
 pub mod error;
 pub mod export;

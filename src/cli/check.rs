@@ -10,7 +10,6 @@ use super::Ctx;
 use super::output::{self, bold};
 use crate::answers::{self, AnswersFile};
 use crate::error::{Error, Result};
-use crate::store::Store;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -42,6 +41,31 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         ));
     }
     super::scene::run(ctx, args)
+}
+
+/// An officer given as an empty string: the record must say who made it.
+pub fn empty_officer() -> Error {
+    Error::BadInput(
+        "the officer cannot be empty: give the collar number or id of the officer who made the record".into(),
+    )
+}
+
+/// Who made the record: `--officer`, else the file's `officer`. Never the last officer on
+/// the device: on a shared device that would attribute the record to the wrong person.
+/// The flag, else the answers file, else the config file's officer.
+fn officer_of(args: &Args, file: &AnswersFile, configured: Option<&str>) -> Result<String> {
+    match args
+        .officer
+        .as_deref()
+        .or(file.officer.as_deref())
+        .or(configured)
+    {
+        Some(o) if o.trim().is_empty() => Err(empty_officer()),
+        Some(o) => Ok(o.trim().to_string()),
+        None => Err(Error::BadInput(
+            "the answers file names no officer; add \"officer\" to it, pass --officer, or set one with `msht config set officer ID`".into(),
+        )),
+    }
 }
 
 /// Reads at most `answers::MAX_FILE_BYTES` (and one byte more, to know it was more), so
@@ -113,24 +137,28 @@ struct OutcomeJson<'a> {
     duties: Vec<DutyJson<'a>>,
 }
 
+/// Fills in the config's default answers (the nation) that the file leaves out, for the
+/// questions this checklist asks; the file's own answers always win.
+fn prefill(ctx: &Ctx, g: &crate::guidance::Guidance, file: &mut AnswersFile) {
+    let Some(flat) = g.flattened(&file.checklist) else {
+        return;
+    };
+    for (question, value) in ctx.config.default_answers() {
+        if flat.position(&question).is_some() {
+            file.answers
+                .entry(question)
+                .or_insert(serde_json::Value::String(value));
+        }
+    }
+}
+
 fn from_answers(ctx: &Ctx, args: &Args, path: &Path) -> Result<()> {
     let g = ctx.guidance()?;
     let text = read_answers(path)?;
-    let file = AnswersFile::parse(&text)?;
-    let mut store = Store::open_ctx(ctx.db.as_deref())?;
-    let officer = match args
-        .officer
-        .clone()
-        .or_else(|| file.officer.clone())
-        .filter(|o| !o.trim().is_empty())
-    {
-        Some(o) => o,
-        None => store.last_officer()?.ok_or_else(|| {
-            Error::BadInput(
-                "the answers file names no officer; add \"officer\" to it or pass --officer".into(),
-            )
-        })?,
-    };
+    let mut file = AnswersFile::parse(&text)?;
+    prefill(ctx, &g, &mut file);
+    let officer = officer_of(args, &file, ctx.config.officer.as_deref())?;
+    let mut store = super::db::open(ctx)?;
     let location = args
         .location
         .clone()
@@ -179,13 +207,28 @@ fn from_answers(ctx: &Ctx, args: &Args, path: &Path) -> Result<()> {
         };
         return Ok(output::print_json(&out)?);
     }
+    print_outcome(&id, status, &indicators, &plan.raised, &duties)
+}
+
+/// The outcome of an answers file as text for a person.
+fn print_outcome(
+    id: &str,
+    status: &str,
+    indicators: &[(&crate::guidance::Question, &crate::record::Answer)],
+    raised: &[&crate::guidance::WelfarePrompt],
+    duties: &[crate::engine::DutyOutcome],
+) -> Result<()> {
     let w = output::width();
     let mut lines = output::wrap(&format!("Encounter {id} saved ({status})."), w);
-    lines.push(bold().apply_to("Indicators (yes or unsure)").to_string());
+    lines.push(
+        bold()
+            .apply_to("Indicators (answers that give concern)")
+            .to_string(),
+    );
     if indicators.is_empty() {
         lines.push("None recorded.".into());
     }
-    for (q, a) in &indicators {
+    for (q, a) in indicators {
         lines.extend(output::wrap_indent(
             &format!("{} → {}", q.text, a.display(Some(q))),
             w,
@@ -194,10 +237,10 @@ fn from_answers(ctx: &Ctx, args: &Args, path: &Path) -> Result<()> {
         ));
     }
     lines.push(bold().apply_to("Welfare prompts raised").to_string());
-    if plan.raised.is_empty() {
+    if raised.is_empty() {
         lines.push("None.".into());
     }
-    for p in &plan.raised {
+    for p in raised {
         lines.extend(output::wrap_indent(
             &format!("[{}] {}", p.urgency.label(), p.title),
             w,
@@ -209,7 +252,7 @@ fn from_answers(ctx: &Ctx, args: &Args, path: &Path) -> Result<()> {
     if duties.is_empty() {
         lines.push("None from these answers.".into());
     }
-    for d in &duties {
+    for d in duties {
         lines.extend(output::wrap_indent(
             &format!("{}: {}", d.duty.title, d.duty.next),
             w,

@@ -65,14 +65,15 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         Some(p) => p.clone(),
         None => Store::default_path()?,
     };
-    let store = match Store::open(&path) {
+    // Doctor only reads: a mistyped --db must not leave an empty database behind.
+    let store = match super::db::open_existing(ctx) {
         Ok(s) => s,
         Err(e) => {
             // Say which file before the one-sentence error, so a support call can start.
             if !ctx.json {
                 output::print_lines(&[format!("database: {}", path.display())])?;
             }
-            return Err(e.into());
+            return Err(e);
         }
     };
     let mut unfinished = Vec::new();

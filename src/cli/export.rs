@@ -22,7 +22,6 @@ use crate::export::{
     Audience, CsvSink, ExportError, ExportRecord, JSON_SCHEMA, Labels, anonymise, build_record,
     to_json, to_json_line, to_markdown,
 };
-use crate::guidance::ids;
 use crate::record::{EncounterState, Event, Status};
 use crate::store::{ListFilter, Store, StoreError};
 
@@ -120,12 +119,13 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     };
     // Open the output first: a refused --out should fail before any work is done.
     let mut file = open_out(&args)?;
-    let store = Store::open_ctx(ctx.db.as_deref())?;
+    let store = super::db::open_existing(ctx)?;
     let id = store.resolve_id(prefix)?;
     // `encounter` verifies the chain and that it ends where the database says it ends.
     store.encounter(&id)?;
     let events = store.events(&id)?;
-    let state = checked_state(&id, &events)?;
+    let guidance = ctx.guidance().ok();
+    let state = checked_state(&id, &events, guidance.as_ref())?;
     if state.status == Status::Void && !args.include_void {
         return Err(ExportError::Voided {
             id,
@@ -140,7 +140,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let bytes = render_one(&rec, format)?;
 
     if rec.audience == Audience::Dtn {
-        tell_left_out(&rec, consented(&rec));
+        tell_left_out(&rec);
     }
     match file.take() {
         None => write_stdout(&bytes),
@@ -188,25 +188,12 @@ fn render_one(rec: &ExportRecord, format: Format) -> Result<Vec<u8>> {
     })
 }
 
-/// The adult consented to the NRM, so the referral itself meets the duty.
-fn consented(rec: &ExportRecord) -> bool {
-    rec.answers.iter().any(|a| {
-        a.question == ids::CONSENT_QUESTION
-            && matches!(&a.answer, crate::record::Answer::Choice(c) if c == ids::CONSENT_GIVEN)
-    })
-}
-
-fn tell_left_out(rec: &ExportRecord, consented: bool) {
+fn tell_left_out(rec: &ExportRecord) {
     eprintln!("msht: this Duty to Notify copy leaves out:");
     for l in &rec.left_out {
         for line in super::output::wrap_indent(l, super::output::err_width(), "  - ", "    ") {
             eprintln!("{line}");
         }
-    }
-    if consented {
-        eprintln!(
-            "msht: the record says the adult consented to an NRM referral; the referral itself meets the duty to notify, so this copy may not be needed."
-        );
     }
 }
 
@@ -218,12 +205,22 @@ fn labels(ctx: &Ctx, state: &EncounterState) -> Labels {
         .unwrap_or_default()
 }
 
-fn checked_state(id: &str, events: &[Event]) -> Result<EncounterState> {
+/// The verified state with what follows from its current answers derived by the engine,
+/// so every format shows the indicators, prompts and duties the answers give now.
+fn checked_state(
+    id: &str,
+    events: &[Event],
+    g: Option<&crate::guidance::Guidance>,
+) -> Result<EncounterState> {
     // A broken chain reads the same as in `encounters show`: RECORD ALTERED.
-    crate::export::verified_state(id, events).map_err(|e| match e {
+    let mut state = crate::export::verified_state(id, events).map_err(|e| match e {
         ExportError::Chain(_, b) => Error::Store(StoreError::Tampered(b)),
         other => other.into(),
-    })
+    })?;
+    if let Some(g) = g {
+        let _ = crate::engine::derive(g, &mut state);
+    }
+    Ok(state)
 }
 
 fn open_out(args: &Args) -> Result<Option<AtomicFile>> {
@@ -309,7 +306,7 @@ fn export_all(ctx: &Ctx, args: &Args) -> Result<()> {
         ));
     }
     let file = open_out(args)?;
-    let store = Store::open_ctx(ctx.db.as_deref())?;
+    let store = super::db::open_existing(ctx)?;
     let filter = ListFilter {
         status,
         since: args.since.clone(),
@@ -338,13 +335,15 @@ fn export_all(ctx: &Ctx, args: &Args) -> Result<()> {
         let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
     }
     // Labels are built once: every encounter run against the guidance in use shares them.
-    let (guidance_hash, current_labels) = match ctx.guidance() {
-        Ok(g) => (g.hash.clone(), Labels::for_encounter(&g, &g.hash)),
-        Err(_) => (String::new(), Labels::default()),
+    let guidance = ctx.guidance().ok();
+    let (guidance_hash, current_labels) = match &guidance {
+        Some(g) => (g.hash.clone(), Labels::for_encounter(g, &g.hash)),
+        None => (String::new(), Labels::default()),
     };
     let no_labels = Labels::default();
     let mut exported = 0usize;
     let mut skipped_void = 0usize;
+    let mut line: Vec<u8> = Vec::with_capacity(1 << 16);
     let mut failure: Option<Error> = None;
     let walked = store.for_each_encounter(&filter, &mut |events| {
         let mut step = || -> Result<()> {
@@ -355,7 +354,7 @@ fn export_all(ctx: &Ctx, args: &Args) -> Result<()> {
                 .first()
                 .map(|e| e.encounter_id.clone())
                 .unwrap_or_default();
-            let state = checked_state(&id, &events)?;
+            let state = checked_state(&id, &events, guidance.as_ref())?;
             if state.status == Status::Void && !args.include_void {
                 skipped_void += 1;
                 return Ok(());
@@ -367,10 +366,7 @@ fn export_all(ctx: &Ctx, args: &Args) -> Result<()> {
             };
             let rec = build_record(&events, &state, labels);
             match &mut rows {
-                Rows::Jsonl(w) => {
-                    serde_json::to_writer(&mut *w, &rec).map_err(io::Error::from)?;
-                    w.write_all(b"\n")?;
-                }
+                Rows::Jsonl(w) => write_line(w, &mut line, &rec)?,
                 Rows::Csv(c) => c.write(&rec)?,
             }
             exported += 1;
@@ -389,6 +385,18 @@ fn export_all(ctx: &Ctx, args: &Args) -> Result<()> {
     }
     walked?;
 
+    finish_all(ctx, rows, dest, format, exported, skipped_void)
+}
+
+/// Closes the output of `--all` (committing the file) and says what was exported.
+fn finish_all(
+    ctx: &Ctx,
+    rows: Rows,
+    dest: Option<String>,
+    format: Format,
+    exported: usize,
+    skipped_void: usize,
+) -> Result<()> {
     let sink = match rows {
         Rows::Jsonl(s) => s,
         Rows::Csv(c) => c.finish()?,
@@ -421,6 +429,15 @@ fn export_all(ctx: &Ctx, args: &Args) -> Result<()> {
             )
         }
     }
+}
+
+/// One JSONL line, serialised into a buffer reused for every encounter and written in
+/// one call: straight into the sink, every token was its own trip through two writers.
+fn write_line(w: &mut Sink, line: &mut Vec<u8>, rec: &ExportRecord) -> io::Result<()> {
+    line.clear();
+    serde_json::to_writer(&mut *line, rec).map_err(io::Error::from)?;
+    line.push(b'\n');
+    w.write_all(line)
 }
 
 /// A progress bar on stderr, only when stderr is a terminal and the export is large;

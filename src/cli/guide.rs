@@ -16,6 +16,9 @@ pub enum Command {
     Show {
         /// Topic id, optionally with #section (as search results print it)
         topic: String,
+        /// List every source in full (otherwise one line gives their count)
+        #[arg(long)]
+        sources: bool,
     },
 }
 
@@ -23,7 +26,7 @@ pub fn run(ctx: &Ctx, cmd: Command) -> Result<()> {
     let g = ctx.guidance()?;
     match cmd {
         Command::List => list(ctx, &g),
-        Command::Show { topic } => show(ctx, &g, &topic),
+        Command::Show { topic, sources } => show(ctx, &g, &topic, sources),
     }
 }
 
@@ -78,7 +81,7 @@ fn list(ctx: &Ctx, g: &Guidance) -> Result<()> {
     Ok(output::print_lines(&lines)?)
 }
 
-fn show(ctx: &Ctx, g: &Guidance, target: &str) -> Result<()> {
+fn show(ctx: &Ctx, g: &Guidance, target: &str, all_sources: bool) -> Result<()> {
     let (topic_id, section_id) = match target.split_once('#') {
         Some((t, s)) => (t, Some(s)),
         None => (target, None),
@@ -156,7 +159,27 @@ fn show(ctx: &Ctx, g: &Guidance, target: &str) -> Result<()> {
         }
     }
     lines.push(String::new());
-    lines.push(bold().apply_to("Sources").to_string());
+    lines.extend(sources(topic, all_sources, w));
+    Ok(output::print_lines(&lines)?)
+}
+
+/// The sources after the guidance: one short line with their count, or with `--sources`
+/// every one in full (on a phone, 45 lines of URLs would bury a 4-line section).
+fn sources(topic: &crate::guidance::Topic, all: bool, w: usize) -> Vec<String> {
+    if !all {
+        return output::wrap(
+            &format!(
+                "Sources: {} (msht guide show {} --sources lists them)",
+                topic.sources.len(),
+                topic.id
+            ),
+            w,
+        )
+        .into_iter()
+        .map(|l| dim().apply_to(l).to_string())
+        .collect();
+    }
+    let mut lines = vec![bold().apply_to("Sources").to_string()];
     for src in &topic.sources {
         lines.extend(output::wrap_indent(
             &format!("{} <{}>", src.title, src.url),
@@ -165,5 +188,5 @@ fn show(ctx: &Ctx, g: &Guidance, target: &str) -> Result<()> {
             "  ",
         ));
     }
-    Ok(output::print_lines(&lines)?)
+    lines
 }

@@ -3,6 +3,9 @@
 
 mod check;
 mod checklist;
+mod completions;
+mod config;
+mod db;
 mod doctor;
 mod encounters;
 mod exit;
@@ -10,6 +13,7 @@ mod export;
 mod guidance;
 mod guide;
 mod hint;
+mod man;
 pub mod output;
 mod scene;
 mod search;
@@ -29,7 +33,7 @@ use usage::usage_sentence;
 #[derive(Debug, Parser)]
 #[command(
     name = "msht",
-    version,
+    version = crate::built_in::CLI_VERSION,
     about = "Offline companion for officers meeting possible victims of modern slavery and human trafficking",
     propagate_version = true,
     max_term_width = 100
@@ -53,6 +57,15 @@ pub struct Cli {
         value_name = "DIR"
     )]
     pub guidance: Option<PathBuf>,
+    /// The config file of defaults [default: config.toml in the platform config directory]
+    #[arg(
+        long,
+        env = "MSHT_CONFIG",
+        global = true,
+        hide_env_values = true,
+        value_name = "FILE"
+    )]
+    pub config: Option<PathBuf>,
     /// Print machine-readable JSON instead of text
     #[arg(long, global = true)]
     pub json: bool,
@@ -85,13 +98,25 @@ pub enum Command {
     Guidance(guidance::Command),
     /// Show paths, versions and check the database's integrity
     Doctor,
+    /// Show or change your defaults: officer, force, nation, sync folder, database
+    #[command(subcommand)]
+    Config(config::Command),
+    /// Print the tab-completion script for bash, zsh, fish or PowerShell
+    Completions(completions::Args),
+    /// Print the manual page (roff; read it with `msht man | man -l -`)
+    Man(man::Args),
 }
 
 /// What every subcommand may need, resolved once from the global flags.
 pub struct Ctx {
+    /// `--db` or `MSHT_DB`, else the config file's `database`.
     pub db: Option<PathBuf>,
     pub guidance_dir: Option<PathBuf>,
     pub json: bool,
+    /// `--config` or `MSHT_CONFIG`, else the platform default.
+    pub config_path: Option<PathBuf>,
+    /// The defaults from the config file (empty for the commands that do not use it).
+    pub config: crate::config::Config,
 }
 
 impl Ctx {
@@ -106,11 +131,25 @@ pub fn run(cli: Cli) -> Result<()> {
     if std::env::var_os("MSHT_PANIC_FOR_TESTS").is_some() {
         panic!("MSHT_PANIC_FOR_TESTS is set");
     }
-    let ctx = Ctx {
+    let mut ctx = Ctx {
         db: cli.db,
         guidance_dir: cli.guidance,
         json: cli.json,
+        config_path: cli.config,
+        config: crate::config::Config::default(),
     };
+    // Flag and environment (clap) first, then the config file, then the built-in
+    // default. `config` itself must work on a broken file (to say what is wrong with it),
+    // and completions and the man page never need it.
+    if !matches!(
+        cli.command,
+        Command::Config(_) | Command::Completions(_) | Command::Man(_)
+    ) {
+        ctx.config = crate::config::Config::load(&config::path(&ctx)?)?;
+        if ctx.db.is_none() {
+            ctx.db = ctx.config.database.clone();
+        }
+    }
     match cli.command {
         Command::Check(a) => check::run(&ctx, a),
         Command::Encounters(c) => encounters::run(&ctx, c),
@@ -121,6 +160,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Sync(c) => sync::run(&ctx, c),
         Command::Guidance(c) => guidance::run(&ctx, c),
         Command::Doctor => doctor::run(&ctx),
+        Command::Config(c) => config::run(&ctx, c),
+        Command::Completions(a) => completions::run(&a),
+        Command::Man(a) => man::run(&a),
     }
 }
 

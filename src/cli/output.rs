@@ -156,10 +156,19 @@ pub fn guard_standard_streams() {
 /// Writes lines to stdout; a closed pipe surfaces as an error main treats as success.
 /// Every line passes through [`terminal_safe`].
 pub fn print_lines(lines: &[String]) -> io::Result<()> {
-    let mut out = stdout()?;
+    // One write for the whole text rather than one per line (stdout is line-buffered):
+    // a guide page is a few hundred lines, and start-up is measured in milliseconds.
+    let mut out = io::BufWriter::with_capacity(1 << 14, stdout()?);
     for l in lines {
         writeln!(out, "{}", terminal_safe(l))?;
     }
+    out.flush()
+}
+
+/// Writes bytes (a generated script or page) to stdout as they are.
+pub fn print_bytes(bytes: &[u8]) -> io::Result<()> {
+    let mut out = stdout()?;
+    out.write_all(bytes)?;
     out.flush()
 }
 

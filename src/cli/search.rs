@@ -243,9 +243,8 @@ fn render(n: usize, h: &Hit, w: usize) -> Vec<String> {
     lines
 }
 
-/// Wraps the snippet word by word and marks the matched words: bold and coloured on a
-/// terminal, `[word]` otherwise. Widths are measured on what is shown (markers included,
-/// ANSI codes excluded), so a 40-column screen is not overrun by a highlight.
+/// Marks the matched words of the snippet (bold and coloured on a terminal, `[word]`
+/// otherwise) and wraps it, measuring what is shown: markers count, ANSI codes do not.
 fn highlight_wrapped(h: &Hit, w: usize, indent: &str) -> Vec<String> {
     let colour = console::colors_enabled();
     let style = console::Style::new().bold().yellow();
@@ -262,44 +261,27 @@ fn highlight_wrapped(h: &Hit, w: usize, indent: &str) -> Vec<String> {
             }
         }
     }
-    let rendered = words.iter().filter(|w| !w.is_empty()).map(|word| {
-        let mut shown = String::new();
-        let mut run = String::new();
-        let mut in_hit = false;
-        for &(c, hit) in word {
-            if hit != in_hit {
-                emit(&mut shown, &run, in_hit, colour, &style);
-                run.clear();
-                in_hit = hit;
+    let shown: Vec<String> = words
+        .iter()
+        .filter(|w| !w.is_empty())
+        .map(|word| {
+            let mut shown = String::new();
+            let mut run = String::new();
+            let mut in_hit = false;
+            for &(c, hit) in word {
+                if hit != in_hit {
+                    emit(&mut shown, &run, in_hit, colour, &style);
+                    run.clear();
+                    in_hit = hit;
+                }
+                run.push(c);
             }
-            run.push(c);
-        }
-        emit(&mut shown, &run, in_hit, colour, &style);
-        // measure_text_width ignores ANSI codes, so this is the width as displayed.
-        let width = console::measure_text_width(&shown);
-        (shown, width)
-    });
-    let avail = w.saturating_sub(indent.len()).max(10);
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    let mut used = 0;
-    for (shown, width) in rendered {
-        if used > 0 && used + 1 + width > avail {
-            lines.push(format!("{indent}{line}"));
-            line.clear();
-            used = 0;
-        }
-        if used > 0 {
-            line.push(' ');
-            used += 1;
-        }
-        line.push_str(&shown);
-        used += width;
-    }
-    if used > 0 {
-        lines.push(format!("{indent}{line}"));
-    }
-    lines
+            emit(&mut shown, &run, in_hit, colour, &style);
+            shown
+        })
+        .collect();
+    // textwrap measures width without the ANSI codes, so a highlight never overruns.
+    output::wrap_indent(&shown.join(" "), w, indent, indent)
 }
 
 fn emit(out: &mut String, run: &str, hit: bool, colour: bool, style: &console::Style) {

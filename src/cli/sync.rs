@@ -23,8 +23,9 @@ pub enum Command {
     /// receipts already in DIR first; never deletes anything here)
     Push {
         /// The folder to write the bundle into (a share, a USB stick, a hub's inbox)
+        /// [default: sync_folder from `msht config`]
         #[arg(long, value_name = "DIR")]
-        to: PathBuf,
+        to: Option<PathBuf>,
     },
     /// Verify and merge bundle files (or folders of them) into this database, and
     /// write a receipt beside each bundle
@@ -57,9 +58,23 @@ pub enum Command {
 }
 
 pub fn run(ctx: &Ctx, cmd: Command) -> Result<()> {
+    // The folder is settled before the database is opened, so a missing one changes nothing.
+    let to = match &cmd {
+        Command::Push { to } => to.clone().or_else(|| ctx.config.sync_folder.clone()),
+        _ => None,
+    };
+    if matches!(cmd, Command::Push { .. }) && to.is_none() {
+        return Err(crate::error::Error::Usage(
+            "sync push needs a folder: give --to DIR, or set one with `msht config set sync_folder DIR`".into(),
+        ));
+    }
     let mut store = Store::open_ctx(ctx.db.as_deref())?;
     match cmd {
-        Command::Push { to } => push(ctx, &mut store, &to),
+        Command::Push { .. } => push(
+            ctx,
+            &mut store,
+            to.as_deref().unwrap_or(std::path::Path::new(".")),
+        ),
         Command::Import { paths } => import(ctx, &mut store, &paths),
         Command::Status => status(ctx, &store),
         Command::Hub { device_id, serve } => hub(ctx, &mut store, device_id.as_deref(), serve),

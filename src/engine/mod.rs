@@ -5,12 +5,14 @@
 //! Every rule is data from the guidance (`when`, triggers, duty rules); nothing about a
 //! particular checklist is written here.
 
+mod derive;
 mod scenario;
 mod scenario_check;
 
 use std::collections::HashMap;
 
 pub use crate::record::Answer;
+pub use derive::{derive, duties_for};
 pub use scenario::run_scenario;
 pub use scenario_check::check_scenarios;
 
@@ -26,6 +28,10 @@ pub enum EngineError {
     Hidden(String),
     #[error("{0}")]
     BadValue(String),
+    #[error("nothing has been answered yet, so there is nothing to complete")]
+    NothingAnswered,
+    #[error("question '{id}' (\"{text}\") must be answered before the encounter is complete")]
+    Unanswered { id: String, text: String },
     #[error(transparent)]
     Guidance(#[from] GuidanceError),
 }
@@ -198,15 +204,7 @@ impl<'g> Session<'g> {
         question: &str,
         answer: Answer,
     ) -> Result<Vec<&'g WelfarePrompt>, EngineError> {
-        let q = self
-            .question(question)
-            .ok_or_else(|| EngineError::UnknownQuestion {
-                checklist: self.flow.checklist.id.clone(),
-                question: question.to_string(),
-            })?;
-        if !self.is_visible(question) {
-            return Err(EngineError::Hidden(question.to_string()));
-        }
+        let q = self.asked(question)?;
         if !answer.fits(q) {
             return Err(EngineError::BadValue(format!(
                 "'{}' is not a possible answer to question '{}' ({})",
@@ -217,6 +215,43 @@ impl<'g> Session<'g> {
         }
         self.answers.insert(question.to_string(), answer);
         Ok(self.raise_pending())
+    }
+
+    /// The question `id`, if it is part of the checklist and asked with the answers so far.
+    fn asked(&self, id: &str) -> Result<&'g Question, EngineError> {
+        let q = self
+            .question(id)
+            .ok_or_else(|| EngineError::UnknownQuestion {
+                checklist: self.flow.checklist.id.clone(),
+                question: id.to_string(),
+            })?;
+        if !self.is_visible(id) {
+            return Err(EngineError::Hidden(id.to_string()));
+        }
+        Ok(q)
+    }
+
+    /// Reads `value` as an answer to `question` (typed, from a file or a command line):
+    /// the one check of "is this a possible answer here", used by every path in.
+    pub fn parse_answer(&self, question: &str, value: &str) -> Result<Answer, EngineError> {
+        let q = self.asked(question)?;
+        Answer::parse_for(q, value).map_err(EngineError::BadValue)
+    }
+
+    /// Why the encounter cannot be completed yet, if it cannot: nothing answered, or a
+    /// required question that is asked has no answer. The answers-file mode and
+    /// `encounters complete` both ask this.
+    pub fn completion_problem(&self) -> Option<EngineError> {
+        if self.effective_answers().is_empty() {
+            return Some(EngineError::NothingAnswered);
+        }
+        self.visible_questions()
+            .into_iter()
+            .find(|q| q.required && !self.answers.contains_key(&q.id))
+            .map(|q| EngineError::Unanswered {
+                id: q.id.clone(),
+                text: q.text.clone(),
+            })
     }
 
     /// Prompts whose trigger holds now and that were not raised before. Marks them raised.
@@ -267,7 +302,26 @@ impl<'g> Session<'g> {
             .collect()
     }
 
-    /// The duties that follow from the answers, each once, in rule order.
+    /// Every prompt whose trigger holds with the current answers, raised before or not,
+    /// in trigger order.
+    pub fn prompts_due(&self) -> Vec<&'g WelfarePrompt> {
+        let (_, eff) = self.evaluate();
+        self.flow
+            .triggers
+            .iter()
+            .filter(|t| t.when.eval(&eff))
+            .filter_map(|t| self.guidance.prompt(&t.prompt))
+            .fold(Vec::new(), |mut out: Vec<&'g WelfarePrompt>, p| {
+                if !out.iter().any(|o| o.id == p.id) {
+                    out.push(p);
+                }
+                out
+            })
+    }
+
+    /// The duties that follow from the answers, each once, in the order they must be
+    /// done: the order of the guidance's duty list (children's services before the NRM
+    /// referral), not the order of the rules that raise them.
     pub fn duties(&self) -> Vec<DutyOutcome<'g>> {
         let (_, eff) = self.evaluate();
         let mut out: Vec<DutyOutcome<'g>> = Vec::new();
@@ -291,6 +345,8 @@ impl<'g> Session<'g> {
                 }),
             }
         }
+        let rank = |id: &str| self.guidance.duties.iter().position(|d| d.id == id);
+        out.sort_by_key(|d| rank(&d.duty.id));
         out
     }
 

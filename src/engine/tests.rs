@@ -234,3 +234,82 @@ fn restore_continues_where_the_draft_stopped() {
         "the child prompt was already shown"
     );
 }
+
+/// Issue 12, defect 3: what follows is derived from the current answers, so an amendment
+/// re-derives the duties and prompts, and says what it changed.
+#[test]
+fn an_amendment_rederives_duties_and_prompts_and_records_the_change() {
+    use crate::record::{EncounterState, Event, EventBody, GENESIS_HASH, Status};
+    let g = guidance();
+    let bodies = vec![
+        EventBody::Created {
+            officer: "PC 1".into(),
+            location: String::new(),
+            checklist: "general".into(),
+            checklist_title: "General".into(),
+            guidance_version: "t1".into(),
+            guidance_hash: g.hash.clone(),
+        },
+        EventBody::AnswerGiven {
+            question: "age".into(),
+            question_text: "Under 18?".into(),
+            answer: Answer::Unsure,
+        },
+        EventBody::PromptRaised {
+            prompt: "child".into(),
+            title: "Child".into(),
+            urgency: "immediate".into(),
+        },
+        EventBody::Completed {
+            indicators: vec!["age".into()],
+            duties: vec![],
+        },
+        EventBody::Amended {
+            reason: "asked again".into(),
+            question: Some("age".into()),
+            answer: Some(Answer::No),
+            note: None,
+        },
+        EventBody::Amended {
+            reason: "asked".into(),
+            question: Some("consent".into()),
+            answer: Some(Answer::Choice("declines".into())),
+            note: None,
+        },
+    ];
+    let mut prev = GENESIS_HASH.to_string();
+    let events: Vec<Event> = bodies
+        .into_iter()
+        .enumerate()
+        .map(|(i, body)| {
+            let e = Event::new(
+                format!("e{i}"),
+                "enc".into(),
+                i as u32 + 1,
+                format!("2026-11-30T10:00:0{i}Z"),
+                "+00:00".into(),
+                "dev".into(),
+                prev.clone(),
+                body,
+            )
+            .unwrap();
+            prev = e.hash.clone();
+            e
+        })
+        .collect();
+    let mut s = EncounterState::from_events(&events).unwrap();
+    assert_eq!(s.status, Status::Complete);
+    derive(&g, &mut s).unwrap();
+    assert_eq!(ids(&s.duties, |d| &d.id), ["dtn"]);
+    let child = s.prompts.iter().find(|p| p.prompt == "child").unwrap();
+    assert!(!child.follows, "no longer raised by the current answers");
+    let first = s.amendments[0].duties_changed.as_ref().unwrap();
+    assert_eq!(first.before, ["NRM referral"]);
+    assert!(first.after.is_empty(), "{first:?}");
+    let second = s.amendments[1].duties_changed.as_ref().unwrap();
+    assert_eq!(second.after, ["Duty to Notify"]);
+    assert_eq!(
+        s.answers[1].question_text, "Consent?",
+        "an amended question with no earlier answer reads as its text"
+    );
+}

@@ -17,7 +17,9 @@ use super::ExportError;
 use super::record::{Audience, ExportRecord};
 use crate::record::Answer;
 
-use crate::guidance::ids::{AGE_DOUBT_QUESTIONS, AGE_QUESTION, CHILD_CHECKLIST};
+use crate::guidance::ids::{
+    AGE_DOUBT_QUESTIONS, AGE_QUESTION, CHILD_CHECKLIST, CONSENT_GIVEN, CONSENT_QUESTION, DTN_DUTY,
+};
 
 /// Turns a full record into the anonymised Duty to Notify copy, listing in `left_out`
 /// what was removed. Refuses for a child or when the record does not say "adult".
@@ -41,6 +43,13 @@ pub fn anonymise(mut rec: ExportRecord) -> Result<ExportRecord, ExportError> {
     }) {
         return Err(ExportError::ChildDtn(rec.encounter_id));
     }
+    if !rec.duties.iter().any(|d| d.id == DTN_DUTY) {
+        let consent = consent_said(&rec);
+        return Err(ExportError::NotDeclined {
+            id: rec.encounter_id,
+            consent,
+        });
+    }
 
     let mut left_out = vec![
         "the person's name, date of birth and contact details: msht never records them, \
@@ -63,30 +72,16 @@ pub fn anonymise(mut rec: ExportRecord) -> Result<ExportRecord, ExportError> {
         rec.notes.clear();
     }
 
-    let mut text_questions = Vec::new();
-    for a in &mut rec.answers {
-        let had_text = matches!(a.answer, Answer::Text(_))
-            || a.earlier
-                .iter()
-                .any(|e| matches!(e.answer, Answer::Text(_)));
-        a.earlier.retain(|e| !matches!(e.answer, Answer::Text(_)));
-        if had_text {
-            text_questions.push(a.question.clone());
-        }
-    }
-    rec.answers.retain(|a| !matches!(a.answer, Answer::Text(_)));
-    rec.indicators
-        .retain(|i| !matches!(i.answer, Answer::Text(_)));
-    if !text_questions.is_empty() {
-        left_out.push(format!(
-            "free-text answers to: {}",
-            text_questions.join(", ")
-        ));
+    if let Some(l) = drop_text_answers(&mut rec) {
+        left_out.push(l);
     }
 
     let mut reasons = false;
     for p in &mut rec.welfare_prompts {
         reasons |= p.reason.take().is_some();
+        for a in &mut p.history {
+            reasons |= a.reason.take().is_some();
+        }
     }
     if reasons {
         left_out.push("the reasons recorded for welfare actions (free text)".to_string());
@@ -117,4 +112,40 @@ pub fn anonymise(mut rec: ExportRecord) -> Result<ExportRecord, ExportError> {
     rec.audience = Audience::Dtn;
     rec.left_out = left_out;
     Ok(rec)
+}
+
+/// Removes free-text answers (current and earlier); says which questions lost one.
+fn drop_text_answers(rec: &mut ExportRecord) -> Option<String> {
+    let mut text_questions = Vec::new();
+    for a in &mut rec.answers {
+        let had_text = matches!(a.answer, Answer::Text(_))
+            || a.earlier
+                .iter()
+                .any(|e| matches!(e.answer, Answer::Text(_)));
+        a.earlier.retain(|e| !matches!(e.answer, Answer::Text(_)));
+        if had_text {
+            text_questions.push(a.question.clone());
+        }
+    }
+    rec.answers.retain(|a| !matches!(a.answer, Answer::Text(_)));
+    rec.indicators
+        .retain(|i| !matches!(i.answer, Answer::Text(_)));
+    (!text_questions.is_empty())
+        .then(|| format!("free-text answers to: {}", text_questions.join(", ")))
+}
+
+/// What the record says about consent, for the refusal: the NRM referral itself meets
+/// the duty when the adult consented; when nobody asked, asking comes first.
+fn consent_said(rec: &ExportRecord) -> String {
+    let consent = rec
+        .answers
+        .iter()
+        .find(|a| a.question == CONSENT_QUESTION)
+        .map(|a| &a.answer);
+    match consent {
+        Some(Answer::Choice(c)) if c == CONSENT_GIVEN => {
+            "the adult consented, so the NRM referral itself meets the duty to notify".into()
+        }
+        _ => "consent to an NRM referral was not asked or not recorded; ask first, and make this copy only if they decline".into(),
+    }
 }

@@ -116,6 +116,44 @@ fn consent_line(rec: &ExportRecord) -> String {
     }
 }
 
+fn list_or_none(v: &[String]) -> String {
+    if v.is_empty() {
+        "none".to_string()
+    } else {
+        v.join(", ")
+    }
+}
+
+/// Every action recorded on a prompt, oldest first, then whether it is still open.
+fn prompt_history(p: &super::record::PromptOut, dtn: bool) -> Vec<String> {
+    let mut out: Vec<String> = p
+        .history
+        .iter()
+        .map(|a| {
+            let what = a.outcome.replace('_', " ");
+            match &a.reason {
+                Some(r) => format!("{what} at {}: {r}", a.at.human()),
+                None if a.outcome == "not_possible" => format!(
+                    "{what} at {} ({})",
+                    a.at.human(),
+                    if dtn {
+                        "reason left out"
+                    } else {
+                        "no reason given"
+                    }
+                ),
+                None => format!("{what} at {}", a.at.human()),
+            }
+        })
+        .collect();
+    if !p.follows {
+        out.push("No longer follows from the answers (after an amendment).".into());
+    } else if matches!(p.outcome.as_deref(), None | Some("deferred")) {
+        out.push("Still open: no action recorded as done.".into());
+    }
+    out
+}
+
 /// Renders the record as Markdown laid out for 80 columns, one function per numbered
 /// section of the NRM referral order.
 pub fn to_markdown(rec: &ExportRecord) -> String {
@@ -272,7 +310,7 @@ fn when_where(d: &mut Doc, rec: &ExportRecord, dtn: bool) {
 
 /// 4. The answers that indicate modern slavery.
 fn indicators(d: &mut Doc, rec: &ExportRecord, _dtn: bool) {
-    d.heading("4. Indicators of modern slavery (answered yes or unsure)");
+    d.heading("4. Indicators of modern slavery (answers that give concern)");
     if rec.indicators.is_empty() {
         d.bullet(if rec.completed.is_some() {
             "none recorded"
@@ -292,28 +330,14 @@ fn welfare(d: &mut Doc, rec: &ExportRecord, dtn: bool) {
         d.bullet("no welfare prompts were raised");
     }
     for p in &rec.welfare_prompts {
-        let done = match (p.outcome.as_deref(), &p.action_at) {
-            (Some("done"), Some(at)) => format!("done at {}", at.human()),
-            (Some("not_possible"), Some(at)) => format!(
-                "not possible ({}), at {}",
-                p.reason.as_deref().unwrap_or(if dtn {
-                    "reason left out"
-                } else {
-                    "no reason given"
-                }),
-                at.human()
-            ),
-            (Some("deferred"), Some(at)) => format!("deferred at {}", at.human()),
-            _ => "no action recorded".to_string(),
-        };
         d.bullet(&format!(
-            "[{}] {}. Raised {}. Action: {done}.",
+            "[{}] {}. Raised {}.",
             p.urgency.replace('_', " "),
             p.title,
             p.raised_at.human()
         ));
-        if let (Some(r), Some("done" | "deferred")) = (&p.reason, p.outcome.as_deref()) {
-            d.wrap(&format!("Note: {r}"), "  ", "  ");
+        for line in prompt_history(p, dtn) {
+            d.wrap(&line, "  ", "  ");
         }
     }
 }
@@ -328,8 +352,8 @@ fn duties(d: &mut Doc, rec: &ExportRecord, _dtn: bool) {
             "not recorded: duties are stated when the checklist is completed"
         });
     }
-    for duty in &rec.duties {
-        d.bullet(&duty.title);
+    for (n, duty) in rec.duties.iter().enumerate() {
+        d.wrap(&duty.title, &format!("{}. ", n + 1), "   ");
     }
 }
 
@@ -394,7 +418,19 @@ fn amendments(d: &mut Doc, rec: &ExportRecord, _dtn: bool) {
     for m in &rec.amendments {
         let mut s = format!("{}: ", m.at.human());
         if let (Some(q), Some(v)) = (&m.question, &m.display) {
-            s.push_str(&format!("answer to {q} changed to {v}. "));
+            let text = rec
+                .answers
+                .iter()
+                .find(|a| &a.question == q)
+                .map_or(q.as_str(), |a| a.question_text.as_str());
+            s.push_str(&format!("answer to \"{text}\" changed to {v}. "));
+        }
+        if let Some(c) = &m.duties_changed {
+            s.push_str(&format!(
+                "Duties changed: {} -> {}. ",
+                list_or_none(&c.before),
+                list_or_none(&c.after)
+            ));
         }
         if let Some(n) = &m.note {
             s.push_str(&format!("Note added: {n}. "));

@@ -40,6 +40,10 @@ pub enum ExportError {
     )]
     AgeUnknownDtn(String),
     #[error(
+        "a Duty to Notify copy is only for an adult who declined an NRM referral, and encounter {id} says {consent}"
+    )]
+    NotDeclined { id: String, consent: String },
+    #[error(
         "encounter {id} was voided ({reason}), so it is left out unless void records are asked for"
     )]
     Voided { id: String, reason: String },
@@ -64,7 +68,9 @@ pub enum ExportError {
 impl ExportError {
     pub fn fault(&self) -> Fault {
         match self {
-            ExportError::ChildDtn(_) | ExportError::AgeUnknownDtn(_) => Fault::BadData,
+            ExportError::ChildDtn(_)
+            | ExportError::AgeUnknownDtn(_)
+            | ExportError::NotDeclined { .. } => Fault::BadData,
             ExportError::Voided { .. } => Fault::BadData,
             // sysexits has EX_CANTCREAT (73) for "an output file cannot be created", but
             // SPEC §2 promises only 0/64/65/66/74/75/1. 74 (I/O error) is the nearest of
@@ -73,7 +79,9 @@ impl ExportError {
             ExportError::Exists(_) => Fault::Io,
             ExportError::Chain(..) | ExportError::Empty(_) => Fault::BadData,
             ExportError::Interrupted => Fault::Internal,
-            ExportError::Io { source, .. } => Fault::of_io(source),
+            // The output could not be written: a missing folder for --out is a write
+            // failure (74), not missing input (66).
+            ExportError::Io { .. } => Fault::Io,
         }
     }
 

@@ -3,6 +3,7 @@
 //! means the formats cannot disagree, and the Duty to Notify copy is a single
 //! transformation of it rather than a second set of renderers.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -31,17 +32,22 @@ pub enum Audience {
 /// (same hash): a record must read as it was shown, not as later guidance words it.
 #[derive(Debug, Clone, Default)]
 pub struct Labels {
-    choices: HashMap<(String, String), String>,
+    /// Question id → choice id → label: looked up by `&str` with no allocation, since
+    /// `export --all` looks up every answer of every encounter.
+    choices: HashMap<String, HashMap<String, String>>,
 }
 
 impl Labels {
     pub fn for_encounter(g: &Guidance, guidance_hash: &str) -> Labels {
-        let mut choices = HashMap::new();
+        let mut choices: HashMap<String, HashMap<String, String>> = HashMap::new();
         if g.hash == guidance_hash {
             for c in &g.checklists {
                 for q in &c.questions {
                     for ch in &q.choices {
-                        choices.insert((q.id.clone(), ch.id.clone()), ch.label.clone());
+                        choices
+                            .entry(q.id.clone())
+                            .or_default()
+                            .insert(ch.id.clone(), ch.label.clone());
                     }
                 }
             }
@@ -51,15 +57,12 @@ impl Labels {
 
     /// How a person reads an answer.
     pub fn display(&self, question: &str, a: &Answer) -> String {
-        match a {
-            Answer::Choice(id) => self
-                .choices
-                .get(&(question.to_string(), id.clone()))
+        a.display_with(|id| {
+            self.choices
+                .get(question)
+                .and_then(|labels| labels.get(id))
                 .cloned()
-                .unwrap_or_else(|| id.clone()),
-            Answer::Skipped => "skipped".to_string(),
-            other => other.as_value().to_string(),
-        }
+        })
     }
 }
 
@@ -121,6 +124,17 @@ pub struct PromptOut {
     pub outcome: Option<String>,
     pub reason: Option<String>,
     pub action_at: Option<Time>,
+    /// Whether the current answers still raise it.
+    pub follows: bool,
+    /// Every action recorded on it, oldest first.
+    pub history: Vec<ActionOut>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ActionOut {
+    pub outcome: String,
+    pub reason: Option<String>,
+    pub at: Time,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -137,11 +151,14 @@ pub struct AmendmentOut {
     pub answer: Option<Answer>,
     pub display: Option<String>,
     pub note: Option<String>,
+    pub duties_changed: Option<crate::record::DutyChange>,
 }
 
-/// One encounter, ready to render. Field order is the JSON's field order.
+/// One encounter, ready to render. Field order is the JSON's field order. It borrows the
+/// encounter's events (`'e`) rather than copying them: `export --all` builds one per
+/// encounter, and the events are most of its bytes.
 #[derive(Debug, Clone, Serialize)]
-pub struct ExportRecord {
+pub struct ExportRecord<'e> {
     pub schema_version: u32,
     pub audience: Audience,
     pub encounter_id: String,
@@ -165,25 +182,36 @@ pub struct ExportRecord {
     /// Every event, in order, exactly as hashed, so anyone can re-check the chain from the
     /// export alone. Left out of the Duty to Notify copy, because events hold the free text.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub events: Option<Vec<Event>>,
+    pub events: Option<Cow<'e, [Event]>>,
     pub event_count: usize,
     pub head_hash: String,
     /// What this copy leaves out and why (empty for the full record).
     pub left_out: Vec<String>,
 }
 
+impl ExportRecord<'_> {
+    /// The same record holding its own copy of the events, free of the slice it was built
+    /// from.
+    pub fn into_owned(self) -> ExportRecord<'static> {
+        ExportRecord {
+            events: self.events.map(|e| Cow::Owned(e.into_owned())),
+            ..self
+        }
+    }
+}
+
 /// Builds the full record. `events` must be the encounter's verified chain and `state`
 /// the state derived from it.
-pub fn build_record(events: &[Event], state: &EncounterState, labels: &Labels) -> ExportRecord {
+pub fn build_record<'e>(
+    events: &'e [Event],
+    state: &EncounterState,
+    labels: &Labels,
+) -> ExportRecord<'e> {
     // Each event carries the device's offset; derived state keeps only the UTC instant,
     // so look the offset up by instant (and by event id where the state keeps one).
     let by_id: HashMap<&str, &str> = events
         .iter()
         .map(|e| (e.id.as_str(), e.offset.as_str()))
-        .collect();
-    let by_at: HashMap<&str, &str> = events
-        .iter()
-        .map(|e| (e.at.as_str(), e.offset.as_str()))
         .collect();
     let amended_ids: std::collections::HashSet<&str> = events
         .iter()
@@ -191,47 +219,13 @@ pub fn build_record(events: &[Event], state: &EncounterState, labels: &Labels) -
         .map(|e| e.id.as_str())
         .collect();
     let fallback = state.created_offset.as_str();
-    let t = |at: &str| Time::new(at, by_at.get(at).copied().unwrap_or(fallback));
+    let clock = Clock::new(events, fallback);
+    let time = |at: &str, offset: &str| clock.with(at, offset);
+    let t = |at: &str| clock.at(at);
 
-    let answers: Vec<AnswerOut> = state
-        .answers
-        .iter()
-        .map(|a| AnswerOut {
-            question: a.question.clone(),
-            question_text: a.question_text.clone(),
-            answer: a.answer.clone(),
-            display: labels.display(&a.question, &a.answer),
-            at: Time::new(
-                &a.at,
-                by_id.get(a.event_id.as_str()).copied().unwrap_or(fallback),
-            ),
-            event_id: a.event_id.clone(),
-            amended: amended_ids.contains(a.event_id.as_str()),
-            earlier: a
-                .history
-                .iter()
-                .map(|(ans, at)| EarlierAnswer {
-                    answer: ans.clone(),
-                    display: labels.display(&a.question, ans),
-                    at: t(at),
-                })
-                .collect(),
-        })
-        .collect();
+    let answers = answers_out(state, labels, &by_id, &amended_ids, fallback, &t, &time);
 
-    let indicators = state
-        .indicators
-        .iter()
-        .map(|q| {
-            let found = answers.iter().find(|a| &a.question == q);
-            IndicatorOut {
-                question: q.clone(),
-                question_text: found.map(|a| a.question_text.clone()).unwrap_or_default(),
-                answer: found.map(|a| a.answer.clone()).unwrap_or(Answer::Skipped),
-                display: found.map(|a| a.display.clone()).unwrap_or_default(),
-            }
-        })
-        .collect();
+    let indicators = indicators_out(state, &answers);
 
     ExportRecord {
         schema_version: SCHEMA_VERSION,
@@ -253,24 +247,12 @@ pub fn build_record(events: &[Event], state: &EncounterState, labels: &Labels) -
         officer: state.officer.clone(),
         device_id: state.device_id.clone(),
         location: Some(state.location.clone()).filter(|l| !l.trim().is_empty()),
-        created: Time::new(&state.created_at, &state.created_offset),
+        created: time(&state.created_at, &state.created_offset),
         completed: state.completed_at.as_deref().map(t),
         updated: t(&state.updated_at),
         answers,
         indicators,
-        welfare_prompts: state
-            .prompts
-            .iter()
-            .map(|p| PromptOut {
-                id: p.prompt.clone(),
-                title: p.title.clone(),
-                urgency: p.urgency.clone(),
-                raised_at: t(&p.raised_at),
-                outcome: p.outcome.map(|o| o.as_str().to_string()),
-                reason: Some(p.reason.clone()).filter(|r| !r.is_empty()),
-                action_at: p.action_at.as_deref().map(t),
-            })
-            .collect(),
+        welfare_prompts: state.prompts.iter().map(|p| prompt_out(p, &t)).collect(),
         duties: state
             .duties
             .iter()
@@ -300,12 +282,130 @@ pub fn build_record(events: &[Event], state: &EncounterState, labels: &Labels) -
                 },
                 answer: m.answer.clone(),
                 note: m.note.clone(),
+                duties_changed: m.duties_changed.clone(),
             })
             .collect(),
-        events: Some(events.to_vec()),
+        events: Some(Cow::Borrowed(events)),
         event_count: state.event_count,
         head_hash: state.head_hash.clone(),
         left_out: Vec::new(),
+    }
+}
+
+/// Local times for an encounter's instants. Each event's local time is worked out once
+/// (parsing and formatting a time is the dearest step of building a record); the state's
+/// times are event times, so they are found by instant, with the offset of the event
+/// recorded then.
+struct Clock<'e> {
+    by_at: HashMap<&'e str, &'e str>,
+    times: HashMap<(&'e str, &'e str), Time>,
+    fallback: &'e str,
+}
+
+impl<'e> Clock<'e> {
+    fn new(events: &'e [Event], fallback: &'e str) -> Clock<'e> {
+        let mut clock = Clock {
+            by_at: HashMap::with_capacity(events.len()),
+            times: HashMap::with_capacity(events.len()),
+            fallback,
+        };
+        for e in events {
+            clock.by_at.insert(e.at.as_str(), e.offset.as_str());
+            clock
+                .times
+                .entry((e.at.as_str(), e.offset.as_str()))
+                .or_insert_with(|| Time::new(&e.at, &e.offset));
+        }
+        clock
+    }
+
+    /// `at` with the offset of the event recorded at that instant.
+    fn at(&self, at: &str) -> Time {
+        self.with(at, self.by_at.get(at).copied().unwrap_or(self.fallback))
+    }
+
+    fn with(&self, at: &str, offset: &str) -> Time {
+        self.times
+            .get(&(at, offset))
+            .cloned()
+            .unwrap_or_else(|| Time::new(at, offset))
+    }
+}
+
+/// The indicator questions with the answers that made them indicators.
+fn indicators_out(state: &EncounterState, answers: &[AnswerOut]) -> Vec<IndicatorOut> {
+    state
+        .indicators
+        .iter()
+        .map(|q| {
+            let found = answers.iter().find(|a| &a.question == q);
+            IndicatorOut {
+                question: q.clone(),
+                question_text: found.map(|a| a.question_text.clone()).unwrap_or_default(),
+                answer: found.map(|a| a.answer.clone()).unwrap_or(Answer::Skipped),
+                display: found.map(|a| a.display.clone()).unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// Every current answer with its label, time and earlier answers.
+fn answers_out(
+    state: &EncounterState,
+    labels: &Labels,
+    by_id: &HashMap<&str, &str>,
+    amended_ids: &std::collections::HashSet<&str>,
+    fallback: &str,
+    t: &dyn Fn(&str) -> Time,
+    time: &dyn Fn(&str, &str) -> Time,
+) -> Vec<AnswerOut> {
+    state
+        .answers
+        .iter()
+        .map(|a| AnswerOut {
+            question: a.question.clone(),
+            question_text: a.question_text.clone(),
+            answer: a.answer.clone(),
+            display: labels.display(&a.question, &a.answer),
+            at: time(
+                &a.at,
+                by_id.get(a.event_id.as_str()).copied().unwrap_or(fallback),
+            ),
+            event_id: a.event_id.clone(),
+            amended: amended_ids.contains(a.event_id.as_str()),
+            earlier: a
+                .history
+                .iter()
+                .map(|e| EarlierAnswer {
+                    answer: e.answer.clone(),
+                    display: labels.display(&a.question, &e.answer),
+                    at: t(&e.at),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// A welfare prompt with its whole history of actions.
+fn prompt_out(p: &crate::record::PromptRecord, t: &dyn Fn(&str) -> Time) -> PromptOut {
+    PromptOut {
+        id: p.prompt.clone(),
+        title: p.title.clone(),
+        urgency: p.urgency.clone(),
+        raised_at: t(&p.raised_at),
+        outcome: p.outcome.map(|o| o.as_str().to_string()),
+        reason: Some(p.reason.clone()).filter(|r| !r.is_empty()),
+        action_at: p.action_at.as_deref().map(t),
+        follows: p.follows,
+        history: p
+            .history
+            .iter()
+            .map(|a| ActionOut {
+                outcome: a.outcome.as_str().to_string(),
+                reason: Some(a.reason.clone()).filter(|r| !r.is_empty()),
+                at: t(&a.at),
+            })
+            .collect(),
     }
 }
 

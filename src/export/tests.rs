@@ -6,7 +6,7 @@ use super::*;
 use crate::fault::Fault;
 use crate::record::Event;
 
-fn record(events: &[Event]) -> ExportRecord {
+fn record(events: &[Event]) -> ExportRecord<'static> {
     let state = verified_state("test", events).unwrap();
     let g = crate::guidance::load(None).unwrap();
     // The fixture's hash is not the bundled guidance's, so labels stay empty: choice ids
@@ -16,6 +16,7 @@ fn record(events: &[Event]) -> ExportRecord {
         &state,
         &Labels::for_encounter(&g, &state.guidance_hash),
     )
+    .into_owned()
 }
 
 pub(crate) fn schema_errors(value: &serde_json::Value) -> Vec<String> {

@@ -9,12 +9,8 @@ use sha2::{Digest, Sha256};
 
 use super::GuidanceError;
 
-mod embedded {
-    include!(concat!(env!("OUT_DIR"), "/embedded_guidance.rs"));
-}
-
 /// Where the files were read from, for messages and `msht doctor`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Origin {
     Embedded,
     Dir(PathBuf),
@@ -50,7 +46,7 @@ pub struct GuidanceFiles {
 
 impl GuidanceFiles {
     pub fn embedded() -> Self {
-        let files = embedded::FILES
+        let files = crate::built_in::FILES
             .iter()
             .map(|(path, bytes)| SourceFile {
                 path: (*path).to_string(),

@@ -60,13 +60,22 @@ impl GuidanceError {
     }
 }
 
-/// Loads the guidance in use: `dir` when given, else the built-in copy.
+/// Loads the guidance in use: `dir` when given (parsed and checked now), else the built-in
+/// copy (checked when msht was built).
 pub fn load(dir: Option<&Path>) -> Result<Guidance, GuidanceError> {
-    let files = match dir {
-        Some(d) => GuidanceFiles::from_dir(d)?,
-        None => GuidanceFiles::embedded(),
-    };
-    Guidance::from_files(&files)
+    match dir {
+        Some(d) => Guidance::from_files(&GuidanceFiles::from_dir(d)?),
+        None => built_in(),
+    }
+}
+
+/// The built-in guidance as build.rs parsed and checked it. Should the embedded model ever
+/// not read back (only a build bug could do that), the files beside it are parsed instead.
+fn built_in() -> Result<Guidance, GuidanceError> {
+    match postcard::from_bytes(crate::built_in::MODEL) {
+        Ok(g) => Ok(g),
+        Err(_) => Guidance::from_files(&GuidanceFiles::embedded()),
+    }
 }
 
 impl Guidance {

@@ -2,25 +2,29 @@
 //!
 //! Every item remembers the file and line it came from, so the validator and any later
 //! error can point a guidance author at the exact place to fix.
+//!
+//! Every type here is `Serialize + Deserialize`: build.rs parses and checks the built-in
+//! guidance once and embeds this model in a compact binary form (postcard), which is
+//! positional, so no `skip_serializing_if` or untagged enums here.
 
 use serde::{Deserialize, Serialize};
 
 use super::condition::Condition;
 
 /// Where something was defined, for problem reports.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
     pub file: String,
     pub line: usize,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Area {
     pub id: String,
     pub title: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Topic {
     pub id: String,
     pub title: String,
@@ -37,7 +41,7 @@ impl Topic {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SourceRef {
     pub title: String,
     pub url: String,
@@ -48,7 +52,7 @@ pub struct SourceRef {
 
 /// The `reviewed` date and `sources` of a checklist, `prompts.toml` or `duties.toml`:
 /// what the rules in that file rest on, and when a person last checked them.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Provenance {
     pub file: String,
     /// `None` when the file has no `reviewed` key.
@@ -57,7 +61,7 @@ pub struct Provenance {
     pub sources: Vec<SourceRef>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Section {
     pub id: String,
     pub heading: String,
@@ -98,7 +102,7 @@ pub struct Choice {
     pub label: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Question {
     pub id: String,
     pub text: String,
@@ -134,14 +138,14 @@ impl Question {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Trigger {
     pub prompt: String,
     pub when: Condition,
     pub at: Location,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DutyRule {
     pub duty: String,
     pub when: Condition,
@@ -149,7 +153,7 @@ pub struct DutyRule {
     pub at: Location,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Checklist {
     pub id: String,
     pub title: String,
@@ -188,7 +192,7 @@ impl Urgency {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WelfarePrompt {
     pub id: String,
     pub title: String,
@@ -198,7 +202,7 @@ pub struct WelfarePrompt {
     pub at: Location,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Duty {
     pub id: String,
     pub title: String,
@@ -207,14 +211,14 @@ pub struct Duty {
     pub at: Location,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SynonymGroup {
     pub terms: Vec<String>,
     pub at: Location,
 }
 
 /// A guidance test case: answers in, prompts and duties out.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Scenario {
     pub name: String,
     pub checklist: String,
@@ -231,7 +235,7 @@ pub struct Scenario {
 
 /// A named condition from manifest.toml's `[conditions]` table, written once and used by
 /// name in any `when`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NamedCondition {
     pub name: String,
     /// The condition as written (it may itself use other names).
@@ -240,7 +244,7 @@ pub struct NamedCondition {
 }
 
 /// A whole guidance set, parsed and checked.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Guidance {
     pub version: String,
     pub title: String,

@@ -41,7 +41,7 @@ pub const TRACKING_PARAMS: &[&str] = &[
 ];
 
 /// The deny list and extra parameters read from `source-rules.toml`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct SourceRules {
     pub deny: Vec<DeniedHost>,
     /// Parameters refused on top of [`TRACKING_PARAMS`].
@@ -50,7 +50,7 @@ pub struct SourceRules {
 
 /// A host pattern that may not be cited: `example.org` (that host and its subdomains),
 /// `*.example.org` (any subdomain) or `internal.example.*` (any host starting so).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct DeniedHost {
     pub pattern: String,
     pub reason: String,

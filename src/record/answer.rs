@@ -77,17 +77,21 @@ impl Answer {
         }
     }
 
-    /// How a person reads the answer: the choice label rather than its id.
+    /// How a person reads the answer: the choice label rather than its id, and the
+    /// plain word "skipped". The one place an answer is worded for a reader.
     pub fn display(&self, q: Option<&Question>) -> String {
-        match (self, q) {
-            (Answer::Choice(id), Some(q)) => q
-                .choices
-                .iter()
-                .find(|c| &c.id == id)
+        self.display_with(|id| {
+            q.and_then(|q| q.choices.iter().find(|c| c.id == id))
                 .map(|c| c.label.clone())
-                .unwrap_or_else(|| id.clone()),
-            (Answer::Skipped, _) => "(skipped)".to_string(),
-            (a, _) => a.as_value().to_string(),
+        })
+    }
+
+    /// As `display`, with the choice label looked up by `label` (for a record read with
+    /// labels from the guidance it was run against).
+    pub fn display_with(&self, label: impl FnOnce(&str) -> Option<String>) -> String {
+        match self {
+            Answer::Choice(id) => label(id).unwrap_or_else(|| id.clone()),
+            a => a.as_value().to_string(),
         }
     }
 }

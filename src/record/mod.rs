@@ -14,6 +14,6 @@ pub use event::DutySnapshot;
 pub use event::{EncodeError, Event, EventBody, GENESIS_HASH, WelfareOutcome, hash_event};
 pub use rules::RuleBreak;
 pub use state::{
-    AmendmentRecord, AnswerRecord, ChainBreak, DutyRecord, EncounterState, NoteRecord,
-    PromptRecord, Status,
+    ActionRecord, AmendmentRecord, AnswerRecord, ChainBreak, DutyChange, DutyRecord, EarlierAnswer,
+    EncounterState, NoteRecord, PromptRecord, Status,
 };

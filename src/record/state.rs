@@ -41,7 +41,22 @@ pub struct AnswerRecord {
     pub at: String,
     pub event_id: String,
     /// Earlier answers to the same question (drafts may change an answer), oldest first.
-    pub history: Vec<(Answer, String)>,
+    pub history: Vec<EarlierAnswer>,
+}
+
+/// An answer that was later changed, and when it was given.
+#[derive(Debug, Clone, Serialize)]
+pub struct EarlierAnswer {
+    pub answer: Answer,
+    pub at: String,
+}
+
+/// One thing recorded about a welfare prompt: at the scene, deferred, or done later.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActionRecord {
+    pub outcome: WelfareOutcome,
+    pub reason: String,
+    pub at: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -54,6 +69,12 @@ pub struct PromptRecord {
     pub outcome: Option<WelfareOutcome>,
     pub reason: String,
     pub action_at: Option<String>,
+    /// Every action recorded for it, oldest first (the latest is `outcome`).
+    pub history: Vec<ActionRecord>,
+    /// Whether the current answers still raise it. A prompt raised at the scene stays in
+    /// the record after an amendment makes it no longer follow; one that an amendment
+    /// makes follow is added with no action. Set by `engine::derive`.
+    pub follows: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -75,6 +96,20 @@ pub struct AmendmentRecord {
     pub question: Option<String>,
     pub answer: Option<Answer>,
     pub note: Option<String>,
+    /// The answers as they stood just before this amendment, so the engine can say what
+    /// it changed (duties old → new). Not part of the record's JSON: it is derived.
+    #[serde(skip)]
+    pub answers_before: Vec<(String, Answer)>,
+    /// The duties before and after this amendment, when it changed them. Set by
+    /// `engine::derive` from `answers_before`; empty when nothing changed.
+    pub duties_changed: Option<DutyChange>,
+}
+
+/// What an amendment did to the duties: the titles before and after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DutyChange {
+    pub before: Vec<String>,
+    pub after: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -96,8 +131,14 @@ pub struct EncounterState {
     pub answers: Vec<AnswerRecord>,
     pub prompts: Vec<PromptRecord>,
     pub notes: Vec<NoteRecord>,
+    /// Questions whose answers indicate, and the duties that follow. Replay fills them
+    /// from the snapshot stated at completion; `engine::derive` replaces them with what
+    /// the current answers give, so an amendment re-derives them on every read.
     pub indicators: Vec<String>,
     pub duties: Vec<DutyRecord>,
+    /// Whether `indicators`, `duties` and the prompts' `follows` come from the engine
+    /// (true) or only from the snapshot at completion (the guidance lacks the checklist).
+    pub derived: bool,
     pub amendments: Vec<AmendmentRecord>,
     pub void_reason: Option<String>,
     pub event_count: usize,
@@ -186,6 +227,7 @@ impl EncounterState {
             notes: Vec::new(),
             indicators: Vec::new(),
             duties: Vec::new(),
+            derived: false,
             amendments: Vec::new(),
             void_reason: None,
             event_count: events.len(),
@@ -203,12 +245,17 @@ impl EncounterState {
             Some(a) => {
                 let old = std::mem::replace(&mut a.answer, answer.clone());
                 let old_at = std::mem::replace(&mut a.at, e.at.clone());
-                a.history.push((old, old_at));
+                a.history.push(EarlierAnswer {
+                    answer: old,
+                    at: old_at,
+                });
                 a.event_id = e.id.clone();
             }
             None => self.answers.push(AnswerRecord {
                 question: question.to_string(),
-                question_text: text.unwrap_or(question).to_string(),
+                // An amendment carries no question text; `engine::derive` fills it from
+                // the guidance, so a raw id is never shown.
+                question_text: text.unwrap_or_default().to_string(),
                 answer: answer.clone(),
                 at: e.at.clone(),
                 event_id: e.id.clone(),
@@ -239,6 +286,8 @@ impl EncounterState {
                         outcome: None,
                         reason: String::new(),
                         action_at: None,
+                        history: Vec::new(),
+                        follows: true,
                     });
                 }
             }
@@ -247,11 +296,7 @@ impl EncounterState {
                 outcome,
                 reason,
             } => {
-                if let Some(p) = self.prompts.iter_mut().find(|p| &p.prompt == prompt) {
-                    p.outcome = Some(*outcome);
-                    p.reason = reason.clone();
-                    p.action_at = Some(e.at.clone());
-                }
+                self.record_action(prompt, *outcome, reason, &e.at);
             }
             EventBody::NoteAdded { text } => self.notes.push(NoteRecord {
                 text: text.clone(),
@@ -275,6 +320,7 @@ impl EncounterState {
                 answer,
                 note,
             } => {
+                let answers_before = self.current_answers();
                 if let (Some(q), Some(a)) = (question, answer) {
                     self.set_answer(q, None, a, e);
                 }
@@ -290,6 +336,8 @@ impl EncounterState {
                     question: question.clone(),
                     answer: answer.clone(),
                     note: note.clone(),
+                    answers_before,
+                    duties_changed: None,
                 });
             }
             EventBody::Voided { reason } => {
@@ -299,12 +347,79 @@ impl EncounterState {
         }
     }
 
-    /// Prompts raised but not yet dealt with (no action, or deferred).
-    pub fn open_prompts(&self) -> Vec<&PromptRecord> {
-        self.prompts
+    /// A welfare action on a prompt. An action on a prompt with no `prompt_raised` event
+    /// (one an amendment made follow) still counts: the engine supplies its title.
+    fn record_action(&mut self, prompt: &str, outcome: WelfareOutcome, reason: &str, at: &str) {
+        let p = match self.prompts.iter().position(|p| p.prompt == prompt) {
+            Some(i) => &mut self.prompts[i],
+            None => {
+                self.prompts.push(PromptRecord {
+                    prompt: prompt.to_string(),
+                    title: String::new(),
+                    urgency: String::new(),
+                    raised_at: at.to_string(),
+                    outcome: None,
+                    reason: String::new(),
+                    action_at: None,
+                    history: Vec::new(),
+                    follows: true,
+                });
+                let last = self.prompts.len() - 1;
+                &mut self.prompts[last]
+            }
+        };
+        p.outcome = Some(outcome);
+        p.reason = reason.to_string();
+        p.action_at = Some(at.to_string());
+        p.history.push(ActionRecord {
+            outcome,
+            reason: reason.to_string(),
+            at: at.to_string(),
+        });
+    }
+
+    /// The current answers as (question, answer) pairs, in the order first given.
+    pub fn current_answers(&self) -> Vec<(String, Answer)> {
+        self.answers
             .iter()
-            .filter(|p| matches!(p.outcome, None | Some(WelfareOutcome::Deferred)))
+            .map(|a| (a.question.clone(), a.answer.clone()))
             .collect()
+    }
+
+    /// Prompts that still follow from the answers and are not dealt with (no action, or
+    /// deferred), most urgent first; raised order within one urgency.
+    pub fn open_prompts(&self) -> Vec<&PromptRecord> {
+        let mut open: Vec<&PromptRecord> = self
+            .prompts
+            .iter()
+            .filter(|p| p.follows)
+            .filter(|p| matches!(p.outcome, None | Some(WelfareOutcome::Deferred)))
+            .collect();
+        open.sort_by_key(|p| urgency_rank(&p.urgency));
+        open
+    }
+
+    /// Prompts raised with nothing at all recorded about them, most urgent first: what a
+    /// resumed check shows again before the next question.
+    pub fn unanswered_prompts(&self) -> Vec<&PromptRecord> {
+        let mut open: Vec<&PromptRecord> = self
+            .prompts
+            .iter()
+            .filter(|p| p.follows && p.outcome.is_none())
+            .collect();
+        open.sort_by_key(|p| urgency_rank(&p.urgency));
+        open
+    }
+}
+
+/// The order prompts are dealt with: ACT NOW first. The urgency is kept as recorded text
+/// (the guidance's own word), so an unknown one sorts last rather than failing.
+fn urgency_rank(u: &str) -> u8 {
+    match u {
+        "immediate" => 0,
+        "before-leaving" => 1,
+        "later" => 2,
+        _ => 3,
     }
 }
 

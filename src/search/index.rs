@@ -214,6 +214,11 @@ fn open_cached(path: &Path, hash: &str) -> Option<Connection> {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .ok()?;
+    // One read transaction for the whole search: SQLite then takes its shared lock and
+    // checks for a journal once, not around every statement (dozens of system calls a
+    // query, a large part of a search's start-up). The file is only ever replaced by a
+    // rename, never written in place, so holding the lock blocks no one.
+    conn.execute_batch("BEGIN").ok()?;
     let get = |key: &str| -> Option<String> {
         conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
             .ok()

@@ -11,15 +11,21 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, &[&str])] = &[
     // Leaves: used by everything, use nothing of ours.
     ("text", &[]),
+    ("time", &[]),
     ("fault", &[]),
     ("atomic", &[]),
+    // What build.rs made of guidance/: generated data, imports nothing.
+    ("built_in", &[]),
     ("config", &["fault", "atomic"]),
     // The guidance set, and what is recorded.
-    ("guidance", &["text", "fault"]),
-    ("record", &["guidance", "text", "fault"]),
+    ("guidance", &["text", "time", "fault", "built_in"]),
+    ("record", &["guidance", "text", "time", "fault"]),
     // Domain services.
-    ("engine", &["record", "guidance", "text", "fault"]),
-    ("store", &["record", "guidance", "text", "fault", "atomic"]),
+    ("engine", &["record", "guidance", "text", "time", "fault"]),
+    (
+        "store",
+        &["record", "guidance", "text", "time", "fault", "atomic"],
+    ),
     ("search", &["guidance", "text", "fault"]),
     (
         "answers",
@@ -28,12 +34,14 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "export",
         &[
-            "store", "engine", "record", "guidance", "text", "fault", "atomic",
+            "store", "engine", "record", "guidance", "text", "time", "fault", "atomic",
         ],
     ),
     (
         "sync",
-        &["store", "record", "guidance", "text", "fault", "atomic"],
+        &[
+            "store", "record", "guidance", "text", "time", "fault", "atomic",
+        ],
     ),
     // The library's error, gathering every module's error for `?` in commands.
     (

@@ -2,216 +2,19 @@
 //! single keys, welfare prompts the moment they are raised, `?`, `b`, Ctrl-C and resume,
 //! and a 40-column screen.
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
-
-use expectrl::process::unix::WaitStatus;
-use expectrl::{Expect, Session};
+use crate::pty::*;
 use msht::engine::Answer;
 use msht::record::{Status, WelfareOutcome};
-use msht::store::Store;
-
-const LEGEND_YES_NO: &str = "y yes · n no";
-const LEGEND_CHOICE: &str = "1-9 choose";
-const LEGEND_WELFARE: &str = "d done · n not possible · l later";
-const ASK_NOTE: &str = "Add a note";
-const ASK_COMPLETE: &str = "Complete the encounter now?";
-
-struct Pty {
-    session: expectrl::session::OsSession,
-    raw: Vec<u8>,
-    /// How much of the plain text has been consumed by `wait_for`.
-    seen: usize,
-}
-
-/// Output as plain text: escape sequences and carriage returns removed.
-fn plain(bytes: &[u8]) -> String {
-    let s = String::from_utf8_lossy(bytes);
-    let mut out = String::new();
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\x1b' => match chars.next() {
-                Some('[') => {
-                    for n in chars.by_ref() {
-                        if n.is_ascii_alphabetic() || n == '~' {
-                            break;
-                        }
-                    }
-                }
-                Some(']') => {
-                    for n in chars.by_ref() {
-                        if n == '\x07' {
-                            break;
-                        }
-                    }
-                }
-                _ => {}
-            },
-            '\r' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-impl Pty {
-    fn spawn(db: &Path, cols: u16, args: &[&str]) -> Pty {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_msht"));
-        cmd.args(args)
-            .env("TERM", "xterm-256color")
-            .env("NO_COLOR", "1")
-            .env("MSHT_DB", db)
-            .env_remove("MSHT_GUIDANCE")
-            .env_remove("COLUMNS");
-        let mut session = Session::spawn(cmd).expect("spawn msht in a pty");
-        session
-            .get_process_mut()
-            .set_window_size(cols, 40)
-            .expect("set window size");
-        Pty {
-            session,
-            raw: Vec::new(),
-            seen: 0,
-        }
-    }
-
-    fn pump(&mut self) -> bool {
-        let mut buf = [0u8; 4096];
-        match self.session.try_read(&mut buf) {
-            Ok(0) => false,
-            Ok(n) => {
-                self.raw.extend_from_slice(&buf[..n]);
-                true
-            }
-            Err(_) => false,
-        }
-    }
-
-    fn text(&self) -> String {
-        plain(&self.raw)
-    }
-
-    /// The general screen, as officer "PC 1" at location "x", on a `cols`-wide terminal.
-    fn general(db: &Path, cols: u16) -> Pty {
-        Pty::spawn(
-            db,
-            cols,
-            &[
-                "check",
-                "--checklist",
-                "general",
-                "--officer",
-                "PC 1",
-                "--location",
-                "x",
-            ],
-        )
-    }
-
-    /// Waits until `needle` appears in output not yet consumed; returns the text up to it.
-    fn wait_for(&mut self, needle: &str) -> String {
-        self.wait_any(&[needle]).1
-    }
-
-    /// Waits for whichever of `needles` comes first in unconsumed output.
-    fn wait_any(&mut self, needles: &[&str]) -> (usize, String) {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let text = self.text();
-            let rest = &text[self.seen.min(text.len())..];
-            let hit = needles
-                .iter()
-                .enumerate()
-                .filter_map(|(i, n)| rest.find(n).map(|p| (p, i, n.len())))
-                .min();
-            if let Some((pos, i, len)) = hit {
-                let start = self.seen;
-                self.seen += pos + len;
-                return (i, text[start..self.seen].to_string());
-            }
-            if Instant::now() > deadline {
-                panic!("timed out waiting for one of {needles:?}; output so far:\n{text}");
-            }
-            if !self.pump() {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-        }
-    }
-
-    /// Waits for the next yes/no question, recording "done" for any welfare prompt first.
-    /// A choice question on the way (the nation, first) is answered with its first choice.
-    fn next_yes_no(&mut self) -> String {
-        loop {
-            let (i, chunk) = self.wait_any(&[LEGEND_YES_NO, LEGEND_WELFARE, LEGEND_CHOICE]);
-            match i {
-                0 => return chunk,
-                1 => self.send("d"),
-                _ => self.send("1"),
-            }
-        }
-    }
-
-    fn send(&mut self, s: &str) {
-        self.session.send(s).expect("send keys");
-    }
-
-    fn exit_code(&mut self) -> i32 {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            self.pump();
-            match self.session.get_process().status() {
-                Ok(WaitStatus::Exited(_, code)) => {
-                    while self.pump() {}
-                    return code;
-                }
-                Ok(WaitStatus::Signaled(_, sig, _)) => panic!("killed by {sig:?}"),
-                _ => {}
-            }
-            if Instant::now() > deadline {
-                panic!("msht did not exit; output:\n{}", self.text());
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-}
-
-/// The question text in a chunk of output that ends with a key legend.
-fn question_in(chunk: &str) -> String {
-    let after = chunk.rsplit_once("Question ").map_or(chunk, |(_, r)| r);
-    after.lines().skip(1).collect::<Vec<_>>().join(" ")
-}
-
-fn db_in(dir: &tempfile::TempDir) -> PathBuf {
-    dir.path().join("msht.db")
-}
-
-fn only_encounter(db: &Path) -> msht::record::EncounterState {
-    let store = Store::open(db).unwrap();
-    let list = store.list(&Default::default()).unwrap();
-    assert_eq!(list.len(), 1, "one encounter recorded");
-    store.encounter(&list[0].id).unwrap()
-}
 
 /// Answers every question until the end: `pick` chooses the key for a yes/no question.
 fn drive_to_end(p: &mut Pty, pick: impl Fn(&str) -> &'static str, complete: bool) {
-    loop {
-        let (i, chunk) = p.wait_any(&[LEGEND_YES_NO, LEGEND_CHOICE, LEGEND_WELFARE, ASK_NOTE]);
-        match i {
-            0 => p.send(pick(&question_in(&chunk))),
-            1 => p.send("1"),
-            2 => p.send("d"),
-            _ => {
-                p.send("seen through the window\r");
-                p.wait_for("note saved");
-                p.wait_for(ASK_NOTE);
-                p.send("\r");
-                p.wait_for(ASK_COMPLETE);
-                p.send(if complete { "y" } else { "n" });
-                return;
-            }
-        }
-    }
+    p.drive_to_end(|q, choice| if choice { "1" } else { pick(q) }, "d");
+    p.send("seen through the window\r");
+    p.wait_for("note saved");
+    p.wait_for(ASK_NOTE);
+    p.send("\r");
+    p.wait_for(ASK_COMPLETE);
+    p.send(if complete { "y" } else { "n" });
 }
 
 #[test]
@@ -221,6 +24,7 @@ fn a_full_checklist_answered_with_single_keys_is_saved() {
     let mut p = Pty::spawn(
         &db,
         80,
+        40,
         &[
             "check",
             "--checklist",
@@ -269,7 +73,7 @@ fn a_full_checklist_answered_with_single_keys_is_saved() {
 fn a_child_answer_raises_the_childrens_services_prompt_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_in(&dir);
-    let mut p = Pty::general(&db, 80);
+    let mut p = Pty::general(&db, 80, 40);
     loop {
         let chunk = p.next_yes_no();
         if question_in(&chunk).contains("under 18") {
@@ -315,7 +119,7 @@ fn a_child_answer_raises_the_childrens_services_prompt_at_once() {
 fn question_mark_shows_the_guidance_for_the_question() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_in(&dir);
-    let mut p = Pty::general(&db, 80);
+    let mut p = Pty::general(&db, 80, 40);
     p.next_yes_no();
     p.send("?");
     let help = p.wait_for(LEGEND_YES_NO);
@@ -330,7 +134,7 @@ fn question_mark_shows_the_guidance_for_the_question() {
 fn b_goes_back_and_changes_an_earlier_answer() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_in(&dir);
-    let mut p = Pty::general(&db, 80);
+    let mut p = Pty::general(&db, 80, 40);
     p.next_yes_no();
     p.send("n");
     p.wait_for("Question 3 of");
@@ -361,14 +165,14 @@ fn b_goes_back_and_changes_an_earlier_answer() {
         1,
         "the earlier answer is kept in the record"
     );
-    assert_eq!(first.history[0].0, Answer::No);
+    assert_eq!(first.history[0].answer, Answer::No);
 }
 
 #[test]
 fn ctrl_c_leaves_a_draft_that_resume_continues_with_nothing_lost() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_in(&dir);
-    let mut p = Pty::general(&db, 80);
+    let mut p = Pty::general(&db, 80, 40);
     p.next_yes_no();
     p.send("n");
     p.wait_for("Question 3 of");
@@ -377,8 +181,7 @@ fn ctrl_c_leaves_a_draft_that_resume_continues_with_nothing_lost() {
     p.wait_for("Question 4 of");
     p.next_yes_no();
     p.send("\x03");
-    p.wait_for("Resume with:");
-    p.wait_for("  msht check --resume");
+    p.wait_for("msht check --resume");
     assert_eq!(p.exit_code(), 130);
     let raw = String::from_utf8_lossy(&p.raw).to_string();
     let shown = raw.rfind("\x1b[?25h");
@@ -392,7 +195,7 @@ fn ctrl_c_leaves_a_draft_that_resume_continues_with_nothing_lost() {
     assert_eq!(state.status, Status::Draft);
     assert_eq!(state.answers.len(), 3, "nation, danger, age");
 
-    let mut r = Pty::spawn(&db, 80, &["check", "--resume", &state.id[..8]]);
+    let mut r = Pty::spawn(&db, 80, 40, &["check", "--resume", &state.id[..8]]);
     let resumed = r.wait_for(LEGEND_YES_NO);
     assert!(resumed.contains("Resuming"), "{resumed}");
     assert!(
@@ -415,7 +218,7 @@ fn ctrl_c_leaves_a_draft_that_resume_continues_with_nothing_lost() {
 fn a_40_column_terminal_shows_no_line_longer_than_40_cells() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_in(&dir);
-    let mut p = Pty::general(&db, 40);
+    let mut p = Pty::general(&db, 40, 40);
     // Answer yes to everything so every welfare prompt is drawn at 40 columns.
     drive_to_end(&mut p, |_| "y", false);
     p.wait_for("saved as a draft");
@@ -447,9 +250,9 @@ fn without_a_terminal_check_says_to_use_answers() {
 fn turning_the_phone_mid_checklist_rewraps_to_the_new_width() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_in(&dir);
-    let mut p = Pty::general(&db, 100);
+    let mut p = Pty::general(&db, 100, 40);
     p.next_yes_no();
-    p.session.get_process_mut().set_window_size(40, 40).unwrap();
+    p.resize(40, 40);
     p.send("y");
     p.wait_for("(saved)");
     // Everything drawn after the resize (the child prompt and the next question) fits.
@@ -470,4 +273,25 @@ fn turning_the_phone_mid_checklist_rewraps_to_the_new_width() {
             "line wider than 40 after resize: {line:?}"
         );
     }
+}
+
+#[test]
+fn the_configured_nation_is_answered_on_screen_and_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(&dir);
+    std::fs::write(db.with_file_name("config.toml"), "nation = \"wales\"\n").unwrap();
+    let mut p = Pty::general(&db, 80, 40);
+    p.wait_for("Wales (from your config)");
+    p.next_yes_no();
+    p.send("q");
+    assert_eq!(p.exit_code(), 0);
+    let state = only_encounter(&db);
+    let nation = state
+        .answers
+        .iter()
+        .find(|a| a.question == "general_nation");
+    assert_eq!(
+        nation.map(|a| &a.answer),
+        Some(&Answer::Choice("wales".into()))
+    );
 }

@@ -8,7 +8,10 @@ use assert_cmd::Command;
 /// `msht` with its database at `db`, the built-in guidance, no colour and 80 columns.
 pub fn msht(db: &Path) -> Command {
     let mut c = Command::new(assert_cmd::cargo::cargo_bin!("msht"));
+    // A config file beside the database (absent unless a test writes one), so the
+    // developer's own config never leaks into a test.
     c.env("MSHT_DB", db)
+        .env("MSHT_CONFIG", db.with_file_name("config.toml"))
         .env("NO_COLOR", "1")
         .env("COLUMNS", "80")
         .env_remove("MSHT_GUIDANCE");

@@ -38,6 +38,16 @@ fn seed_draft(path: &Path, officer: &str) -> String {
     events[0].encounter_id.clone()
 }
 
+/// Answers the nation, which completing needs (the engine requires it), on a seeded draft.
+fn answer_nation(path: &Path, id: &str) {
+    let mut s = Store::open(path).unwrap();
+    s.append(
+        id,
+        answer("general_nation", Answer::Choice("england".into())),
+    )
+    .unwrap();
+}
+
 fn json(out: &[u8]) -> Value {
     serde_json::from_slice(out).unwrap()
 }
@@ -99,6 +109,7 @@ fn list_show_complete_amend_void() {
             "only a complete encounter can be amended",
         ));
 
+    answer_nation(&path, &id);
     msht(&path)
         .args(["encounters", "complete", &id])
         .assert()
@@ -169,7 +180,7 @@ fn list_show_complete_amend_void() {
     assert_eq!(v["status"], "complete");
     assert_eq!(v["amendments"][0]["reason"], "misheard the answer");
     assert_eq!(v["integrity"]["verified"], true);
-    assert_eq!(v["integrity"]["event_count"], 6);
+    assert_eq!(v["integrity"]["event_count"], 7, "with the nation answer");
     let danger = v["answers"]
         .as_array()
         .unwrap()
@@ -269,6 +280,7 @@ fn tampering_is_reported_by_doctor_and_show() {
 fn concurrent_commands_never_fail_busy() {
     let (_d, path) = db();
     let id = seed_draft(&path, "PC 1");
+    answer_nation(&path, &id);
     msht(&path)
         .args(["encounters", "complete", &id])
         .assert()

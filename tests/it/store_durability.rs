@@ -241,15 +241,22 @@ fn two_processes_append_at_once_and_lose_nothing() {
 fn a_new_database_opened_by_several_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("new").join("fresh.db");
+    // Each records an encounter: commands that only read never create a database.
     let children: Vec<Child> = (0..4)
         .map(|_| {
-            Command::new(env!("CARGO_BIN_EXE_msht"))
-                .args(["encounters", "list", "--json"])
+            let mut c = Command::new(env!("CARGO_BIN_EXE_msht"))
+                .args(["check", "--answers", "-", "--json"])
                 .env("MSHT_DB", &path)
+                .stdin(Stdio::piped())
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped())
                 .spawn()
-                .unwrap()
+                .unwrap();
+            let answers =
+                r#"{"checklist":"general","officer":"PC 1","answers":{"general_nation":"england","general_danger":"no","general_age":"yes"}}"#;
+            std::io::Write::write_all(c.stdin.as_mut().unwrap(), answers.as_bytes()).unwrap();
+            drop(c.stdin.take());
+            c
         })
         .collect();
     for c in children {

@@ -191,10 +191,17 @@ fn a_folder_or_unusable_path_is_an_io_error() {
         .stderr(predicate::str::contains("folder"));
     let blocker = d.path().join("file");
     std::fs::write(&blocker, "x").unwrap();
+    // A command that writes meets the unusable path; one that only reads finds no
+    // database there and creates none (issue 12, defect 13).
+    msht(&blocker.join("msht.db"))
+        .args(["check", "--answers", "-"])
+        .write_stdin(r#"{"checklist":"general","officer":"PC 1","answers":{"general_nation":"england","general_danger":"no","general_age":"yes"}}"#)
+        .assert()
+        .code(74);
     msht(&blocker.join("msht.db"))
         .args(["encounters", "list"])
         .assert()
-        .code(74);
+        .code(66);
 }
 
 #[test]
