@@ -871,7 +871,8 @@ fn database_cases() -> Vec<Case> {
         case("a database that is a folder", &["encounters", "list"], 74)
             .env("MSHT_DB", "{dir}/adir")
             .setup(|d, _| std::fs::create_dir(d.join("adir")).unwrap()),
-        case("a database under a file", &["encounters", "list"], 74)
+        // A read needs an existing database: nothing is created for it (66).
+        case("a database under a file", &["encounters", "list"], 66)
             .env("MSHT_DB", "{dir}/msht.db/inner.db"),
         case("a database from a newer msht", &["encounters", "list"], 65)
             .env("MSHT_DB", "{dir}/new.db")
