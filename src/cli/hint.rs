@@ -32,7 +32,9 @@ pub fn next_step(e: &Error) -> Option<String> {
 
 fn guidance(e: &GuidanceError) -> Option<String> {
     Some(match e {
-        GuidanceError::MissingDir(_) => "check --guidance or MSHT_GUIDANCE".into(),
+        GuidanceError::MissingDir(_) | GuidanceError::NotADir(_) => {
+            "check --guidance or MSHT_GUIDANCE".into()
+        }
         GuidanceError::Invalid { .. } => {
             "run `msht guidance validate` on it to see every problem".into()
         }
@@ -42,6 +44,7 @@ fn guidance(e: &GuidanceError) -> Option<String> {
         }
         GuidanceError::UnknownChecklist(_) => "`msht checklist list` shows the checklists".into(),
         GuidanceError::Read(..) => return None,
+        GuidanceError::Refused(..) => "remove it from the guidance folder".into(),
     })
 }
 

@@ -19,6 +19,7 @@ mod scene;
 mod search;
 mod sync;
 mod sync_keys;
+mod usage;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -28,6 +29,7 @@ use clap::{Parser, Subcommand};
 
 use crate::error::{Error, Result};
 use exit::Exit;
+use usage::usage_sentence;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -203,7 +205,12 @@ pub fn main() -> ExitCode {
                     Exit::Ok
                 }
                 clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => Exit::Usage,
-                _ => Exit::Usage,
+                _ => {
+                    // A mistyped command is one sentence like every other error (SPEC §2),
+                    // not clap's multi-line block; help and version print as clap wrote them.
+                    eprintln!("{}", usage_sentence(&e.render().to_string()));
+                    return ExitCode::from(Exit::Usage.code());
+                }
             };
             let _ = e.print();
             return ExitCode::from(code.code());

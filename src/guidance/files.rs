@@ -58,7 +58,13 @@ impl GuidanceFiles {
 
     pub fn from_dir(dir: &Path) -> Result<Self, GuidanceError> {
         if !dir.is_dir() {
-            return Err(GuidanceError::MissingDir(dir.to_path_buf()));
+            // A file (or /dev/null) is not "missing": saying so sends the author looking
+            // for a folder that is not the problem.
+            return Err(if dir.exists() {
+                GuidanceError::NotADir(dir.to_path_buf())
+            } else {
+                GuidanceError::MissingDir(dir.to_path_buf())
+            });
         }
         let mut files = Vec::new();
         read_tree(dir, dir, 0, &mut files)?;
@@ -116,9 +122,7 @@ fn read_tree(
     depth: usize,
     out: &mut Vec<SourceFile>,
 ) -> Result<(), GuidanceError> {
-    let refuse = |path: &Path, why: &str| {
-        GuidanceError::Read(path.to_path_buf(), std::io::Error::other(why.to_string()))
-    };
+    let refuse = |path: &Path, why: &str| GuidanceError::Refused(path.to_path_buf(), why.into());
     if depth > MAX_DEPTH {
         return Err(refuse(
             dir,
@@ -172,6 +176,18 @@ mod tests {
         assert_ne!(a.content_hash(), b.content_hash());
     }
 
+    #[test]
+    fn a_file_given_as_the_folder_is_named_as_not_a_folder_not_as_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("guidance.zip");
+        std::fs::write(&file, b"PK").unwrap();
+        let e = GuidanceFiles::from_dir(&file).unwrap_err();
+        assert!(matches!(e, GuidanceError::NotADir(_)), "{e:?}");
+        assert!(e.to_string().ends_with("is not a folder"), "{e}");
+        let e = GuidanceFiles::from_dir(&dir.path().join("none")).unwrap_err();
+        assert!(matches!(e, GuidanceError::MissingDir(_)), "{e:?}");
+    }
+
     #[cfg(unix)]
     #[test]
     fn a_link_loop_or_a_pipe_is_refused_not_followed_for_ever() {
@@ -190,6 +206,8 @@ mod tests {
         );
         let e = GuidanceFiles::from_dir(dir.path()).unwrap_err();
         assert!(e.to_string().contains("not a regular file"), "{e}");
+        // What is in the folder is wrong, not the disk: bad data, not an I/O error.
+        assert_eq!(e.fault(), crate::fault::Fault::BadData);
     }
 
     #[test]

@@ -25,8 +25,14 @@ use crate::fault::Fault;
 pub enum GuidanceError {
     #[error("guidance folder {} does not exist", .0.display())]
     MissingDir(PathBuf),
+    #[error("guidance folder {} is not a folder", .0.display())]
+    NotADir(PathBuf),
     #[error("could not read guidance file {}: {}", .0.display(), .1)]
     Read(PathBuf, #[source] std::io::Error),
+    /// A file in the folder that is not guidance: a link to a folder, a pipe, a device, a
+    /// huge file. Bad data in the folder (65), not a failing disk (74).
+    #[error("could not read guidance file {}: {}", .0.display(), .1)]
+    Refused(PathBuf, String),
     #[error("the guidance in {origin} has {count} problem(s)")]
     Invalid {
         origin: Origin,
@@ -44,9 +50,9 @@ pub enum GuidanceError {
 impl GuidanceError {
     pub fn fault(&self) -> Fault {
         match self {
-            GuidanceError::MissingDir(_) => Fault::Missing,
+            GuidanceError::MissingDir(_) | GuidanceError::NotADir(_) => Fault::Missing,
             GuidanceError::Read(_, e) => Fault::of_io(e),
-            GuidanceError::Invalid { .. } => Fault::BadData,
+            GuidanceError::Invalid { .. } | GuidanceError::Refused(..) => Fault::BadData,
             GuidanceError::UnknownTopic(_)
             | GuidanceError::UnknownSection(..)
             | GuidanceError::UnknownChecklist(_) => Fault::Missing,

@@ -181,7 +181,12 @@ pub(crate) fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
                 C::ReadOnly if f.extended_code == rusqlite::ffi::SQLITE_READONLY_DBMOVED => {
                     StoreError::Busy { path }
                 }
-                C::DatabaseCorrupt => StoreError::Corrupt { path, detail },
+                // SQLite's own words ("database disk image is malformed") mean nothing to
+                // an officer; say what it is.
+                C::DatabaseCorrupt => StoreError::Corrupt {
+                    path,
+                    detail: "a part of the file does not read back as it was written".into(),
+                },
                 C::NotADatabase => StoreError::NotADatabase { path },
                 C::DiskFull => StoreError::DiskFull { path },
                 C::ReadOnly

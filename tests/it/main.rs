@@ -2,6 +2,7 @@
 //! suite links against the bundled SQLite once instead of once per file.
 
 mod architecture;
+mod bad_input;
 mod check_answers;
 mod check_pty;
 mod cli_basics;
