@@ -326,3 +326,58 @@ fn exit_codes_for_missing_paths_and_usage() {
     assert_eq!(s["pending_events"], 0);
     assert!(s["last_push"].is_null());
 }
+
+/// A relay: a force hub enrolled with a regional hub forwards what its devices sent,
+/// re-sealed to the regional hub and signed with its own key; the regional hub imports it
+/// because it trusts the relay, and the share between them holds only ciphertext.
+#[test]
+fn a_relay_hub_re_seals_and_re_signs_what_it_forwards() {
+    let t = tempfile::tempdir().unwrap();
+    let (dev, relay, region) = (
+        t.path().join("device.db"),
+        t.path().join("force-hub.db"),
+        t.path().join("region.db"),
+    );
+    let (local, upstream) = (
+        t.path().join("local-share"),
+        t.path().join("upstream-share"),
+    );
+    fs::create_dir(&local).unwrap();
+    fs::create_dir(&upstream).unwrap();
+    crate::common::enroll(&relay, &[&dev]);
+    crate::common::enroll(&region, &[&relay]);
+
+    let id = record(&dev);
+    run_ok(&dev, &["sync", "push", "--to", local.to_str().unwrap()]);
+    run_ok(&relay, &["sync", "import", local.to_str().unwrap()]);
+    run_ok(
+        &relay,
+        &["sync", "push", "--to", upstream.to_str().unwrap()],
+    );
+
+    let forwarded = files(&upstream, "mshtbundle");
+    assert_eq!(forwarded.len(), 1, "the relay wrote one bundle upstream");
+    let bytes = fs::read(&forwarded[0]).unwrap();
+    for plain in [id.as_str(), "PC 1", "general_nrm_consent"] {
+        assert!(
+            !bytes.windows(plain.len()).any(|w| w == plain.as_bytes()),
+            "the upstream bundle is sealed, yet holds {plain:?}"
+        );
+    }
+
+    run_ok(&region, &["sync", "import", upstream.to_str().unwrap()]);
+    let on_region: Vec<String> = all_events(&region).into_iter().map(|(e, _)| e).collect();
+    assert_eq!(
+        on_region,
+        std::slice::from_ref(&id),
+        "the regional hub has the device's encounter"
+    );
+    assert_eq!(
+        all_events(&region)[0].1,
+        all_events(&dev)[0].1,
+        "every event arrives unchanged, hash chain and all"
+    );
+
+    // The region trusts only the relay, never the device (see the enrolments above): the
+    // import could only succeed on the relay's own signature.
+}
