@@ -98,6 +98,10 @@ fn read_answers(path: &Path) -> Result<String> {
             "the answers file {} does not exist; check the path",
             path.display()
         ))),
+        Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => Err(Error::NotFound(format!(
+            "{} is a folder, not an answers file; give the path of the JSON file",
+            path.display()
+        ))),
         Err(e) => Err(Error::io(
             format!("could not read the answers file {}", path.display()),
             e,

@@ -197,7 +197,11 @@ fn read_receipts(
     report: &mut PushReport,
 ) -> Result<(), SyncError> {
     for path in files_with_extension(dir, receipt::EXTENSION)? {
-        // An unreadable or damaged receipt is ignored: its events simply stay pending.
+        // An unreadable or damaged receipt is ignored: its events simply stay pending. A
+        // pipe or device named like a receipt is never read (it could block for ever).
+        if !fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+            continue;
+        }
         let Ok(bytes) = fs::read(&path) else { continue };
         let r = match Receipt::verify(&bytes, &hub.verifying) {
             receipt::Verified::Trusted(r) => r,
@@ -319,11 +323,17 @@ pub fn read_bundle(
     hub: &keys::HubIdentity,
     path: &Path,
 ) -> Result<Bundle, SyncError> {
-    let bytes = fs::read(path).map_err(|e| SyncError::io("read", path, e))?;
     let refused = |r: bundle::Refusal| SyncError::BadBundle {
         path: path.to_path_buf(),
         reason: r.0,
     };
+    // A pipe or device named like a bundle would be read for ever (a share anyone can
+    // write to could stall the hub): only regular files are bundles.
+    let meta = fs::metadata(path).map_err(|e| SyncError::io("read", path, e))?;
+    if !meta.is_file() {
+        return Err(refused(bundle::Refusal("it is not a regular file".into())));
+    }
+    let bytes = fs::read(path).map_err(|e| SyncError::io("read", path, e))?;
     let opened = seal::open(hub, &bytes).map_err(refused)?;
     let device = store.sync_trusted_key(opened.signer.as_bytes())?;
     let device = match device {
