@@ -44,6 +44,17 @@ impl AtomicFile {
     /// Checks up front that `dest` may be written (so a long export does not fail at
     /// the end) and opens the temporary file beside it.
     pub fn create(dest: &Path, force: bool) -> io::Result<AtomicFile> {
+        // A device or pipe at `dest` is never replaced, even with `force`: renaming over
+        // `/dev/null` or a FIFO would swap a system file for personal data.
+        if fs::metadata(dest).is_ok_and(|m| !m.is_file()) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "{} is not a regular file, so it is never replaced",
+                    dest.display()
+                ),
+            ));
+        }
         if !force && fs::symlink_metadata(dest).is_ok() {
             return Err(exists(dest));
         }
@@ -154,7 +165,23 @@ fn sync_dir(dest: &Path) {
 
 #[cfg(test)]
 mod tests {
+
+    #[cfg(unix)]
+    #[test]
+    fn a_pipe_or_device_is_never_replaced_even_with_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo makes a pipe");
+        let e = write_replace(&fifo, b"personal data").unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+        assert!(fs::metadata(&fifo).unwrap().file_type().is_fifo());
+        let e = write_replace(Path::new("/dev/null"), b"x").unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+    }
     use super::*;
+    #[cfg(unix)]
+    use std::os::unix::fs::FileTypeExt;
 
     #[test]
     fn writes_owner_only_and_refuses_to_overwrite() {

@@ -39,6 +39,14 @@ pub fn state(path: &Path) -> Result<FileState, StoreError> {
             std::io::Error::other("it is a folder, not a database file"),
         ));
     }
+    // A pipe or device (MSHT_DB=/dev/null, a FIFO) is never opened, chmod'ed or given a
+    // journal beside it: only a regular file can hold records.
+    if !meta.is_file() {
+        return Err(StoreError::io(
+            path,
+            std::io::Error::other("it is a device or a pipe, not a database file"),
+        ));
+    }
     let len = meta.len();
     if len == 0 {
         return Ok(FileState::New);

@@ -1151,7 +1151,6 @@ fn a_write_to_a_read_only_folder_is_one_plain_sentence() {
 }
 
 #[test]
-#[ignore = "bug: MSHT_DB at a FIFO is chmod'ed to 0600 and the message shows SQLite's 'disk I/O error', see issue 18"]
 fn a_fifo_as_the_database_is_refused_untouched() {
     run_all(vec![
         case("a FIFO as the database", &["encounters", "list"], 74)

@@ -452,3 +452,24 @@ fn since_filters_and_schema_is_published() {
     .unwrap();
     assert_eq!(serde_json::from_str::<Value>(&in_repo).unwrap(), schema);
 }
+
+/// `export --out DEVICE --force` never replaces a device node (issue 18).
+#[test]
+fn export_out_a_device_is_refused_even_with_force() {
+    let (_d, db) = db();
+    let id = adult(&db);
+    let out = msht(&db)
+        .args(["export", &id, "--out", "/dev/null", "--force"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not a regular file"), "{err}");
+    use std::os::unix::fs::FileTypeExt;
+    assert!(
+        std::fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
+}
