@@ -108,6 +108,9 @@ impl Store {
                 ));
             }
             conn.pragma_update(None, "synchronous", "FULL")?;
+            // Pruned records are overwritten with zeros, not left readable in free pages
+            // (`strings` on a plaintext file found pruned officers and locations).
+            conn.pragma_update(None, "secure_delete", true)?;
             conn.pragma_update(None, "foreign_keys", true)
         })?;
         retry(path, || schema::migrate(&mut conn))?;

@@ -652,3 +652,27 @@ fn since_accepts_dates_and_times() {
     assert!(normalise_since("2026-11-30").unwrap().ends_with('Z'));
     assert!(normalise_since("30/11/2026").is_err());
 }
+
+#[test]
+fn freed_pages_are_overwritten_so_pruned_text_is_not_left_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.db");
+    let mut s = Store::open(&path).unwrap();
+    let on: i64 = s
+        .conn
+        .query_row("PRAGMA secure_delete", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(on, 1);
+    // And it works: a deleted row's text is gone from the plaintext file.
+    s.conn
+        .execute_batch(
+            "CREATE TABLE scratch(t TEXT);
+             INSERT INTO scratch VALUES ('PC-SECRET-4242 at Mill Road');
+             DELETE FROM scratch; PRAGMA wal_checkpoint(TRUNCATE);",
+        )
+        .unwrap();
+    drop(s);
+    let bytes = std::fs::read(&path).unwrap();
+    let needle = b"PC-SECRET-4242";
+    assert!(!bytes.windows(needle.len()).any(|w| w == needle));
+}
