@@ -657,7 +657,7 @@ fn since_accepts_dates_and_times() {
 fn freed_pages_are_overwritten_so_pruned_text_is_not_left_behind() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.db");
-    let mut s = Store::open(&path).unwrap();
+    let s = Store::open(&path).unwrap();
     let on: i64 = s
         .conn
         .query_row("PRAGMA secure_delete", [], |r| r.get(0))
