@@ -142,3 +142,35 @@ pub fn created(officer: &str) -> msht::record::EventBody {
         guidance_hash: "0123456789abcdef".into(),
     }
 }
+
+/// Runs msht on `db` with `args`.
+pub fn run(db: &Path, args: &[&str]) -> std::process::Output {
+    msht(db).args(args).output().unwrap()
+}
+
+/// Runs msht on `db`, asserts it succeeded, and returns its stdout.
+pub fn run_ok(db: &Path, args: &[&str]) -> String {
+    let out = run(db, args);
+    assert!(
+        out.status.success(),
+        "msht {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `msht sync push --to share` on `db`, which must succeed; returns its stdout.
+pub fn push(db: &Path, share: &Path) -> String {
+    run_ok(db, &["sync", "push", "--to", share.to_str().unwrap()])
+}
+
+/// The files in `dir` with extension `ext`, sorted.
+pub fn files(dir: &Path, ext: &str) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == ext))
+        .collect();
+    v.sort();
+    v
+}

@@ -2,7 +2,7 @@
 //! shared folder as the only transport, receipts flowing back, devices pruning; and every
 //! kind of damaged bundle refused whole with one sentence naming the file.
 
-use crate::common::msht;
+use crate::common::{files, msht, run_ok};
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -16,16 +16,6 @@ const ANSWERS: &str = r#"{"checklist":"general","officer":"PC 1","answers":{"gen
 /// Records one complete encounter with the guided check; returns its id.
 fn record(db: &Path) -> String {
     crate::common::record(db, ANSWERS)
-}
-
-fn run_ok(db: &Path, args: &[&str]) -> String {
-    let out = msht(db).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "msht {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 fn status(db: &Path) -> Value {
@@ -43,16 +33,6 @@ fn all_events(db: &Path) -> Vec<(String, Vec<Event>)> {
     .unwrap();
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
-}
-
-fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == ext))
-        .collect();
-    v.sort();
-    v
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! hub this device syncs with says it holds, a damaged record is never pushed, exported
 //! as valid or pruned, and a push carries only what that hub has not acknowledged.
 
-use crate::common::msht;
+use crate::common::{files, push, run, run_ok};
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -14,24 +14,6 @@ const ANSWERS: &str = r#"{"checklist":"general","officer":"PC 1","answers":{"gen
 
 fn record(db: &Path) -> String {
     crate::common::record(db, ANSWERS)
-}
-
-fn run(db: &Path, args: &[&str]) -> std::process::Output {
-    msht(db).args(args).output().unwrap()
-}
-
-fn run_ok(db: &Path, args: &[&str]) -> String {
-    let out = run(db, args);
-    assert!(
-        out.status.success(),
-        "msht {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn push(db: &Path, share: &Path) -> String {
-    run_ok(db, &["sync", "push", "--to", share.to_str().unwrap()])
 }
 
 fn import(db: &Path, share: &Path) -> String {
@@ -51,16 +33,6 @@ fn serve(db: &Path) {
 
 fn count(db: &Path) -> u64 {
     json(db, &["encounters", "list"]).as_array().unwrap().len() as u64
-}
-
-fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == ext))
-        .collect();
-    v.sort();
-    v
 }
 
 /// The hub's own signing key: these tests write honest receipts with altered content.

@@ -12,7 +12,7 @@ use ed25519_dalek::{Signer as _, SigningKey};
 use msht::sync::{self, Receipt, keys};
 use serde_json::Value;
 
-use crate::common::{enroll, msht};
+use crate::common::{enroll, files, push, run, run_ok};
 
 const LOCATION: &str = "Quarry Cottage, Netherby";
 const NOTE: &str = "zebra-violet note about the controller";
@@ -25,34 +25,6 @@ fn answers() -> String {
 
 fn record(db: &Path) -> String {
     crate::common::record(db, &answers())
-}
-
-fn run(db: &Path, args: &[&str]) -> std::process::Output {
-    msht(db).args(args).output().unwrap()
-}
-
-fn run_ok(db: &Path, args: &[&str]) -> String {
-    let out = run(db, args);
-    assert!(
-        out.status.success(),
-        "msht {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn push(db: &Path, share: &Path) -> String {
-    run_ok(db, &["sync", "push", "--to", share.to_str().unwrap()])
-}
-
-fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == ext))
-        .collect();
-    v.sort();
-    v
 }
 
 fn count(db: &Path) -> usize {
