@@ -68,6 +68,18 @@ pub fn open_existing(ctx: &Ctx) -> Result<Store> {
     open_path(ctx, &path)
 }
 
+/// Opens an existing database for a command that only reads. A database that cannot be
+/// written (a read-only folder or disk) is opened read-only rather than refused.
+pub fn open_to_read(ctx: &Ctx) -> Result<Store> {
+    let path = path(ctx)?;
+    if !path.exists() {
+        return open_existing(ctx);
+    }
+    let mut ask = TerminalAsk;
+    let keys = key_source(ctx, &mut ask)?;
+    Ok(Store::open_to_read(&path, keys)?)
+}
+
 /// Opens the database at `path` with the raw key file if one was given, else asking for
 /// the passphrase on the terminal if (and only if) the database needs one.
 pub fn open_path(ctx: &Ctx, path: &Path) -> Result<Store> {

@@ -38,6 +38,13 @@ struct Report {
     unfinished_checks: Vec<String>,
     /// Files of the database others can read (should be empty).
     open_permissions: Vec<String>,
+    /// Files of the database its owner cannot write (a read-only episode leaves a
+    /// read-only `-shm`); the next write makes them writable again.
+    read_only_files: Vec<String>,
+    /// Half-written exports or bundles a killed msht left (personal data), in the
+    /// database's folder, the sync folder and the current folder; the next write to
+    /// that folder removes them.
+    stale_temp_files: Vec<String>,
     guidance: Option<GuidanceReport>,
     ok: bool,
 }
@@ -70,7 +77,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         None => crate::store::Store::default_path()?,
     };
     // Doctor only reads: a mistyped --db must not leave an empty database behind.
-    let store = match super::db::open_existing(ctx) {
+    let store = match super::db::open_to_read(ctx) {
         Ok(s) => s,
         Err(e) => {
             // Say which file before the one-sentence error, so a support call can start.
@@ -112,6 +119,8 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         summary_differences: audit.diffs,
         unfinished_checks: unfinished,
         open_permissions: open_permissions(&path),
+        read_only_files: read_only_files(&path),
+        stale_temp_files: stale_temp_files(ctx, &path),
         guidance: guidance.as_ref().ok().map(|g| GuidanceReport {
             origin: g.origin.to_string(),
             version: g.version.clone(),
@@ -181,6 +190,23 @@ fn render(r: &Report, width: usize) -> Vec<String> {
             format!(
                 "permissions: WARNING, others can read {}",
                 r.open_permissions.join(", ")
+            ),
+        );
+    }
+    if !r.read_only_files.is_empty() {
+        line(
+            &mut l,
+            format!(
+                "permissions: WARNING, read-only {} (the next write makes it writable again)",
+                r.read_only_files.join(", ")
+            ),
+        );
+    }
+    for t in &r.stale_temp_files {
+        line(
+            &mut l,
+            format!(
+                "left-over temporary file (personal data; the next export to its folder removes it): {t}"
             ),
         );
     }
@@ -299,4 +325,42 @@ fn open_permissions(path: &Path) -> Vec<String> {
     #[cfg(not(unix))]
     let _ = path;
     out
+}
+
+/// The database and its -wal and -shm files that exist and that their owner cannot write.
+fn read_only_files(path: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    #[cfg(unix)]
+    for suffix in ["", "-wal", "-shm"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        if let Ok(m) = std::fs::metadata(&p)
+            && m.is_file()
+            && m.permissions().mode() & 0o200 == 0
+        {
+            out.push(Path::new(&p).display().to_string());
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    out
+}
+
+/// Our stale temporary files where exports and bundles are usually written.
+fn stale_temp_files(ctx: &Ctx, db: &Path) -> Vec<String> {
+    let mut dirs = vec![
+        db.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf(),
+        Path::new(".").to_path_buf(),
+    ];
+    dirs.extend(ctx.config.sync_folder.clone());
+    let mut seen = std::collections::BTreeSet::new();
+    dirs.iter()
+        .filter(|d| seen.insert(std::fs::canonicalize(d).unwrap_or_else(|_| d.to_path_buf())))
+        .flat_map(|d| crate::atomic::stale_temp_files(d))
+        .map(|p| p.display().to_string())
+        .collect()
 }

@@ -119,7 +119,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     };
     // Open the output first: a refused --out should fail before any work is done.
     let mut file = open_out(&args)?;
-    let store = super::db::open_existing(ctx)?;
+    let store = super::db::open_to_read(ctx)?;
     let id = store.resolve_id(prefix)?;
     // `encounter` verifies the chain and that it ends where the database says it ends.
     store.encounter(&id)?;
@@ -306,7 +306,7 @@ fn export_all(ctx: &Ctx, args: &Args) -> Result<()> {
         ));
     }
     let file = open_out(args)?;
-    let store = super::db::open_existing(ctx)?;
+    let store = super::db::open_to_read(ctx)?;
     let filter = ListFilter {
         status,
         since: args.since.clone(),

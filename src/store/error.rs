@@ -189,12 +189,13 @@ pub(crate) fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
                 },
                 C::NotADatabase => StoreError::NotADatabase { path },
                 C::DiskFull => StoreError::DiskFull { path },
-                C::ReadOnly
-                | C::CannotOpen
-                | C::SystemIoFailure
-                | C::PermissionDenied
-                | C::AuthorizationForStatementDenied
-                | C::NoLargeFileSupport => StoreError::Unwritable { path, detail },
+                C::ReadOnly | C::CannotOpen | C::PermissionDenied => StoreError::Unwritable {
+                    detail: why_unwritable(&path).unwrap_or(detail),
+                    path,
+                },
+                C::SystemIoFailure | C::AuthorizationForStatementDenied | C::NoLargeFileSupport => {
+                    StoreError::Unwritable { path, detail }
+                }
                 _ => StoreError::Database { path, detail },
             }
         }
@@ -202,5 +203,57 @@ pub(crate) fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
             path,
             detail: e.to_string(),
         },
+    }
+}
+
+/// Why the operating system will not let the database at `path` be written, in words an
+/// officer can act on (SQLite's "unable to open database file" says neither which file nor
+/// why). `None` when the file and its folder both look writable.
+fn why_unwritable(path: &Path) -> Option<String> {
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let denied = |p: &Path| match may_write(p) {
+        Ok(()) => None,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) if e.raw_os_error() == Some(libc::EROFS) => Some("is on a read-only disk"),
+        Err(_) => Some("is read-only"),
+    };
+    if let Some(why) = denied(path) {
+        return Some(format!("the file {why}"));
+    }
+    for suffix in ["-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        if let Some(why) = denied(Path::new(&p)) {
+            return Some(format!("the {suffix} file beside it {why}"));
+        }
+    }
+    denied(folder).map(|why| {
+        format!("its folder {why}, and the database needs to make its journal files beside it")
+    })
+}
+
+/// `access(2)` with `W_OK`: the kernel's own answer, which (unlike the mode bits) knows
+/// about read-only mounts, immutable files and the superuser.
+#[cfg(unix)]
+fn may_write(p: &Path) -> io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(p.as_os_str().as_bytes()).map_err(io::Error::other)?;
+    // SAFETY: `c` is a valid NUL-terminated path for the duration of the call.
+    if unsafe { libc::access(c.as_ptr(), libc::W_OK) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(unix))]
+fn may_write(p: &Path) -> io::Result<()> {
+    match std::fs::metadata(p) {
+        Ok(m) if m.permissions().readonly() => Err(io::Error::other("read-only")),
+        Ok(_) => Ok(()),
+        Err(e) => Err(e),
     }
 }

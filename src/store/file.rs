@@ -86,7 +86,9 @@ pub fn prepare(path: &Path) -> Result<(), StoreError> {
             if state(path)? == FileState::Plaintext {
                 check_header(path, meta.len())?;
             }
-            owner_only(path, &meta)
+            owner_only(path, &meta)?;
+            owner_read_write_sidecars(path);
+            Ok(())
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(path),
         Err(e) => Err(StoreError::io(path, e)),
@@ -127,6 +129,28 @@ fn owner_only(path: &Path, meta: &fs::Metadata) -> Result<(), StoreError> {
 #[cfg(not(unix))]
 fn owner_only(_path: &Path, _meta: &fs::Metadata) -> Result<(), StoreError> {
     Ok(())
+}
+
+/// Makes the -wal and -shm files beside the database owner read-write (0600). SQLite
+/// gives them the database file's mode when it makes them, so reading a database whose
+/// file was read-only leaves a read-only `-shm` that then blocks every later write even
+/// after the file itself is writable again. Best effort: a file we cannot change is
+/// SQLite's to report.
+fn owner_read_write_sidecars(path: &Path) {
+    #[cfg(unix)]
+    for suffix in ["-wal", "-shm"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        if let Ok(m) = fs::symlink_metadata(&p)
+            && m.is_file()
+            && m.permissions().mode() & 0o777 != 0o600
+        {
+            let _ = fs::set_permissions(&p, fs::Permissions::from_mode(0o600));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 /// Reads the 100-byte SQLite header. An empty file is a database not yet written (we may
@@ -189,7 +213,7 @@ fn read_start(path: &Path, buf: &mut [u8]) -> Result<usize, StoreError> {
     Ok(got)
 }
 
-fn has_wal(path: &Path) -> bool {
+pub(crate) fn has_wal(path: &Path) -> bool {
     let mut wal = path.as_os_str().to_owned();
     wal.push("-wal");
     fs::metadata(Path::new(&wal)).is_ok_and(|m| m.len() > 0)

@@ -22,6 +22,7 @@ mod keys;
 mod merge_plan;
 mod prune;
 mod read;
+mod read_only;
 mod rows;
 mod schema;
 mod sync;

@@ -133,7 +133,7 @@ pub(crate) fn apply_key(
 }
 
 /// Reads the schema once; "not a database" after keying means the key is wrong.
-fn probe(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+pub(crate) fn probe(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     let mut attempt = 0;
     loop {
         attempt += 1;

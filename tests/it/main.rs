@@ -13,6 +13,7 @@ mod crypt;
 mod doctor_sees;
 mod encounters_cli;
 mod export_cli;
+mod file_modes;
 mod flow_cli;
 mod guidance_scenarios;
 mod guidance_validate;

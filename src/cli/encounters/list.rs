@@ -11,7 +11,7 @@ use crate::store::ListFilter;
 const DEFAULT_LIMIT: usize = 50;
 
 pub fn run(ctx: &Ctx, a: ListArgs) -> Result<()> {
-    let store = db::open_existing(ctx)?;
+    let store = db::open_to_read(ctx)?;
     let filter = ListFilter {
         status: a.status.map(Status::from),
         since: a.since,

@@ -27,7 +27,7 @@ struct Integrity<'a> {
 }
 
 pub fn run(ctx: &Ctx, prefix: &str) -> Result<()> {
-    let store = db::open_existing(ctx)?;
+    let store = db::open_to_read(ctx)?;
     // Verifies the chain: an altered record is an error (exit 65) naming the event.
     let s = super::load(ctx, &store, prefix)?;
     if ctx.json {

@@ -4,7 +4,12 @@
 //! is written to a temporary file in the same folder (so the final rename never crosses
 //! file systems), created readable by the owner only (0600) from the first byte, flushed
 //! to disk, and only then given its name. An existing file is never replaced unless the
-//! caller asks for it.
+//! caller asks for it. Temporary files a killed write left behind are removed on the
+//! next write to the same folder (`stale.rs`).
+
+mod stale;
+
+pub use stale::{remove_stale_temp_files, stale_temp_files};
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
@@ -66,6 +71,9 @@ impl AtomicFile {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "it is not a file name"))?;
+        // What an earlier write killed half-way left here is personal data nobody else
+        // will remove.
+        remove_stale_temp_files(&dir);
         // A random suffix, so two exports to one folder never share a temporary file.
         let tmp = dir.join(format!(
             ".{name}.{}.{}.tmp",
