@@ -57,6 +57,9 @@ pub enum SyncError {
     Missing { path: PathBuf },
     #[error("{} is not a folder, and a bundle is written into a folder", path.display())]
     NotAFolder { path: PathBuf },
+    /// The folder a push was to write into is not there; nothing was written.
+    #[error("the folder {} does not exist, so no bundle was written", path.display())]
+    NoFolder { path: PathBuf },
     #[error("could not {action} {}: {source}", path.display())]
     Io {
         action: &'static str,
@@ -125,7 +128,7 @@ impl SyncError {
             SyncError::NoSuchDevice(_) => Fault::Missing,
             SyncError::Key(keys::KeyError::Malformed { .. }) => Fault::BadRequest,
             SyncError::Key(keys::KeyError::Damaged(_)) => Fault::BadData,
-            SyncError::Missing { .. } => Fault::Missing,
+            SyncError::Missing { .. } | SyncError::NoFolder { .. } => Fault::Missing,
             SyncError::NotAFolder { .. } => Fault::BadRequest,
             SyncError::Io { source, .. } => Fault::of_io(source),
             SyncError::Store(e) => e.fault(),
@@ -231,7 +234,12 @@ fn read_receipts(
 /// `sync push --to DIR`. Damaged records are left out and listed in the report; the
 /// caller reports them and fails with `SyncError::LeftOut` once the rest is written.
 pub fn push(store: &mut Store, dir: &Path) -> Result<PushReport, SyncError> {
-    let meta = fs::metadata(dir).map_err(|e| SyncError::io("open the folder", dir, e))?;
+    let meta = fs::metadata(dir).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => SyncError::NoFolder {
+            path: dir.to_path_buf(),
+        },
+        _ => SyncError::io("open the folder", dir, e),
+    })?;
     if !meta.is_dir() {
         return Err(SyncError::NotAFolder {
             path: dir.to_path_buf(),
