@@ -77,9 +77,7 @@ pub enum SyncError {
     #[error("{0} damaged record(s) were left out of the push (named above); the rest was pushed")]
     LeftOut(usize),
     /// Some bundles of an import were refused (each already reported); the rest went in.
-    #[error(
-        "{failed} of {total} bundles were refused (reported above); the other bundles were imported"
-    )]
+    #[error("{}", refused_summary(*failed, *total))]
     SomeRefused { failed: usize, total: usize },
     /// Events contradicting the receiving database were refused (already reported).
     #[error(
@@ -146,6 +144,18 @@ impl SyncError {
             path: path.to_path_buf(),
             source,
         }
+    }
+}
+
+/// The closing sentence of an import some of whose bundles were refused: "the others
+/// were imported" only when there were others.
+fn refused_summary(failed: usize, total: usize) -> String {
+    if failed >= total {
+        format!("all {total} bundles were refused (reported above), so nothing was imported")
+    } else {
+        format!(
+            "{failed} of {total} bundles were refused (reported above); the other bundles were imported"
+        )
     }
 }
 
@@ -464,7 +474,8 @@ pub enum Step<'a> {
 }
 
 /// `sync import PATH...`: every bundle verified whole, merged, receipted. A bundle that
-/// cannot be read or verified is reported through `observe` and skipped. Errors of the
+/// cannot be read or verified is reported through `observe` and skipped (a lone bundle's
+/// refusal is returned as the error instead). Errors of the
 /// database itself (busy, disk full) stop the import: later bundles would meet the same.
 pub fn import_paths(
     store: &mut Store,
@@ -481,6 +492,9 @@ pub fn import_paths(
     for (i, path) in files.iter().enumerate() {
         let b = match read_bundle(store, &hub, path) {
             Ok(b) => b,
+            // One bundle refused is the whole story: its sentence is the import's error,
+            // not a line followed by a summary of the others (there are none).
+            Err(e) if total == 1 => return Err(e),
             Err(e) => {
                 observe(Step::Refused(&e));
                 summary.refused_bundles += 1;

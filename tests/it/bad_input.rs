@@ -1164,7 +1164,6 @@ fn a_fifo_as_the_database_is_refused_untouched() {
 }
 
 #[test]
-#[ignore = "bug: one refused bundle gives two sentences, the second saying 'the other bundles were imported' when there were none, see issue 18"]
 fn one_refused_bundle_is_one_sentence() {
     let mut c = bundle_case("import one empty bundle", 65, |d, _| {
         write(d, "in/x.mshtbundle", b"")
