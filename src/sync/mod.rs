@@ -37,12 +37,15 @@ pub mod bundle;
 pub mod keys;
 pub mod receipt;
 pub mod seal;
+pub mod validate;
 
+use std::collections::HashMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::fault::Fault;
+use crate::guidance::Guidance;
 use crate::store::{AckVerdict, LeftOut, Store, StoreError};
 pub use crate::store::{ImportOutcome, PruneOutcome, SyncStatus};
 pub use bundle::{Bundle, Manifest};
@@ -379,10 +382,34 @@ pub fn read_bundle(
     Ok(b)
 }
 
+/// Checks what a verified bundle's events say (`validate.rs`) against this database's
+/// record and `guidance`: the encounters to hold for review, or the bundle's refusal.
+pub fn check_content(
+    store: &Store,
+    guidance: &Guidance,
+    b: &Bundle,
+) -> Result<validate::Held, SyncError> {
+    let mut stored = HashMap::new();
+    for id in validate::needs_stored(&b.events) {
+        // A damaged copy here is no context: the merge will not join to it either.
+        let events = match store.events(&id) {
+            Ok(ev) => ev,
+            Err(StoreError::Tampered(_)) => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        stored.insert(id, events);
+    }
+    validate::check(&b.events, &stored, guidance).map_err(|r| SyncError::BadBundle {
+        path: b.path.clone(),
+        reason: r.0,
+    })
+}
+
 /// Merges a verified bundle and builds its receipt (not yet written).
 fn import_bundle(
     store: &mut Store,
     b: &Bundle,
+    review: &validate::Held,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(ImportOutcome, Receipt), SyncError> {
     let file = b
@@ -390,7 +417,14 @@ fn import_bundle(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let outcome = store.sync_import(&b.hash, &b.manifest.device_id, &file, &b.events, progress)?;
+    let outcome = store.sync_import_reviewed(
+        &b.hash,
+        &b.manifest.device_id,
+        &file,
+        &b.events,
+        review,
+        progress,
+    )?;
     let mut not_accepted = Vec::new();
     for (kind, list) in [("held", &outcome.held), ("refused", &outcome.refused)] {
         for u in list {
@@ -479,6 +513,7 @@ pub enum Step<'a> {
 /// database itself (busy, disk full) stop the import: later bundles would meet the same.
 pub fn import_paths(
     store: &mut Store,
+    guidance: &Guidance,
     paths: &[PathBuf],
     observe: &mut dyn FnMut(Step),
 ) -> Result<ImportSummary, SyncError> {
@@ -490,8 +525,10 @@ pub fn import_paths(
     };
     let total = files.len();
     for (i, path) in files.iter().enumerate() {
-        let b = match read_bundle(store, &hub, path) {
-            Ok(b) => b,
+        let checked = read_bundle(store, &hub, path)
+            .and_then(|b| check_content(store, guidance, &b).map(|held| (b, held)));
+        let (b, review) = match checked {
+            Ok(x) => x,
             // One bundle refused is the whole story: its sentence is the import's error,
             // not a line followed by a summary of the others (there are none).
             Err(e) if total == 1 => return Err(e),
@@ -502,7 +539,7 @@ pub fn import_paths(
             }
         };
         let n = b.events.len() as u64;
-        let (outcome, r) = import_bundle(store, &b, &mut |done| {
+        let (outcome, r) = import_bundle(store, &b, &review, &mut |done| {
             observe(Step::Progress {
                 done,
                 events: n,

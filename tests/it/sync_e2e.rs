@@ -289,7 +289,10 @@ fn exit_codes_for_missing_paths_and_usage() {
     assert_eq!(out.status.code(), Some(66));
     // A push writes: it says the folder is missing, never that nothing was imported.
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("does not exist, so no bundle was written"), "{err}");
+    assert!(
+        err.contains("does not exist, so no bundle was written"),
+        "{err}"
+    );
     assert!(!err.contains("import"), "{err}");
     assert!(err.contains("create it"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
