@@ -111,7 +111,7 @@ fn bad_content_refuses_the_bundle_whole_in_one_sentence() {
 }
 
 #[test]
-fn hostile_ids_and_times_are_refused_and_shown_escaped() {
+fn content_msht_never_writes_is_refused_and_shown_escaped() {
     let s = setup();
     let dev_id = open(&s.dev).device_id().to_string();
     let event = |enc: &str, at: &str| {
@@ -140,8 +140,55 @@ fn hostile_ids_and_times_are_refused_and_shown_escaped() {
             "event 1 is dated '\\u{d}Integrity: verified', which is not a UTC time",
         ),
     ];
-    for (i, (e, says)) in cases.into_iter().enumerate() {
-        let p = hand_bundle(&s, &format!("bad{i}.mshtbundle"), &[e]);
+    // An answer that is no answer to its question, under the very guidance the
+    // encounter was recorded with.
+    let g = msht::guidance::load(None).unwrap();
+    let mut start = event(
+        &uuid::Uuid::now_v7().to_string(),
+        "2026-12-02T10:00:00.000Z",
+    );
+    start = Event::new(
+        start.id,
+        start.encounter_id,
+        1,
+        start.at,
+        start.offset,
+        start.device_id,
+        start.prev_hash,
+        EventBody::Created {
+            officer: "PC 3".into(),
+            location: "Mill Road".into(),
+            checklist: "general".into(),
+            checklist_title: "General".into(),
+            guidance_version: g.version.clone(),
+            guidance_hash: g.hash.clone(),
+        },
+    )
+    .unwrap();
+    let answer = Event::new(
+        uuid::Uuid::now_v7().to_string(),
+        start.encounter_id.clone(),
+        2,
+        "2026-12-02T10:00:01.000Z".into(),
+        "+00:00".into(),
+        dev_id.clone(),
+        start.hash.clone(),
+        EventBody::AnswerGiven {
+            question: "general_danger".into(),
+            question_text: "Is anyone in danger?".into(),
+            answer: msht::record::Answer::Choice("\u{1b}[2Jengland".into()),
+        },
+    )
+    .unwrap();
+    let bundles = cases
+        .into_iter()
+        .map(|(e, says)| (vec![e], says))
+        .chain([(
+            vec![start, answer],
+            "event 2 answers question 'general_danger' with '\\u{1b}[2Jengland', which is not a possible answer to a yes/no question",
+        )]);
+    for (i, (events, says)) in bundles.enumerate() {
+        let p = hand_bundle(&s, &format!("bad{i}.mshtbundle"), &events);
         let out = run(&s.hub, &["sync", "import", p.to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(65));
         let err = String::from_utf8_lossy(&out.stderr);
