@@ -10,12 +10,15 @@
 //! come to hold (a conflict settled by the very event arriving, a review whose events have
 //! since joined). Everything else is the only copy of something unresolved, and stays.
 
+use std::collections::HashSet;
+
 use rusqlite::Transaction;
 use serde::Serialize;
 
 use super::sync::to_u64;
 use super::write::write;
 use super::{Store, StoreError};
+use crate::record::Event;
 
 /// Why events were kept aside.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -59,6 +62,38 @@ impl Store {
     /// Everything imports kept aside, by encounter and reason.
     pub fn sync_held(&self) -> Result<Vec<HeldGroup>, StoreError> {
         held_groups(&self.conn).map_err(|e| self.err(e))
+    }
+
+    /// Encounters with events waiting for their chain's start.
+    pub fn sync_waiting_encounters(&self) -> Result<HashSet<String>, StoreError> {
+        self.conn
+            .prepare("SELECT DISTINCT encounter_id FROM sync_held WHERE review IS NULL")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .map_err(|e| self.err(e))
+    }
+
+    /// The events of `encounter_id` waiting for their chain's start, by seq: those that
+    /// still read back as the verified events stored (a row edited by hand is left out,
+    /// as the merge leaves it out).
+    pub fn sync_waiting(&self, encounter_id: &str) -> Result<Vec<Event>, StoreError> {
+        let rows: Vec<(String, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT hash, event FROM sync_held WHERE encounter_id = ?1 AND review IS NULL ORDER BY seq",
+            )
+            .and_then(|mut s| {
+                s.query_map([encounter_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect()
+            })
+            .map_err(|e| self.err(e))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(hash, json)| {
+                serde_json::from_str::<Event>(&json)
+                    .ok()
+                    .filter(|e| e.hash == hash && e.hash_ok().unwrap_or(false))
+            })
+            .collect())
     }
 
     /// Removes the resolved copies kept aside by imports (see the module notes); with

@@ -39,7 +39,6 @@ pub mod receipt;
 pub mod seal;
 pub mod validate;
 
-use std::collections::HashMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -389,7 +388,7 @@ pub fn check_content(
     guidance: &Guidance,
     b: &Bundle,
 ) -> Result<validate::Held, SyncError> {
-    let mut stored = HashMap::new();
+    let mut context = validate::Context::default();
     for id in validate::needs_stored(&b.events) {
         // A damaged copy here is no context: the merge will not join to it either.
         let events = match store.events(&id) {
@@ -397,9 +396,19 @@ pub fn check_content(
             Err(StoreError::Tampered(_)) => Vec::new(),
             Err(e) => return Err(e.into()),
         };
-        stored.insert(id, events);
+        context.stored.insert(id, events);
     }
-    validate::check(&b.events, &stored, guidance).map_err(|r| SyncError::BadBundle {
+    let waiting = store.sync_waiting_encounters()?;
+    if !waiting.is_empty() {
+        let mut ids: Vec<&str> = b.events.iter().map(|e| e.encounter_id.as_str()).collect();
+        ids.dedup();
+        for id in ids.into_iter().filter(|id| waiting.contains(*id)) {
+            context
+                .waiting
+                .insert(id.to_string(), store.sync_waiting(id)?);
+        }
+    }
+    validate::check(&b.events, &context, guidance).map_err(|r| SyncError::BadBundle {
         path: b.path.clone(),
         reason: r.0,
     })

@@ -52,15 +52,23 @@ pub fn needs_stored(events: &[Event]) -> Vec<String> {
         .collect()
 }
 
-/// Checks every event of a bundle. `stored` holds this database's events of the
-/// encounters `needs_stored` named (absent or empty: none here yet); `g` is the guidance
-/// this database runs with. A tail whose chain start is neither in the bundle nor here is
-/// checked event by event only: it is held for its start by the merge anyway.
-pub fn check(
-    events: &[Event],
-    stored: &HashMap<String, Vec<Event>>,
-    g: &Guidance,
-) -> Result<Held, Refused> {
+/// What this database already has of the bundle's encounters.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// The record's events of the encounters `needs_stored` named (absent or empty: none
+    /// here yet).
+    pub stored: HashMap<String, Vec<Event>>,
+    /// Events held earlier waiting for their chain's start, by encounter: the merge joins
+    /// them once the start arrives, so they are checked with it (in whatever order the
+    /// bundles come, the same events pass or fail).
+    pub waiting: HashMap<String, Vec<Event>>,
+}
+
+/// Checks every event of a bundle, with what this database has of its encounters and
+/// `g`, the guidance this database runs with. A tail whose chain start is neither in the
+/// bundle nor here is checked event by event only: it waits for its start, and is checked
+/// again with the start when it comes.
+pub fn check(events: &[Event], context: &Context, g: &Guidance) -> Result<Held, Refused> {
     let mut by_encounter: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
     for e in events {
         by_encounter.entry(&e.encounter_id).or_default().push(e);
@@ -68,8 +76,9 @@ pub fn check(
     let mut held = Held::new();
     for (enc, mut run) in by_encounter {
         run.sort_by_key(|e| e.seq);
-        let prior = stored.get(enc).map_or(&[][..], Vec::as_slice);
-        match check_encounter(enc, &run, prior, g) {
+        let prior = context.stored.get(enc).map_or(&[][..], Vec::as_slice);
+        let waiting = context.waiting.get(enc).map_or(&[][..], Vec::as_slice);
+        match check_encounter(enc, &run, prior, waiting, g) {
             Ok(None) => {}
             Ok(Some(reason)) => {
                 held.insert(enc.to_string(), reason);
@@ -87,23 +96,30 @@ enum Finding {
 }
 
 /// One encounter: `Err` refuses the bundle, `Ok(Some)` holds the encounter for review.
+/// The chain walked is the record's events before the bundle's run, the run, and the
+/// events waiting after it; all but the record's are checked.
 fn check_encounter(
     enc: &str,
     run: &[&Event],
     prior: &[Event],
+    waiting: &[Event],
     g: &Guidance,
 ) -> Result<Option<String>, String> {
     if !is_uuid(enc) {
         return Err("its id is not a UUID, and msht writes no other".into());
     }
-    for e in run {
-        check_form(e)?;
-    }
-    let Some(first_seq) = run.first().map(|e| e.seq) else {
+    let (Some(first_seq), Some(last_seq)) = (run.first().map(|e| e.seq), run.last().map(|e| e.seq))
+    else {
         return Ok(None);
     };
     let mut chain: Vec<&Event> = prior.iter().filter(|e| e.seq < first_seq).collect();
     chain.extend(run.iter().copied());
+    let mut later: Vec<&Event> = waiting.iter().filter(|e| e.seq > last_seq).collect();
+    later.sort_by_key(|e| e.seq);
+    chain.extend(later);
+    for e in chain.iter().filter(|e| e.seq >= first_seq) {
+        check_form(e)?;
+    }
     let Some((created, rest)) = chain.split_first() else {
         return Ok(None);
     };
@@ -397,7 +413,14 @@ mod tests {
     }
 
     fn verdict(events: &[Event]) -> Result<Held, Refused> {
-        check(events, &HashMap::new(), &g())
+        check(events, &Context::default(), &g())
+    }
+
+    fn stored(events: &[Event]) -> Context {
+        Context {
+            stored: HashMap::from([(ENC.to_string(), events.to_vec())]),
+            ..Context::default()
+        }
     }
 
     fn refused(events: &[Event]) -> String {
@@ -490,11 +513,30 @@ mod tests {
             raised("imminent-danger"),
             action("imminent-danger"),
         ]);
-        let stored = HashMap::from([(ENC.to_string(), ev[..2].to_vec())]);
         assert_eq!(needs_stored(&ev[2..]), vec![ENC.to_string()]);
-        assert_eq!(check(&ev[2..], &stored, &g), Ok(Held::new()));
+        assert_eq!(check(&ev[2..], &stored(&ev[..2]), &g), Ok(Held::new()));
         // Without this database's copy the tail waits for its start unchecked.
-        assert_eq!(check(&ev[2..], &HashMap::new(), &g), Ok(Held::new()));
+        assert_eq!(check(&ev[2..], &Context::default(), &g), Ok(Held::new()));
+    }
+
+    #[test]
+    fn a_waiting_tail_is_checked_when_its_start_comes() {
+        let g = g();
+        let ev = chain(vec![
+            created(&g, "general"),
+            answer("general_danger", Answer::No),
+            action("imminent-danger"),
+        ]);
+        // The bad tail alone waits; the start then brings it to account, in whichever
+        // order they come.
+        assert_eq!(check(&ev[2..], &Context::default(), &g), Ok(Held::new()));
+        let waiting = Context {
+            waiting: HashMap::from([(ENC.to_string(), ev[2..].to_vec())]),
+            ..Context::default()
+        };
+        let why = check(&ev[..2], &waiting, &g).unwrap_err().0;
+        assert!(why.contains("event 3 records a welfare action"), "{why}");
+        assert_eq!(check(&ev, &Context::default(), &g).unwrap_err().0, why);
     }
 
     #[test]

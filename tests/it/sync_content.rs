@@ -371,3 +371,43 @@ fn held_and_conflicting_events_are_listed_and_only_resolved_copies_pruned() {
         "the record is untouched"
     );
 }
+
+#[test]
+fn a_bad_tail_sent_before_its_start_is_refused_with_the_start() {
+    let s = setup();
+    let chain = open(&s.dev)
+        .record_encounter(
+            created("PC 6"),
+            vec![
+                EventBody::NoteAdded { text: "x".into() },
+                EventBody::WelfareAction {
+                    prompt: "imminent-danger".into(),
+                    outcome: WelfareOutcome::Done,
+                    reason: String::new(),
+                },
+            ],
+        )
+        .unwrap();
+    let import = |p: &Path| run(&s.hub, &["sync", "import", p.to_str().unwrap()]);
+    // Alone, the tail cannot be judged: it waits for its start.
+    let out = import(&hand_bundle(&s, "a-tail.mshtbundle", &chain[2..]));
+    assert_eq!(out.status.code(), Some(0));
+    // The start brings it to account, as if both had come in one bundle.
+    let out = import(&hand_bundle(&s, "b-start.mshtbundle", &chain[..2]));
+    assert_eq!(out.status.code(), Some(65));
+    let err = String::from_utf8_lossy(&out.stderr);
+    one_line_without_controls(&err);
+    assert!(
+        err.contains(&format!(
+            "encounter {}: event 3 records a welfare action",
+            chain[0].encounter_id
+        )),
+        "{err}"
+    );
+    assert!(
+        open(&s.hub)
+            .events(&chain[0].encounter_id)
+            .unwrap()
+            .is_empty()
+    );
+}
