@@ -9,7 +9,8 @@
 //!   unacknowledged tail keeps a push small (the hub holds the start, and a hub that
 //!   lost it asks for it again in its receipt).
 //! - `import`: each bundle is read and verified whole (manifest, SHA-256, count, every
-//!   event's hash, every chain) before the database is touched, then merged in one
+//!   event's hash, every chain) and its content checked (`validate.rs`: refused whole,
+//!   or encounters held for review) before the database is touched, then merged in one
 //!   transaction (see `store/sync.rs` for order independence), and a receipt is written
 //!   beside it. A bad bundle is reported and skipped; the others still go in.
 //! - `prune`: only encounters whose record verifies, complete (or void) by their events,
