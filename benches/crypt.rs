@@ -205,7 +205,7 @@ fn import(hub: &Path, inbox: &Path, key: Option<&DbKey>) -> f64 {
     let t = Instant::now();
     sync::import_paths(
         &mut s,
-        &msht::guidance::load(None).unwrap(),
+        &msht::guidance::load(None).expect("guidance"),
         &[inbox.to_path_buf()],
         &mut |_| {},
     )

@@ -161,7 +161,7 @@ fn main() {
     let t = Instant::now();
     let s = sync::import_paths(
         &mut hub,
-        &msht::guidance::load(None).unwrap(),
+        &msht::guidance::load(None).expect("guidance"),
         std::slice::from_ref(&inbox),
         &mut |_| {},
     )
@@ -171,7 +171,7 @@ fn main() {
     let t = Instant::now();
     let s2 = sync::import_paths(
         &mut hub,
-        &msht::guidance::load(None).unwrap(),
+        &msht::guidance::load(None).expect("guidance"),
         std::slice::from_ref(&inbox),
         &mut |_| {},
     )

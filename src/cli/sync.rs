@@ -464,8 +464,8 @@ fn held_lines(groups: &[crate::store::HeldGroup]) -> Vec<String> {
     }
     let events: u64 = groups.iter().map(|g| g.events).sum();
     let resolved: u64 = groups.iter().map(|g| g.resolved).sum();
-    let mut encounters: Vec<&str> = groups.iter().map(|g| g.encounter_id.as_str()).collect();
-    encounters.dedup();
+    let encounters: std::collections::BTreeSet<&str> =
+        groups.iter().map(|g| g.encounter_id.as_str()).collect();
     l.push(format!(
         "Kept aside from bundles: {events} event(s) of {} encounter(s), {resolved} of them resolved{}:",
         encounters.len(),

@@ -349,7 +349,10 @@ fn held_and_conflicting_events_are_listed_and_only_resolved_copies_pruned() {
         .unwrap();
     }
     let text = run_ok(&s.hub, &["sync", "status"]);
-    assert!(text.contains("1 of them resolved"), "{text}");
+    assert!(
+        text.contains("2 event(s) of 1 encounter(s), 1 of them resolved"),
+        "{text}"
+    );
     assert!(text.contains("event(s) refused as conflicting"), "{text}");
     let out = run_ok(&s.hub, &["sync", "prune", "--held", "--dry-run"]);
     assert!(out.contains("Would remove 1 resolved"), "{out}");
