@@ -5,20 +5,21 @@
 //! sign nonsense too. It runs over decoded events only, so how a bundle is read (whole or
 //! streamed) does not matter here.
 //!
-//! Two kinds of finding, decided per check:
+//! Two kinds of finding:
 //! - **Refused** (the whole bundle, nothing written, one sentence naming the encounter):
-//!   what msht itself never writes. An encounter, event or device id that is not a UUID;
-//!   a time or UTC offset that does not parse in the stored form (`src/time.rs`); a
-//!   welfare action for a prompt never raised in that chain (and no amendment that could
-//!   have made it due); an answer that is not a possible answer to its question, or to a
-//!   question the checklist does not have, when this database's guidance is the very set
-//!   (same content hash) the encounter was recorded with.
+//!   what msht itself never writes, whatever guidance or clock it had. An encounter,
+//!   event or device id that is not a UUID; a time or UTC offset not in the stored form
+//!   (`src/time.rs`).
 //! - **Held for review** (that encounter's events kept aside with the reason, the rest of
-//!   the bundle imported, nothing acknowledged for them): what an honest device can
-//!   produce. A checklist this database's guidance does not have; an answer or action
-//!   that does not fit this database's guidance when the encounter was recorded with
-//!   another version (guidance is updated force by force, device by device); an event
-//!   dated before its encounter was created (a device clock set back).
+//!   the bundle imported, nothing acknowledged for them): what does not make sense here
+//!   but an honest device can produce. A checklist this database's guidance does not
+//!   have; an answer that is no answer to its question (or to a question the checklist
+//!   lacks) under this database's guidance; a welfare action for a prompt never raised
+//!   in the chain (nor a prompt the guidance has, after an amendment that could have made
+//!   it due); an event dated before its encounter was created (a clock set back). Each
+//!   can follow from guidance updated part-way through an encounter (resume, amend and
+//!   action use the guidance of the day), a crash between an answer and its prompts, or
+//!   a device clock, and a refusal would stop every later push from that device.
 //!
 //! A new `EventBody` variant must be placed in `check_event`'s match, which has no
 //! wildcard: the compiler points at it.
@@ -89,12 +90,6 @@ pub fn check(events: &[Event], context: &Context, g: &Guidance) -> Result<Held, 
     Ok(held)
 }
 
-/// What follows from one finding.
-enum Finding {
-    Refuse(String),
-    Hold(String),
-}
-
 /// One encounter: `Err` refuses the bundle, `Ok(Some)` holds the encounter for review.
 /// The chain walked is the record's events before the bundle's run, the run, and the
 /// events waiting after it; all but the record's are checked.
@@ -151,19 +146,14 @@ fn check_encounter(
         created_at: &created.at,
         raised: HashSet::new(),
         amended: false,
-        hold: None,
     };
+    let mut hold = None;
     for e in rest {
-        let in_bundle = e.seq >= first_seq;
-        match walk.check_event(e, in_bundle) {
-            None => {}
-            Some(Finding::Refuse(what)) => return Err(what),
-            Some(Finding::Hold(why)) => {
-                walk.hold.get_or_insert(why);
-            }
+        if let Some(why) = walk.check_event(e, e.seq >= first_seq) {
+            hold.get_or_insert(why);
         }
     }
-    Ok(walk.hold)
+    Ok(hold)
 }
 
 /// The parts of an event that are the same whatever its kind: ids and times as msht
@@ -214,21 +204,21 @@ struct Walk<'a> {
     raised: HashSet<&'a str>,
     /// An amendment so far: it may make a prompt due that no `prompt_raised` names.
     amended: bool,
-    hold: Option<String>,
 }
 
 impl<'a> Walk<'a> {
-    /// One event after `created`. Events already in this database (`in_bundle` false)
-    /// only feed the walk: they were checked when they came.
-    fn check_event(&mut self, e: &'a Event, in_bundle: bool) -> Option<Finding> {
+    /// One event after `created`: why to hold the encounter for review, if anything.
+    /// Events already in this database (`in_bundle` false) only feed the walk: they were
+    /// checked when they came.
+    fn check_event(&mut self, e: &'a Event, in_bundle: bool) -> Option<String> {
         let n = e.seq;
-        let mut finding = None;
+        let mut dated = None;
         if in_bundle && e.at.as_str() < self.created_at {
-            finding = Some(Finding::Hold(format!(
+            dated = Some(format!(
                 "event {n} is dated {}, before the encounter was created ({}); the recording device's clock may have been set back",
                 shown(&e.at),
                 shown(self.created_at)
-            )));
+            ));
         }
         let own = match &e.body {
             // A second 'created' breaks the record's rules; the merge refuses it.
@@ -257,30 +247,25 @@ impl<'a> Walk<'a> {
         if !in_bundle {
             return None;
         }
-        // A refusal outweighs a hold.
-        match (own, finding) {
-            (Some(Finding::Refuse(r)), _) => Some(Finding::Refuse(r)),
-            (_, Some(f)) => Some(f),
-            (own, None) => own,
-        }
+        own.or(dated)
     }
 
-    /// A finding about guidance content: refused when this database runs the very set
-    /// the encounter was recorded with (an honest device could not have written it),
-    /// held for review when the sets differ.
-    fn by_guidance(&self, what: String) -> Finding {
+    /// A finding about guidance content, with the versions when they differ. Held, never
+    /// refused: an honest device can write it (`check --resume`, `encounters amend` and
+    /// `encounters action` use the guidance of the day, which may not be the encounter's).
+    fn by_guidance(&self, what: String) -> String {
         if self.same_guidance {
-            Finding::Refuse(what)
+            what
         } else {
-            Finding::Hold(format!(
+            format!(
                 "{what} (it was recorded with guidance version {}, this database has {})",
                 shown(self.recorded_with),
                 shown(&self.g.version)
-            ))
+            )
         }
     }
 
-    fn answer(&self, n: u32, question: &str, answer: &Answer) -> Option<Finding> {
+    fn answer(&self, n: u32, question: &str, answer: &Answer) -> Option<String> {
         let checklist = &self.flow.checklist.id;
         let Some(q) = self.flow.questions.iter().find(|q| q.id == question) else {
             return Some(self.by_guidance(format!(
@@ -299,23 +284,19 @@ impl<'a> Walk<'a> {
         )))
     }
 
-    fn action(&self, n: u32, prompt: &str) -> Option<Finding> {
+    fn action(&self, n: u32, prompt: &str) -> Option<String> {
         if self.raised.contains(prompt) {
             return None;
         }
-        let what = format!(
-            "event {n} records a welfare action for prompt '{}', which was never raised in it",
-            shown(prompt)
-        );
         // An amendment can make a prompt due with no 'prompt_raised' event (the engine
         // derives it): then the prompt must at least be one the guidance has.
-        if self.amended {
-            if self.g.prompts.iter().any(|p| p.id == prompt) {
-                return None;
-            }
-            return Some(self.by_guidance(what));
+        if self.amended && self.g.prompts.iter().any(|p| p.id == prompt) {
+            return None;
         }
-        Some(Finding::Refuse(what))
+        Some(self.by_guidance(format!(
+            "event {n} records a welfare action for prompt '{}', which was never raised in it",
+            shown(prompt)
+        )))
     }
 }
 
@@ -501,12 +482,11 @@ mod tests {
     fn an_action_needs_its_prompt_raised_in_the_chain() {
         let g = g();
         let ev = chain(vec![created(&g, "general"), action("imminent-danger")]);
-        let why = refused(&ev);
+        let why = held(&ev);
         assert!(
-            why.starts_with(&format!("encounter {ENC}: event 2")),
+            why.starts_with("event 2 records a welfare action for prompt 'imminent-danger', which was never raised"),
             "{why}"
         );
-        assert!(why.contains("never raised"), "{why}");
         // Raised in the part already held here: the tail alone is fine.
         let ev = chain(vec![
             created(&g, "general"),
@@ -534,9 +514,13 @@ mod tests {
             waiting: HashMap::from([(ENC.to_string(), ev[2..].to_vec())]),
             ..Context::default()
         };
-        let why = check(&ev[..2], &waiting, &g).unwrap_err().0;
+        let why = check(&ev[..2], &waiting, &g).unwrap().remove(ENC).unwrap();
         assert!(why.contains("event 3 records a welfare action"), "{why}");
-        assert_eq!(check(&ev, &Context::default(), &g).unwrap_err().0, why);
+        assert_eq!(check(&ev, &Context::default(), &g).unwrap()[ENC], why);
+        let mut bad = waiting.clone();
+        bad.waiting.get_mut(ENC).unwrap()[0].at = "now".into();
+        let why = check(&ev[..2], &bad, &g).unwrap_err().0;
+        assert!(why.contains("event 3 is dated 'now'"), "{why}");
     }
 
     #[test]
@@ -557,10 +541,11 @@ mod tests {
             ("no_such_question", Answer::Yes, "does not have"),
         ] {
             let ev = chain(vec![created(&g, "general"), answer(q, a)]);
-            let why = refused(&ev);
+            let why = held(&ev);
             assert!(why.contains(says), "{why}");
+            assert!(!why.contains("recorded with guidance version"), "{why}");
         }
-        // Recorded with another guidance: kept for review, not refused.
+        // Recorded with another guidance: the versions are named.
         let mut c = created(&g, "general");
         if let EventBody::Created { guidance_hash, .. } = &mut c {
             *guidance_hash = "other".into();
@@ -601,8 +586,12 @@ mod tests {
     #[test]
     fn a_refusal_outweighs_a_hold_anywhere_in_the_bundle() {
         let g = g();
-        let mut ev = chain(vec![created(&g, "general"), action("imminent-danger")]);
-        ev[1].at = "2025-12-31T23:59:59.000Z".into();
-        assert!(refused(&ev).contains("never raised"));
+        let mut ev = chain(vec![
+            created(&g, "general"),
+            action("imminent-danger"),
+            answer("general_danger", Answer::No),
+        ]);
+        ev[2].offset = "+1:00".into();
+        assert!(refused(&ev).contains("event 3 has the UTC offset '+1:00'"));
     }
 }

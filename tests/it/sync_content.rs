@@ -72,22 +72,48 @@ fn one_line_without_controls(err: &str) {
     assert!(!err.trim_end().chars().any(|c| c.is_control()), "{err:?}");
 }
 
+/// One event for a hand-made bundle, written by the setup's device.
+fn event(s: &Setup, enc: &str, seq: u32, prev: &str, at: &str, body: EventBody) -> Event {
+    Event::new(
+        uuid::Uuid::now_v7().to_string(),
+        enc.into(),
+        seq,
+        at.into(),
+        "+00:00".into(),
+        open(&s.dev).device_id().to_string(),
+        prev.into(),
+        body,
+    )
+    .unwrap()
+}
+
+fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
 #[test]
 fn bad_content_refuses_the_bundle_whole_in_one_sentence() {
     let s = setup();
-    // A welfare action for a prompt never raised: msht itself never writes that.
-    let bad = open(&s.dev)
+    let good = open(&s.dev)
         .record_encounter(
             created("PC 2"),
-            vec![EventBody::WelfareAction {
-                prompt: "imminent-danger".into(),
-                outcome: WelfareOutcome::Done,
-                reason: String::new(),
-            }],
+            vec![EventBody::NoteAdded { text: "x".into() }],
         )
         .unwrap();
-    push(&s.dev, &s.share);
-    let out = run(&s.hub, &["sync", "import", s.share.to_str().unwrap()]);
+    // An offset msht never writes, with hashes that verify.
+    let bad = Event::new(
+        new_id(),
+        new_id(),
+        1,
+        "2026-12-02T10:00:00.000Z".into(),
+        "+1:00".into(),
+        good[0].device_id.clone(),
+        GENESIS_HASH.into(),
+        created("PC 2"),
+    )
+    .unwrap();
+    let p = hand_bundle(&s, "mixed.mshtbundle", &[good, vec![bad.clone()]].concat());
+    let out = run(&s.hub, &["sync", "import", p.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(65));
     let err = String::from_utf8_lossy(&out.stderr);
     one_line_without_controls(&err);
@@ -96,15 +122,14 @@ fn bad_content_refuses_the_bundle_whole_in_one_sentence() {
         "{err}"
     );
     assert!(
-        err.contains(&format!("encounter {}: event 2", bad[0].encounter_id)),
+        err.contains(&format!(
+            "encounter {}: event 1 has the UTC offset '+1:00', which is not an offset as msht writes it",
+            bad.encounter_id
+        )),
         "{err}"
     );
-    assert!(
-        err.contains("'imminent-danger', which was never raised"),
-        "{err}"
-    );
-    // Nothing written: no encounter (the good one travelled in the same bundle), no
-    // receipt, no record of the bundle.
+    // Nothing written: not the good encounter of the same bundle, no receipt, no record
+    // of the bundle.
     assert_eq!(encounter_count(&s.hub), 0);
     assert!(files(&s.share, "mshtreceipt").is_empty());
     assert_eq!(status(&s.hub)["bundles_imported"], 0);
@@ -113,82 +138,22 @@ fn bad_content_refuses_the_bundle_whole_in_one_sentence() {
 #[test]
 fn content_msht_never_writes_is_refused_and_shown_escaped() {
     let s = setup();
-    let dev_id = open(&s.dev).device_id().to_string();
-    let event = |enc: &str, at: &str| {
-        Event::new(
-            uuid::Uuid::now_v7().to_string(),
-            enc.into(),
-            1,
-            at.into(),
-            "+00:00".into(),
-            dev_id.clone(),
-            GENESIS_HASH.into(),
-            created("PC 3"),
-        )
-        .unwrap()
-    };
+    let start = |enc: &str, at: &str| event(&s, enc, 1, GENESIS_HASH, at, created("PC 3"));
     let cases = [
         (
-            event(
+            start(
                 "\u{1b}]0;owned\u{7}\u{1b}[2J\u{202e}",
                 "2026-12-02T10:00:00.000Z",
             ),
             "\\u{1b}]0;owned\\u{7}\\u{1b}[2J\\u{202e}: its id is not a UUID",
         ),
         (
-            event(&uuid::Uuid::now_v7().to_string(), "\rIntegrity: verified"),
+            start(&new_id(), "\rIntegrity: verified"),
             "event 1 is dated '\\u{d}Integrity: verified', which is not a UTC time",
         ),
     ];
-    // An answer that is no answer to its question, under the very guidance the
-    // encounter was recorded with.
-    let g = msht::guidance::load(None).unwrap();
-    let mut start = event(
-        &uuid::Uuid::now_v7().to_string(),
-        "2026-12-02T10:00:00.000Z",
-    );
-    start = Event::new(
-        start.id,
-        start.encounter_id,
-        1,
-        start.at,
-        start.offset,
-        start.device_id,
-        start.prev_hash,
-        EventBody::Created {
-            officer: "PC 3".into(),
-            location: "Mill Road".into(),
-            checklist: "general".into(),
-            checklist_title: "General".into(),
-            guidance_version: g.version.clone(),
-            guidance_hash: g.hash.clone(),
-        },
-    )
-    .unwrap();
-    let answer = Event::new(
-        uuid::Uuid::now_v7().to_string(),
-        start.encounter_id.clone(),
-        2,
-        "2026-12-02T10:00:01.000Z".into(),
-        "+00:00".into(),
-        dev_id.clone(),
-        start.hash.clone(),
-        EventBody::AnswerGiven {
-            question: "general_danger".into(),
-            question_text: "Is anyone in danger?".into(),
-            answer: msht::record::Answer::Choice("\u{1b}[2Jengland".into()),
-        },
-    )
-    .unwrap();
-    let bundles = cases
-        .into_iter()
-        .map(|(e, says)| (vec![e], says))
-        .chain([(
-            vec![start, answer],
-            "event 2 answers question 'general_danger' with '\\u{1b}[2Jengland', which is not a possible answer to a yes/no question",
-        )]);
-    for (i, (events, says)) in bundles.enumerate() {
-        let p = hand_bundle(&s, &format!("bad{i}.mshtbundle"), &events);
+    for (i, (e, says)) in cases.into_iter().enumerate() {
+        let p = hand_bundle(&s, &format!("bad{i}.mshtbundle"), &[e]);
         let out = run(&s.hub, &["sync", "import", p.to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(65));
         let err = String::from_utf8_lossy(&out.stderr);
@@ -197,6 +162,72 @@ fn content_msht_never_writes_is_refused_and_shown_escaped() {
     }
     assert_eq!(encounter_count(&s.hub), 0);
     assert!(files(&s.share, "mshtreceipt").is_empty());
+}
+
+#[test]
+fn answers_and_actions_that_do_not_fit_are_held_for_review_and_shown_escaped() {
+    let s = setup();
+    let g = msht::guidance::load(None).unwrap();
+    let created_here = EventBody::Created {
+        officer: "PC 3".into(),
+        location: "Mill Road".into(),
+        checklist: "general".into(),
+        checklist_title: "General".into(),
+        guidance_version: g.version.clone(),
+        guidance_hash: g.hash.clone(),
+    };
+    let two = |second: EventBody| {
+        let enc = new_id();
+        let first = event(
+            &s,
+            &enc,
+            1,
+            GENESIS_HASH,
+            "2026-12-02T10:00:00.000Z",
+            created_here.clone(),
+        );
+        let hash = first.hash.clone();
+        vec![
+            first,
+            event(&s, &enc, 2, &hash, "2026-12-02T10:00:01.000Z", second),
+        ]
+    };
+    let cases = [
+        (
+            two(EventBody::AnswerGiven {
+                question: "general_danger".into(),
+                question_text: "Is anyone in danger?".into(),
+                answer: msht::record::Answer::Choice("\u{1b}[2Jengland".into()),
+            }),
+            "event 2 answers question 'general_danger' with '\\u{1b}[2Jengland', which is not a possible answer to a yes/no question",
+        ),
+        (
+            two(EventBody::WelfareAction {
+                prompt: "imminent-danger".into(),
+                outcome: WelfareOutcome::Done,
+                reason: String::new(),
+            }),
+            "event 2 records a welfare action for prompt 'imminent-danger', which was never raised in it",
+        ),
+    ];
+    for (i, (events, says)) in cases.into_iter().enumerate() {
+        let enc = events[0].encounter_id.clone();
+        let p = hand_bundle(&s, &format!("odd{i}.mshtbundle"), &events);
+        let out = run(&s.hub, &["sync", "import", p.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        one_line_without_controls(&err);
+        assert!(
+            err.contains(&format!(
+                "encounter {enc} was held for review, not imported (2 events): {says}"
+            )),
+            "{err}"
+        );
+        assert!(open(&s.hub).events(&enc).unwrap().is_empty());
+    }
+    let st = status(&s.hub);
+    assert_eq!(st["held"].as_array().unwrap().len(), 2, "{st}");
+    assert_eq!(st["held_events"], 4, "{st}");
 }
 
 #[test]
@@ -376,7 +407,7 @@ fn held_and_conflicting_events_are_listed_and_only_resolved_copies_pruned() {
 }
 
 #[test]
-fn a_bad_tail_sent_before_its_start_is_refused_with_the_start() {
+fn a_bad_tail_sent_before_its_start_is_judged_with_the_start() {
     let s = setup();
     let chain = open(&s.dev)
         .record_encounter(
@@ -391,26 +422,30 @@ fn a_bad_tail_sent_before_its_start_is_refused_with_the_start() {
             ],
         )
         .unwrap();
+    let enc = chain[0].encounter_id.clone();
     let import = |p: &Path| run(&s.hub, &["sync", "import", p.to_str().unwrap()]);
     // Alone, the tail cannot be judged: it waits for its start.
     let out = import(&hand_bundle(&s, "a-tail.mshtbundle", &chain[2..]));
     assert_eq!(out.status.code(), Some(0));
-    // The start brings it to account, as if both had come in one bundle.
+    assert!(String::from_utf8_lossy(&out.stderr).is_empty());
+    // The start brings it to account, as if both had come in one bundle: the encounter
+    // is held for review, nothing of it joins the record.
     let out = import(&hand_bundle(&s, "b-start.mshtbundle", &chain[..2]));
-    assert_eq!(out.status.code(), Some(65));
+    assert_eq!(out.status.code(), Some(0));
     let err = String::from_utf8_lossy(&out.stderr);
     one_line_without_controls(&err);
     assert!(
         err.contains(&format!(
-            "encounter {}: event 3 records a welfare action",
-            chain[0].encounter_id
+            "encounter {enc} was held for review, not imported (2 events): event 3 records a welfare action"
         )),
         "{err}"
     );
-    assert!(
-        open(&s.hub)
-            .events(&chain[0].encounter_id)
-            .unwrap()
-            .is_empty()
-    );
+    assert!(open(&s.hub).events(&enc).unwrap().is_empty());
+    let kinds: Vec<Value> = status(&s.hub)["held"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["kind"].clone())
+        .collect();
+    assert_eq!(kinds, vec![Value::from("waiting"), Value::from("review")]);
 }
