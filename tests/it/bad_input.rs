@@ -403,6 +403,16 @@ fn argument_cases() -> Vec<Case> {
         case("sync push without a folder", &["sync", "push"], 64),
         case("sync import without a path", &["sync", "import"], 64),
         case(
+            "sync push to a missing folder",
+            &["sync", "push", "--to", "{dir}/none"],
+            66,
+        ),
+        case(
+            "sync prune --held with an encounter",
+            &["sync", "prune", "--held", "{id}"],
+            64,
+        ),
+        case(
             "hostile command name",
             &["\u{1b}]0;owned\u{7}\u{1b}[2J"],
             64,
