@@ -132,6 +132,12 @@ fn push(ctx: &Ctx, store: &mut Store, to: &std::path::Path) -> Result<()> {
         );
         eprintln!("{}", terminal_safe(&line));
     }
+    for (encounter, why) in &r.held_for_review {
+        let line = format!(
+            "msht: the hub holds encounter {encounter} for review, so it stays pending here and is not pruned: {why}."
+        );
+        eprintln!("{}", terminal_safe(&line));
+    }
     for l in &r.left_out {
         let line = format!(
             "msht: encounter {} was left out of the push because its record does not verify: {}.",
@@ -143,6 +149,7 @@ fn push(ctx: &Ctx, store: &mut Store, to: &std::path::Path) -> Result<()> {
         print_json(&serde_json::json!({
             "receipts_applied": r.receipts_applied,
             "receipts_ignored": r.receipts_ignored.iter().map(|(p, why)| serde_json::json!({"receipt": p.display().to_string(), "reason": why})).collect::<Vec<_>>(),
+            "held_for_review": r.held_for_review.iter().map(|(e, why)| serde_json::json!({"encounter_id": e, "reason": why})).collect::<Vec<_>>(),
             "newly_acknowledged": r.newly_acknowledged,
             "requested_again": r.requested_again,
             "bundle": r.written.as_ref().map(|(p, _)| p.display().to_string()),

@@ -12,7 +12,7 @@
 
 use std::collections::HashSet;
 
-use rusqlite::Transaction;
+use rusqlite::{OptionalExtension, Transaction};
 use serde::Serialize;
 
 use super::sync::to_u64;
@@ -94,6 +94,32 @@ impl Store {
                     .filter(|e| e.hash == hash && e.hash_ok().unwrap_or(false))
             })
             .collect())
+    }
+
+    /// Of `event_ids`, those in this database's record that its hub has not acknowledged,
+    /// each as (encounter id, event id).
+    pub fn sync_unacked_events(
+        &self,
+        event_ids: &[String],
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT e.encounter_id FROM events e WHERE e.id = ?1 AND {}",
+                super::sync::UNACKED
+            ))
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for id in event_ids {
+            let enc: Option<String> = stmt
+                .query_row([id], |r| r.get(0))
+                .optional()
+                .map_err(|e| self.err(e))?;
+            if let Some(enc) = enc {
+                out.push((enc, id.clone()));
+            }
+        }
+        Ok(out)
     }
 
     /// Removes the resolved copies kept aside by imports (see the module notes); with

@@ -177,6 +177,9 @@ pub struct PushReport {
     pub requested_again: u64,
     /// Receipts for this database that were not trusted, each with why, in one sentence.
     pub receipts_ignored: Vec<(PathBuf, String)>,
+    /// Encounters the hub holds for review (events still unacknowledged here), with the
+    /// hub's reason.
+    pub held_for_review: Vec<(String, String)>,
     /// The bundle written, if anything was pending.
     pub written: Option<(PathBuf, Manifest)>,
     /// Damaged records left out of the bundle.
@@ -237,8 +240,33 @@ fn read_receipts(
             report.receipts_applied += 1;
             report.newly_acknowledged += newly;
             report.requested_again += requested;
+            note_reviews(store, &r, report)?;
         } else if let Some(why) = ignored_because(&verdict) {
             report.receipts_ignored.push((path, why));
+        }
+    }
+    Ok(())
+}
+
+/// Encounters the hub holds for review, from a receipt it signed: named in the report
+/// while their events are still unacknowledged here (a later receipt may have taken them).
+fn note_reviews(store: &Store, r: &Receipt, report: &mut PushReport) -> Result<(), SyncError> {
+    let held: Vec<&receipt::NotAccepted> = r
+        .not_accepted
+        .iter()
+        .filter(|n| n.outcome == receipt::REVIEW)
+        .collect();
+    if held.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = held.iter().map(|n| n.event_id.clone()).collect();
+    for (encounter, event) in store.sync_unacked_events(&ids)? {
+        let Some(n) = held.iter().find(|n| n.event_id == event) else {
+            continue;
+        };
+        if !report.held_for_review.iter().any(|(e, _)| *e == encounter) {
+            let reason = n.reason.trim_start_matches("held for review: ").to_string();
+            report.held_for_review.push((encounter, reason));
         }
     }
     Ok(())
@@ -438,9 +466,17 @@ fn import_bundle(
     let mut not_accepted = Vec::new();
     for (kind, list) in [("held", &outcome.held), ("refused", &outcome.refused)] {
         for u in list {
+            let reviewed = outcome
+                .review
+                .iter()
+                .any(|r| r.encounter_id == u.encounter_id);
             not_accepted.push(receipt::NotAccepted {
                 event_id: u.event_id.clone(),
-                outcome: kind.to_string(),
+                outcome: if kind == "held" && reviewed {
+                    receipt::REVIEW.to_string()
+                } else {
+                    kind.to_string()
+                },
                 reason: u.reason.clone(),
             });
         }

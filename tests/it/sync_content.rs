@@ -277,8 +277,17 @@ fn an_encounter_the_guidance_lacks_is_held_for_review_not_acknowledged() {
         text.contains(&format!("{odd_id}: 3 event(s) held for review")),
         "{text}"
     );
-    // Not acknowledged: the device keeps it pending and never prunes it.
-    push(&s.dev, &s.share);
+    // Not acknowledged: the device keeps it pending, never prunes it, and says why.
+    let out = run(&s.dev, &["sync", "push", "--to", s.share.to_str().unwrap()]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    one_line_without_controls(&err);
+    assert!(
+        err.contains(&format!(
+            "the hub holds encounter {odd_id} for review, so it stays pending here and is not pruned: it was recorded with checklist 'wales-pilot'"
+        )),
+        "{err}"
+    );
     let out = run_ok(&s.dev, &["sync", "prune"]);
     assert!(out.contains(&good), "{out}");
     assert!(!out.contains(&odd_id), "{out}");
