@@ -203,6 +203,12 @@ fn make_bundles(inbox: &Path, total: usize) {
 fn import(hub: &Path, inbox: &Path, key: Option<&DbKey>) -> f64 {
     let mut s = open(hub, key);
     let t = Instant::now();
-    sync::import_paths(&mut s, &[inbox.to_path_buf()], &mut |_| {}).expect("import");
+    sync::import_paths(
+        &mut s,
+        &msht::guidance::load(None).expect("guidance"),
+        &[inbox.to_path_buf()],
+        &mut |_| {},
+    )
+    .expect("import");
     t.elapsed().as_secs_f64()
 }

@@ -159,13 +159,23 @@ fn main() {
 
     // msht: the real import path, into a fresh hub.
     let t = Instant::now();
-    let s =
-        sync::import_paths(&mut hub, std::slice::from_ref(&inbox), &mut |_| {}).expect("import");
+    let s = sync::import_paths(
+        &mut hub,
+        &msht::guidance::load(None).expect("guidance"),
+        std::slice::from_ref(&inbox),
+        &mut |_| {},
+    )
+    .expect("import");
     let msht_secs = t.elapsed().as_secs_f64();
     assert_eq!(s.accepted as usize, made);
     let t = Instant::now();
-    let s2 =
-        sync::import_paths(&mut hub, std::slice::from_ref(&inbox), &mut |_| {}).expect("re-import");
+    let s2 = sync::import_paths(
+        &mut hub,
+        &msht::guidance::load(None).expect("guidance"),
+        std::slice::from_ref(&inbox),
+        &mut |_| {},
+    )
+    .expect("re-import");
     let again_secs = t.elapsed().as_secs_f64();
     assert_eq!(s2.already_present as usize, made);
     drop(hub);

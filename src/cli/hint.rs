@@ -120,6 +120,9 @@ fn export(e: &ExportError) -> Option<String> {
 fn sync(e: &SyncError) -> Option<String> {
     match e {
         SyncError::NotAFolder { .. } => Some("give `sync push --to` a folder".into()),
+        SyncError::NoFolder { .. } => Some(
+            "create it, or give `sync push --to` (or `msht config set sync_folder`) a folder that exists".into(),
+        ),
         SyncError::LeftOut(_) => {
             Some("`msht doctor` lists every damaged record; report them to your supervisor".into())
         }

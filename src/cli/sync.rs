@@ -78,6 +78,10 @@ pub enum Command {
         /// Say what would be removed, remove nothing
         #[arg(long)]
         dry_run: bool,
+        /// Instead: remove copies of held and conflicting events that are resolved (the
+        /// record or the hub holds that very event); never the only copy of anything
+        #[arg(long, conflicts_with = "encounters")]
+        held: bool,
     },
 }
 
@@ -110,9 +114,11 @@ pub fn run(ctx: &Ctx, cmd: Command) -> Result<()> {
         Command::Enroll { hub_key } => sync_keys::enroll(ctx.json, &mut store, &hub_key),
         Command::Trust { key, name } => sync_keys::trust(ctx.json, &mut store, &key, &name),
         Command::Revoke { device } => sync_keys::revoke(ctx.json, &mut store, &device),
+        Command::Prune { dry_run, held, .. } if held => prune_held(ctx, &mut store, dry_run),
         Command::Prune {
             encounters,
             dry_run,
+            ..
         } => prune(ctx, &mut store, &encounters, dry_run),
     }
 }
@@ -123,6 +129,12 @@ fn push(ctx: &Ctx, store: &mut Store, to: &std::path::Path) -> Result<()> {
         let line = format!(
             "msht: {} acknowledges nothing: {why} (`msht sync hub` shows or sets this device's hub).",
             path.display()
+        );
+        eprintln!("{}", terminal_safe(&line));
+    }
+    for (encounter, why) in &r.held_for_review {
+        let line = format!(
+            "msht: the hub holds encounter {encounter} for review, so it stays pending here and is not pruned: {why}."
         );
         eprintln!("{}", terminal_safe(&line));
     }
@@ -137,6 +149,7 @@ fn push(ctx: &Ctx, store: &mut Store, to: &std::path::Path) -> Result<()> {
         print_json(&serde_json::json!({
             "receipts_applied": r.receipts_applied,
             "receipts_ignored": r.receipts_ignored.iter().map(|(p, why)| serde_json::json!({"receipt": p.display().to_string(), "reason": why})).collect::<Vec<_>>(),
+            "held_for_review": r.held_for_review.iter().map(|(e, why)| serde_json::json!({"encounter_id": e, "reason": why})).collect::<Vec<_>>(),
             "newly_acknowledged": r.newly_acknowledged,
             "requested_again": r.requested_again,
             "bundle": r.written.as_ref().map(|(p, _)| p.display().to_string()),
@@ -238,7 +251,8 @@ fn import(ctx: &Ctx, store: &mut Store, paths: &[PathBuf]) -> Result<()> {
     let json = ctx.json;
     // A closed stdout does not stop the import; the error is returned at the end.
     let mut out_err: Option<std::io::Error> = None;
-    let summary = sync::import_paths(store, paths, &mut |step| match step {
+    let guidance = ctx.guidance()?;
+    let summary = sync::import_paths(store, &guidance, paths, &mut |step| match step {
         Step::Progress {
             done,
             events: n,
@@ -356,26 +370,39 @@ fn imported_lines(bundle: &sync::Bundle, outcome: &sync::ImportOutcome) -> (Stri
             outcome.released
         ));
     }
-    if !outcome.held.is_empty() {
+    let for_review: usize = outcome.review.iter().map(|r| r.events as usize).sum();
+    let waiting = outcome.held.len().saturating_sub(for_review);
+    if waiting > 0 {
         msg.push_str(&format!(
-            ", {} held until their encounters' earlier events arrive",
-            outcome.held.len()
+            ", {waiting} held until their encounters' earlier events arrive"
         ));
     }
+    if for_review > 0 {
+        msg.push_str(&format!(", {for_review} held for review"));
+    }
     msg.push('.');
-    let warnings = outcome
-        .refused
+    let mut warnings: Vec<String> = outcome
+        .review
         .iter()
         .map(|r| {
             format!(
-                "msht: {}: event {} of encounter {} was refused: {}",
+                "msht: {}: encounter {} was held for review, not imported ({} events): {}.",
                 bundle.path.display(),
-                r.event_id,
                 r.encounter_id,
+                r.events,
                 r.reason
             )
         })
         .collect();
+    warnings.extend(outcome.refused.iter().map(|r| {
+        format!(
+            "msht: {}: event {} of encounter {} was refused: {}",
+            bundle.path.display(),
+            r.event_id,
+            r.encounter_id,
+            r.reason
+        )
+    }));
     (msg, warnings)
 }
 
@@ -425,9 +452,80 @@ fn status(ctx: &Ctx, store: &Store) -> Result<()> {
     ));
     if s.bundles_imported > 0 || s.held_events > 0 || s.conflicts > 0 {
         l.push(format!(
-            "Received: {} bundles imported; {} events held for earlier events; {} events refused as conflicts.",
+            "Received: {} bundles imported; {} events held; {} events refused as conflicts.",
             s.bundles_imported, s.held_events, s.conflicts
         ));
+    }
+    l.extend(held_lines(&s.held));
+    print_lines(&l)?;
+    Ok(())
+}
+
+/// The events imports kept aside, one line per encounter and reason, and how many of
+/// them `sync prune --held` would remove.
+fn held_lines(groups: &[crate::store::HeldGroup]) -> Vec<String> {
+    use crate::store::HeldKind;
+    let mut l = Vec::new();
+    if groups.is_empty() {
+        return l;
+    }
+    let events: u64 = groups.iter().map(|g| g.events).sum();
+    let resolved: u64 = groups.iter().map(|g| g.resolved).sum();
+    let encounters: std::collections::BTreeSet<&str> =
+        groups.iter().map(|g| g.encounter_id.as_str()).collect();
+    l.push(format!(
+        "Kept aside from bundles: {events} event(s) of {} encounter(s), {resolved} of them resolved{}:",
+        encounters.len(),
+        if resolved > 0 {
+            " (`msht sync prune --held` removes those)"
+        } else {
+            ""
+        }
+    ));
+    for g in groups {
+        let what = match g.kind {
+            HeldKind::Waiting => "held",
+            HeldKind::Review => "held for review",
+            HeldKind::Conflict => "refused as conflicting",
+        };
+        l.push(
+            terminal_safe(&format!(
+                "  {}: {} event(s) {what}: {}.",
+                g.encounter_id, g.events, g.reason
+            ))
+            .into_owned(),
+        );
+    }
+    l
+}
+
+fn prune_held(ctx: &Ctx, store: &mut Store, dry_run: bool) -> Result<()> {
+    let out = store.sync_prune_held(dry_run)?;
+    if ctx.json {
+        print_json(&serde_json::json!({"dry_run": dry_run, "outcome": out}))?;
+        return Ok(());
+    }
+    let verb = if dry_run { "Would remove" } else { "Removed" };
+    let mut l = vec![format!(
+        "{verb} {} resolved copy(ies) of held or conflicting events (this database's record or its hub holds each of those events).",
+        out.removed
+    )];
+    let left: Vec<_> = out
+        .kept
+        .iter()
+        .filter(|g| g.events > g.resolved)
+        .cloned()
+        .map(|mut g| {
+            g.events -= g.resolved;
+            g.resolved = 0;
+            g
+        })
+        .collect();
+    if left.is_empty() {
+        l.push("Nothing unresolved is kept aside.".into());
+    } else {
+        l.push("Kept, each the only copy of something unresolved:".into());
+        l.extend(held_lines(&left).into_iter().skip(1));
     }
     print_lines(&l)?;
     Ok(())

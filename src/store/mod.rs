@@ -9,13 +9,14 @@
 //!
 //! The files: `mod.rs` opens the database; `read.rs` reads it; `write.rs` appends events
 //! under the record's rules; `rows.rs` maps rows to values; `audit.rs` re-derives each
-//! summary row from its chain; `sync.rs` (push and import), `merge_plan.rs`, `hub.rs` (whose receipts count) and
-//! `prune.rs` are the database side of sync.
+//! summary row from its chain; `sync.rs` (push and import), `merge_plan.rs`, `hub.rs` (whose receipts count),
+//! `prune.rs` and `held.rs` (what imports kept aside) are the database side of sync.
 
 mod audit;
 mod encrypt;
 mod error;
 mod file;
+mod held;
 mod hub;
 pub mod key;
 mod keys;
@@ -40,13 +41,14 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 pub use audit::{Audit, SummaryDiff};
 pub use encrypt::Encrypted;
 pub use error::StoreError;
+pub use held::{HeldGroup, HeldKind, HeldPruneOutcome};
 pub use keys::{StoredKey, TrustOutcome, TrustedDevice};
 pub use read::{EncounterSummary, ListFilter};
 pub use rows::normalise_since;
 pub use schema::{APPLICATION_ID, MIGRATIONS};
 pub use sync_data::{
     AckVerdict, AckedEvent, Acknowledgement, HubInfo, ImportOutcome, LeftOut, Outgoing,
-    PruneOutcome, Pruned, PushRecord, SyncStatus, Unaccepted, Want,
+    PruneOutcome, Pruned, PushRecord, Review, SyncStatus, Unaccepted, Want,
 };
 pub use unlock::{AskPassphrase, Encryption, KeySource};
 

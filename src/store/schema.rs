@@ -169,6 +169,13 @@ pub const MIGRATIONS: &[&str] = &[
         revoked_at  TEXT
     ) STRICT;
     "#,
+    // 5: events held for review rather than for their chain's start (src/sync/validate.rs:
+    // a checklist this database's guidance lacks, answers recorded with another guidance,
+    // a clock set back). `review` is the reason; NULL is a tail waiting for its start, the
+    // only kind the merge may join.
+    r#"
+    ALTER TABLE sync_held ADD COLUMN review TEXT;
+    "#,
 ];
 
 /// The schema version this binary writes.

@@ -154,6 +154,28 @@ impl Store {
         events: &[Event],
         progress: &mut dyn FnMut(u64),
     ) -> Result<ImportOutcome, StoreError> {
+        let none = BTreeMap::new();
+        self.sync_import_reviewed(
+            bundle_sha256,
+            bundle_device_id,
+            file,
+            events,
+            &none,
+            progress,
+        )
+    }
+
+    /// As `sync_import`, with the encounters of `review` (id → reason) held for review:
+    /// their events kept aside with the reason, never joined to the record.
+    pub fn sync_import_reviewed(
+        &mut self,
+        bundle_sha256: &str,
+        bundle_device_id: &str,
+        file: &str,
+        events: &[Event],
+        review: &BTreeMap<String, String>,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<ImportOutcome, StoreError> {
         let mut by_encounter: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
         for e in events {
             by_encounter.entry(&e.encounter_id).or_default().push(e);
@@ -170,6 +192,12 @@ impl Store {
             };
             let mut done = 0u64;
             for (enc, run) in &by_encounter {
+                if let Some(reason) = review.get(*enc) {
+                    hold_for_review(tx, run, reason, bundle_sha256, &at, &mut out)?;
+                    done += run.len() as u64;
+                    progress(done);
+                    continue;
+                }
                 let p = plan_encounter(tx, enc, run)?;
                 apply_plan(tx, enc, p, bundle_sha256, &at, &mut out)?;
                 done += run.len() as u64;
@@ -235,6 +263,7 @@ impl Store {
             bundles_imported: q("SELECT count(*) FROM sync_imports")?,
             held_events: q("SELECT count(*) FROM sync_held")?,
             conflicts: q("SELECT count(*) FROM sync_conflicts")?,
+            held: self.sync_held()?,
         })
     }
 }
@@ -263,7 +292,9 @@ fn plan_encounter(tx: &Transaction, enc: &str, run: &[&Event]) -> Result<Plan, T
         });
     }
     let held: Vec<(String, String)> = tx
-        .prepare_cached("SELECT hash, event FROM sync_held WHERE encounter_id = ?1")?
+        .prepare_cached(
+            "SELECT hash, event FROM sync_held WHERE encounter_id = ?1 AND review IS NULL",
+        )?
         .query_map([enc], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     // Held rows were written by us from verified events; one that no longer reads back
@@ -357,6 +388,64 @@ fn apply_plan(
         out.wants.push(Want {
             encounter_id: enc.to_string(),
             from_seq,
+        });
+    }
+    Ok(())
+}
+
+/// Keeps the events of an encounter held for review aside with the reason (never in the
+/// record); those this database already holds identically are acknowledged as present.
+fn hold_for_review(
+    tx: &Transaction,
+    run: &[&Event],
+    reason: &str,
+    bundle: &str,
+    at: &str,
+    out: &mut ImportOutcome,
+) -> Result<(), TxError> {
+    let mut held = 0u64;
+    for e in run {
+        let same = tx
+            .prepare_cached("SELECT 1 FROM events WHERE id = ?1 AND hash = ?2")?
+            .exists([&e.id, &e.hash])?;
+        if same {
+            out.already_present += 1;
+            out.acknowledged.push(super::AckedEvent {
+                event_id: e.id.clone(),
+                hash: e.hash.clone(),
+            });
+            continue;
+        }
+        let json = serde_json::to_string(e)
+            .map_err(|err| StoreError::BadEvent(format!("could not encode an event: {err}")))?;
+        tx.prepare_cached(
+            "INSERT INTO sync_held (event_id, encounter_id, seq, hash, event, bundle_sha256, received_at, review)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (event_id) DO UPDATE SET review = excluded.review
+               WHERE sync_held.hash = excluded.hash",
+        )?
+        .execute(rusqlite::params![
+            e.id,
+            e.encounter_id,
+            i64::from(e.seq),
+            e.hash,
+            json,
+            bundle,
+            at,
+            reason
+        ])?;
+        out.held.push(Unaccepted {
+            event_id: e.id.clone(),
+            encounter_id: e.encounter_id.clone(),
+            reason: format!("held for review: {reason}"),
+        });
+        held += 1;
+    }
+    if let Some(e) = run.first() {
+        out.review.push(super::Review {
+            encounter_id: e.encounter_id.clone(),
+            reason: reason.to_string(),
+            events: held,
         });
     }
     Ok(())

@@ -102,6 +102,15 @@ pub struct Unaccepted {
     pub reason: String,
 }
 
+/// An encounter of a bundle held for review rather than imported, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Review {
+    pub encounter_id: String,
+    pub reason: String,
+    /// Its events held now (those already in the record identically are not counted).
+    pub events: u64,
+}
+
 /// The result of importing one verified bundle.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ImportOutcome {
@@ -115,6 +124,8 @@ pub struct ImportOutcome {
     pub held: Vec<Unaccepted>,
     /// Events contradicting what is held: never merged, kept for review.
     pub refused: Vec<Unaccepted>,
+    /// Encounters whose events were held for review (their events are in `held` too).
+    pub review: Vec<Review>,
     pub encounters: u64,
     /// This bundle's events now in the record (accepted or already present), for the
     /// receipt.
@@ -157,6 +168,8 @@ pub struct SyncStatus {
     pub bundles_imported: u64,
     pub held_events: u64,
     pub conflicts: u64,
+    /// Those events, by encounter and reason (held, held for review, conflict).
+    pub held: Vec<super::HeldGroup>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

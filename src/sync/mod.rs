@@ -9,7 +9,8 @@
 //!   unacknowledged tail keeps a push small (the hub holds the start, and a hub that
 //!   lost it asks for it again in its receipt).
 //! - `import`: each bundle is read and verified whole (manifest, SHA-256, count, every
-//!   event's hash, every chain) before the database is touched, then merged in one
+//!   event's hash, every chain) and its content checked (`validate.rs`: refused whole,
+//!   or encounters held for review) before the database is touched, then merged in one
 //!   transaction (see `store/sync.rs` for order independence), and a receipt is written
 //!   beside it. A bad bundle is reported and skipped; the others still go in.
 //! - `prune`: only encounters whose record verifies, complete (or void) by their events,
@@ -37,12 +38,14 @@ pub mod bundle;
 pub mod keys;
 pub mod receipt;
 pub mod seal;
+pub mod validate;
 
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::fault::Fault;
+use crate::guidance::Guidance;
 use crate::store::{AckVerdict, LeftOut, Store, StoreError};
 pub use crate::store::{ImportOutcome, PruneOutcome, SyncStatus};
 pub use bundle::{Bundle, Manifest};
@@ -57,6 +60,9 @@ pub enum SyncError {
     Missing { path: PathBuf },
     #[error("{} is not a folder, and a bundle is written into a folder", path.display())]
     NotAFolder { path: PathBuf },
+    /// The folder a push was to write into is not there; nothing was written.
+    #[error("the folder {} does not exist, so no bundle was written", path.display())]
+    NoFolder { path: PathBuf },
     #[error("could not {action} {}: {source}", path.display())]
     Io {
         action: &'static str,
@@ -74,9 +80,7 @@ pub enum SyncError {
     #[error("{0} damaged record(s) were left out of the push (named above); the rest was pushed")]
     LeftOut(usize),
     /// Some bundles of an import were refused (each already reported); the rest went in.
-    #[error(
-        "{failed} of {total} bundles were refused (reported above); the other bundles were imported"
-    )]
+    #[error("{}", refused_summary(*failed, *total))]
     SomeRefused { failed: usize, total: usize },
     /// Events contradicting the receiving database were refused (already reported).
     #[error(
@@ -125,7 +129,7 @@ impl SyncError {
             SyncError::NoSuchDevice(_) => Fault::Missing,
             SyncError::Key(keys::KeyError::Malformed { .. }) => Fault::BadRequest,
             SyncError::Key(keys::KeyError::Damaged(_)) => Fault::BadData,
-            SyncError::Missing { .. } => Fault::Missing,
+            SyncError::Missing { .. } | SyncError::NoFolder { .. } => Fault::Missing,
             SyncError::NotAFolder { .. } => Fault::BadRequest,
             SyncError::Io { source, .. } => Fault::of_io(source),
             SyncError::Store(e) => e.fault(),
@@ -146,6 +150,18 @@ impl SyncError {
     }
 }
 
+/// The closing sentence of an import some of whose bundles were refused: "the others
+/// were imported" only when there were others.
+fn refused_summary(failed: usize, total: usize) -> String {
+    if failed >= total {
+        format!("all {total} bundles were refused (reported above), so nothing was imported")
+    } else {
+        format!(
+            "{failed} of {total} bundles were refused (reported above); the other bundles were imported"
+        )
+    }
+}
+
 fn now() -> String {
     crate::time::now_utc()
 }
@@ -161,6 +177,9 @@ pub struct PushReport {
     pub requested_again: u64,
     /// Receipts for this database that were not trusted, each with why, in one sentence.
     pub receipts_ignored: Vec<(PathBuf, String)>,
+    /// Encounters the hub holds for review (events still unacknowledged here), with the
+    /// hub's reason.
+    pub held_for_review: Vec<(String, String)>,
     /// The bundle written, if anything was pending.
     pub written: Option<(PathBuf, Manifest)>,
     /// Damaged records left out of the bundle.
@@ -221,8 +240,33 @@ fn read_receipts(
             report.receipts_applied += 1;
             report.newly_acknowledged += newly;
             report.requested_again += requested;
+            note_reviews(store, &r, report)?;
         } else if let Some(why) = ignored_because(&verdict) {
             report.receipts_ignored.push((path, why));
+        }
+    }
+    Ok(())
+}
+
+/// Encounters the hub holds for review, from a receipt it signed: named in the report
+/// while their events are still unacknowledged here (a later receipt may have taken them).
+fn note_reviews(store: &Store, r: &Receipt, report: &mut PushReport) -> Result<(), SyncError> {
+    let held: Vec<&receipt::NotAccepted> = r
+        .not_accepted
+        .iter()
+        .filter(|n| n.outcome == receipt::REVIEW)
+        .collect();
+    if held.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = held.iter().map(|n| n.event_id.clone()).collect();
+    for (encounter, event) in store.sync_unacked_events(&ids)? {
+        let Some(n) = held.iter().find(|n| n.event_id == event) else {
+            continue;
+        };
+        if !report.held_for_review.iter().any(|(e, _)| *e == encounter) {
+            let reason = n.reason.trim_start_matches("held for review: ").to_string();
+            report.held_for_review.push((encounter, reason));
         }
     }
     Ok(())
@@ -231,7 +275,12 @@ fn read_receipts(
 /// `sync push --to DIR`. Damaged records are left out and listed in the report; the
 /// caller reports them and fails with `SyncError::LeftOut` once the rest is written.
 pub fn push(store: &mut Store, dir: &Path) -> Result<PushReport, SyncError> {
-    let meta = fs::metadata(dir).map_err(|e| SyncError::io("open the folder", dir, e))?;
+    let meta = fs::metadata(dir).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => SyncError::NoFolder {
+            path: dir.to_path_buf(),
+        },
+        _ => SyncError::io("open the folder", dir, e),
+    })?;
     if !meta.is_dir() {
         return Err(SyncError::NotAFolder {
             path: dir.to_path_buf(),
@@ -361,10 +410,44 @@ pub fn read_bundle(
     Ok(b)
 }
 
+/// Checks what a verified bundle's events say (`validate.rs`) against this database's
+/// record and `guidance`: the encounters to hold for review, or the bundle's refusal.
+pub fn check_content(
+    store: &Store,
+    guidance: &Guidance,
+    b: &Bundle,
+) -> Result<validate::Held, SyncError> {
+    let mut context = validate::Context::default();
+    for id in validate::needs_stored(&b.events) {
+        // A damaged copy here is no context: the merge will not join to it either.
+        let events = match store.events(&id) {
+            Ok(ev) => ev,
+            Err(StoreError::Tampered(_)) => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        context.stored.insert(id, events);
+    }
+    let waiting = store.sync_waiting_encounters()?;
+    if !waiting.is_empty() {
+        let mut ids: Vec<&str> = b.events.iter().map(|e| e.encounter_id.as_str()).collect();
+        ids.dedup();
+        for id in ids.into_iter().filter(|id| waiting.contains(*id)) {
+            context
+                .waiting
+                .insert(id.to_string(), store.sync_waiting(id)?);
+        }
+    }
+    validate::check(&b.events, &context, guidance).map_err(|r| SyncError::BadBundle {
+        path: b.path.clone(),
+        reason: r.0,
+    })
+}
+
 /// Merges a verified bundle and builds its receipt (not yet written).
 fn import_bundle(
     store: &mut Store,
     b: &Bundle,
+    review: &validate::Held,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(ImportOutcome, Receipt), SyncError> {
     let file = b
@@ -372,13 +455,28 @@ fn import_bundle(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let outcome = store.sync_import(&b.hash, &b.manifest.device_id, &file, &b.events, progress)?;
+    let outcome = store.sync_import_reviewed(
+        &b.hash,
+        &b.manifest.device_id,
+        &file,
+        &b.events,
+        review,
+        progress,
+    )?;
     let mut not_accepted = Vec::new();
     for (kind, list) in [("held", &outcome.held), ("refused", &outcome.refused)] {
         for u in list {
+            let reviewed = outcome
+                .review
+                .iter()
+                .any(|r| r.encounter_id == u.encounter_id);
             not_accepted.push(receipt::NotAccepted {
                 event_id: u.event_id.clone(),
-                outcome: kind.to_string(),
+                outcome: if kind == "held" && reviewed {
+                    receipt::REVIEW.to_string()
+                } else {
+                    kind.to_string()
+                },
                 reason: u.reason.clone(),
             });
         }
@@ -456,10 +554,12 @@ pub enum Step<'a> {
 }
 
 /// `sync import PATH...`: every bundle verified whole, merged, receipted. A bundle that
-/// cannot be read or verified is reported through `observe` and skipped. Errors of the
+/// cannot be read or verified is reported through `observe` and skipped (a lone bundle's
+/// refusal is returned as the error instead). Errors of the
 /// database itself (busy, disk full) stop the import: later bundles would meet the same.
 pub fn import_paths(
     store: &mut Store,
+    guidance: &Guidance,
     paths: &[PathBuf],
     observe: &mut dyn FnMut(Step),
 ) -> Result<ImportSummary, SyncError> {
@@ -471,8 +571,13 @@ pub fn import_paths(
     };
     let total = files.len();
     for (i, path) in files.iter().enumerate() {
-        let b = match read_bundle(store, &hub, path) {
-            Ok(b) => b,
+        let checked = read_bundle(store, &hub, path)
+            .and_then(|b| check_content(store, guidance, &b).map(|held| (b, held)));
+        let (b, review) = match checked {
+            Ok(x) => x,
+            // One bundle refused is the whole story: its sentence is the import's error,
+            // not a line followed by a summary of the others (there are none).
+            Err(e) if total == 1 => return Err(e),
             Err(e) => {
                 observe(Step::Refused(&e));
                 summary.refused_bundles += 1;
@@ -480,7 +585,7 @@ pub fn import_paths(
             }
         };
         let n = b.events.len() as u64;
-        let (outcome, r) = import_bundle(store, &b, &mut |done| {
+        let (outcome, r) = import_bundle(store, &b, &review, &mut |done| {
             observe(Step::Progress {
                 done,
                 events: n,

@@ -28,6 +28,8 @@ pub const FORMAT: &str = "msht-receipt";
 /// by the hub. Older receipts are never read: they cannot say which events they
 /// acknowledge, or who wrote them.
 pub const VERSION: u32 = 3;
+/// `NotAccepted::outcome` of an event held for a person to review.
+pub const REVIEW: &str = "review";
 const CONTEXT: &[u8] = b"msht receipt signature v1\n";
 pub const EXTENSION: &str = "mshtreceipt";
 
@@ -35,8 +37,9 @@ pub const EXTENSION: &str = "mshtreceipt";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotAccepted {
     pub event_id: String,
-    /// `held` (kept aside until the encounter's earlier events arrive) or `refused`
-    /// (conflicts with what the receiver already holds).
+    /// `held` (kept aside until the encounter's earlier events arrive), `review` (held
+    /// for a person to review, the reason says why) or `refused` (conflicts with what the
+    /// receiver already holds).
     pub outcome: String,
     pub reason: String,
 }

@@ -403,6 +403,16 @@ fn argument_cases() -> Vec<Case> {
         case("sync push without a folder", &["sync", "push"], 64),
         case("sync import without a path", &["sync", "import"], 64),
         case(
+            "sync push to a missing folder",
+            &["sync", "push", "--to", "{dir}/none"],
+            66,
+        ),
+        case(
+            "sync prune --held with an encounter",
+            &["sync", "prune", "--held", "{id}"],
+            64,
+        ),
+        case(
             "hostile command name",
             &["\u{1b}]0;owned\u{7}\u{1b}[2J"],
             64,
@@ -1176,7 +1186,6 @@ fn a_fifo_as_the_database_is_refused_untouched() {
 }
 
 #[test]
-#[ignore = "bug: one refused bundle gives two sentences, the second saying 'the other bundles were imported' when there were none, see issue 18"]
 fn one_refused_bundle_is_one_sentence() {
     let mut c = bundle_case("import one empty bundle", 65, |d, _| {
         write(d, "in/x.mshtbundle", b"")

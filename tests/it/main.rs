@@ -29,6 +29,7 @@ mod shell_cli;
 mod store_durability;
 mod store_migrations;
 mod sync_conflicts;
+mod sync_content;
 mod sync_e2e;
 mod sync_proptest;
 mod sync_safety;

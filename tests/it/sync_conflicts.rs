@@ -48,9 +48,21 @@ fn different_content_under_a_known_id_is_refused_not_overwritten() {
     .unwrap();
     forged.extend(b.clone());
     let forged = write("forged.mshtbundle", &forged);
-    sync::import_paths(&mut hub, &[good], &mut |_| {}).unwrap();
+    sync::import_paths(
+        &mut hub,
+        &msht::guidance::load(None).unwrap(),
+        &[good],
+        &mut |_| {},
+    )
+    .unwrap();
     for _ in 0..2 {
-        let s = sync::import_paths(&mut hub, std::slice::from_ref(&forged), &mut |_| {}).unwrap();
+        let s = sync::import_paths(
+            &mut hub,
+            &msht::guidance::load(None).unwrap(),
+            std::slice::from_ref(&forged),
+            &mut |_| {},
+        )
+        .unwrap();
         assert_eq!(s.refused_events, 1);
         assert!(matches!(s.failure(), Some(sync::SyncError::Conflicts(1))));
     }

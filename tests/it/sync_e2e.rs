@@ -287,6 +287,15 @@ fn exit_codes_for_missing_paths_and_usage() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(66));
+    // A push writes: it says the folder is missing, never that nothing was imported.
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("does not exist, so no bundle was written"),
+        "{err}"
+    );
+    assert!(!err.contains("import"), "{err}");
+    assert!(err.contains("create it"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
     // Not enrolled: push says what to do, and writes nothing.
     let out = msht(&db)
         .args(["sync", "push", "--to", t.path().to_str().unwrap()])

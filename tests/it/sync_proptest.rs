@@ -114,8 +114,13 @@ fn import_in_order(hub_path: &Path, order: &[usize]) -> HubState {
     let f = fixture();
     let mut hub = fresh_hub(hub_path);
     for &i in order {
-        let summary =
-            sync::import_paths(&mut hub, std::slice::from_ref(&f.bundles[i]), &mut |_| {}).unwrap();
+        let summary = sync::import_paths(
+            &mut hub,
+            &msht::guidance::load(None).unwrap(),
+            std::slice::from_ref(&f.bundles[i]),
+            &mut |_| {},
+        )
+        .unwrap();
         assert_eq!(summary.failure().map(|e| e.to_string()), None);
     }
     assert!(hub.verify_all().unwrap().is_clean());
@@ -147,11 +152,23 @@ fn a_tail_waits_for_its_start() {
     let f = fixture();
     let mut hub = fresh_hub(&t.path().join("hub.db"));
     // Bundle 5 holds only events 3.. of encounter B: nothing to join yet.
-    let s = sync::import_paths(&mut hub, std::slice::from_ref(&f.bundles[5]), &mut |_| {}).unwrap();
+    let s = sync::import_paths(
+        &mut hub,
+        &msht::guidance::load(None).unwrap(),
+        std::slice::from_ref(&f.bundles[5]),
+        &mut |_| {},
+    )
+    .unwrap();
     assert_eq!((s.accepted, s.held), (0, 2));
     assert_eq!(hub.count().unwrap(), 0);
     // Bundle 4 brings B's start: the held events join, and the chain verifies.
-    let s = sync::import_paths(&mut hub, std::slice::from_ref(&f.bundles[4]), &mut |_| {}).unwrap();
+    let s = sync::import_paths(
+        &mut hub,
+        &msht::guidance::load(None).unwrap(),
+        std::slice::from_ref(&f.bundles[4]),
+        &mut |_| {},
+    )
+    .unwrap();
     assert_eq!(s.released, 2);
     assert_eq!(hub.sync_status().unwrap().held_events, 0);
     let b = &f.device[1][0].encounter_id;
