@@ -233,7 +233,11 @@ mod tests {
             (Draft, duty(DutyProgress::Done, ""), Ok(Draft)),
             (Complete, duty(DutyProgress::Done, ""), Ok(Complete)),
             (Complete, duty(DutyProgress::NotNeeded, " "), Err("reason")),
-            (Complete, duty(DutyProgress::NotNeeded, "no victim"), Ok(Complete)),
+            (
+                Complete,
+                duty(DutyProgress::NotNeeded, "no victim"),
+                Ok(Complete),
+            ),
             (Void, duty(DutyProgress::Done, ""), Err("already void")),
             (Complete, sign("", false), Err("malformed")),
             (Complete, sign("Sgt 1", false), Ok(Complete)),

@@ -9,7 +9,8 @@
 //!
 //! The files: `mod.rs` opens the database; `read.rs` reads it; `write.rs` appends events
 //! under the record's rules; `rows.rs` maps rows to values; `audit.rs` re-derives each
-//! summary row from its chain; `sync.rs` (push and import), `merge_plan.rs`, `hub.rs` (whose receipts count) and
+//! summary row from its chain; `review.rs` keeps the review queue's rows (a cache the
+//! engine derives, stale as soon as a chain grows); `sync.rs` (push and import), `merge_plan.rs`, `hub.rs` (whose receipts count) and
 //! `prune.rs` are the database side of sync.
 
 mod audit;
@@ -22,6 +23,7 @@ mod keys;
 mod merge_plan;
 mod prune;
 mod read;
+mod review;
 mod rows;
 mod schema;
 mod sync;
@@ -41,6 +43,7 @@ pub use encrypt::Encrypted;
 pub use error::StoreError;
 pub use keys::{StoredKey, TrustOutcome, TrustedDevice};
 pub use read::{EncounterSummary, ListFilter};
+pub use review::{ReviewFilter, ReviewRow};
 pub use rows::normalise_since;
 pub use schema::{APPLICATION_ID, MIGRATIONS};
 pub use sync_data::{
