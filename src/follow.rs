@@ -47,6 +47,10 @@ pub enum FollowError {
         count: usize,
         list: String,
     },
+    #[error(
+        "the review queue's line for encounter {encounter} is not what its record gives; it was changed outside msht"
+    )]
+    ReviewAltered { encounter: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }

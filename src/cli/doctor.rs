@@ -1,7 +1,8 @@
 //! `msht doctor`: the paths and versions in use, and a full check of the database: SQLite's
 //! own `integrity_check`, every encounter's hash chain, and the file permissions.
 //!
-//! Every summary row is re-derived from its chain and every difference named (a forged
+//! Every summary row is re-derived from its chain and every difference named, and so is
+//! every review-queue row (duties and prompts still open, a cache of the engine's reading) (a forged
 //! officer, location or status; an encounter whose events were all deleted). It prints
 //! everything it found first and only then fails (exit 65), so the report names every
 //! broken encounter and event, not just the first; a corrupt page stops a check, never
@@ -34,6 +35,9 @@ struct Report {
     chain_breaks: Vec<ChainBreak>,
     /// Summary rows that their chains do not bear out, field by field.
     summary_differences: Vec<SummaryDiff>,
+    /// Encounters whose review-queue row (a cache) is not what re-deriving their chain
+    /// gives: a changed row could hide an encounter from its supervisor.
+    review_differences: Vec<String>,
     /// Checks that could not run to the end (a corrupt page), each as one sentence.
     unfinished_checks: Vec<String>,
     /// Files of the database others can read (should be empty).
@@ -98,6 +102,13 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         .map_err(|e| note("counting encounters", e))
         .ok();
     let guidance = ctx.guidance();
+    let review_differences = match &guidance {
+        Ok(g) => crate::follow::check_reviews(&store, g).unwrap_or_else(|e| {
+            note("checking the review queue", e);
+            Vec::new()
+        }),
+        Err(_) => Vec::new(),
+    };
     let report = Report {
         database: path.display().to_string(),
         encrypted: store.encryption().is_encrypted(),
@@ -106,7 +117,12 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         supported_schema_version: MIGRATIONS.len() as i64,
         device_id: store.device_id().to_string(),
         encounters,
-        ok: integrity == ["ok"] && audit.is_clean() && unfinished.is_empty() && guidance.is_ok(),
+        ok: integrity == ["ok"]
+            && audit.is_clean()
+            && review_differences.is_empty()
+            && unfinished.is_empty()
+            && guidance.is_ok(),
+        review_differences,
         integrity_check: integrity,
         chain_breaks: audit.breaks,
         summary_differences: audit.diffs,
@@ -139,6 +155,12 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     }
     if let Some(first) = report.summary_differences.first() {
         return Err(StoreError::SummaryAltered(first.clone()).into());
+    }
+    if let Some(first) = report.review_differences.first() {
+        return Err(crate::follow::FollowError::ReviewAltered {
+            encounter: first.clone(),
+        }
+        .into());
     }
     guidance.map(|_| ())
 }
@@ -206,6 +228,20 @@ fn render(r: &Report, width: usize) -> Vec<String> {
         );
     }
     l.extend(render_records(r, width));
+    if r.review_differences.is_empty() {
+        line(&mut l, "review queue: matches the records".into());
+    } else {
+        line(
+            &mut l,
+            output::urgent()
+                .apply_to(format!(
+                    "review queue: {} line(s) DIFFER from their records: {}",
+                    r.review_differences.len(),
+                    r.review_differences.join(", ")
+                ))
+                .to_string(),
+        );
+    }
     match &r.guidance {
         Some(g) => {
             line(&mut l, format!("guidance: {}", g.origin));

@@ -45,6 +45,9 @@ fn follow(e: &FollowError) -> Option<String> {
             "record them with `msht encounters duty` first, or sign with --accept-open \"REASON\""
                 .into()
         }
+        FollowError::ReviewAltered { .. } => {
+            "`msht doctor` lists every one; report it to your supervisor".into()
+        }
         FollowError::Store(s) => return store(s),
     })
 }

@@ -99,6 +99,20 @@ pub fn anonymise(mut rec: ExportRecord) -> Result<ExportRecord, ExportError> {
     if amend_text {
         left_out.push("the reasons and notes given with amendments (free text)".to_string());
     }
+    let mut follow_text = false;
+    for d in &mut rec.follow_through {
+        for o in &mut d.history {
+            follow_text |= o.reason.take().is_some() | o.note.take().is_some();
+        }
+    }
+    for x in &mut rec.sign_offs {
+        follow_text |= x.note.take().is_some() | x.accept_open.take().is_some();
+    }
+    if follow_text {
+        left_out.push(
+            "the reasons and notes given with duty outcomes and sign-offs (free text)".to_string(),
+        );
+    }
     if rec.void.reason.take().is_some() {
         left_out.push("the reason the record was voided (free text)".to_string());
     }
