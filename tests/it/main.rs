@@ -14,6 +14,7 @@ mod doctor_sees;
 mod encounters_cli;
 mod export_cli;
 mod flow_cli;
+mod follow;
 mod guidance_scenarios;
 mod guidance_validate;
 mod hostile_text;
