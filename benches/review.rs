@@ -167,7 +167,8 @@ fn templates(g: &Guidance) -> Vec<(EventBody, Vec<EventBody>)> {
         .iter()
         .map(|k| {
             let file = AnswersFile::parse(k).expect("answers");
-            let p = plan(g, &file, "PC 1", "Industrial Estate").unwrap_or_else(|e| panic!("plan: {e}"));
+            let p =
+                plan(g, &file, "PC 1", "Industrial Estate").unwrap_or_else(|e| panic!("plan: {e}"));
             (p.created, p.rest)
         })
         .collect()

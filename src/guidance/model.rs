@@ -427,3 +427,26 @@ impl Flattened<'_> {
         self.questions.iter().position(|q| q.id == question_id)
     }
 }
+
+#[cfg(test)]
+mod timescale_tests {
+    use super::Within;
+
+    #[test]
+    fn within_reads_the_documented_forms_and_nothing_else() {
+        assert_eq!(Within::parse("immediately"), Ok(Within::Immediately));
+        assert_eq!(Within::parse("end-of-shift"), Ok(Within::EndOfShift));
+        assert_eq!(Within::parse("force-policy"), Ok(Within::ForcePolicy));
+        assert_eq!(Within::parse("30m"), Ok(Within::Seconds(1800)));
+        assert_eq!(Within::parse("24h"), Ok(Within::Seconds(86_400)));
+        assert_eq!(Within::parse("5d"), Ok(Within::Seconds(432_000)));
+        for bad in [
+            "", "soon", "0h", "10000h", "h", "24", "-1h", "1.5h", "24 hours",
+        ] {
+            assert!(Within::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(Within::ForcePolicy.seconds(), None);
+        assert_eq!(Within::EndOfShift.seconds(), None);
+        assert_eq!(Within::Immediately.seconds(), Some(0));
+    }
+}

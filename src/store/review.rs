@@ -159,9 +159,22 @@ impl Store {
         let mut all = params;
         all.push(Value::Integer(super::rows::sql_limit(f.limit)));
         all.push(Value::Integer(i64::try_from(f.offset).unwrap_or(i64::MAX)));
+        // Walk an index already in queue order and stop at the page's end: left to
+        // itself SQLite reads every overdue row through `review_due` and sorts them
+        // (100 ms at 100,000 encounters against 15 ms this way).
+        let index = if f.officer.is_some() {
+            "review_by_officer"
+        } else {
+            "review_queue"
+        };
+        let order = if f.officer.is_some() {
+            "officer, created_at, encounter_id"
+        } else {
+            "created_at, encounter_id"
+        };
         let sql = format!(
-            "SELECT {COLUMNS} FROM review WHERE {where_sql}
-             ORDER BY created_at, encounter_id LIMIT ? OFFSET ?"
+            "SELECT {COLUMNS} FROM review INDEXED BY {index} WHERE {where_sql}
+             ORDER BY {order} LIMIT ? OFFSET ?"
         );
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
         let rows = stmt
