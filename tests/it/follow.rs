@@ -68,7 +68,7 @@ fn a_child_encounter_duties_done_with_references_then_signed() {
     assert!(follow_of(&show, "nrm-referral")["applies"] == true);
     assert_eq!(
         queue_ids(&db, &[]),
-        [id.clone()],
+        std::slice::from_ref(&id),
         "open duties put it in the queue"
     );
 
@@ -387,7 +387,10 @@ fn a_supervisor_signs_off_on_a_hub_after_sync_from_two_devices() {
     // The hub's queue holds both, oldest first, with what the devices recorded.
     let q = json(&hub, &["review"]);
     assert_eq!(queue_ids(&hub, &[]), [child.clone(), adult.clone()], "{q}");
-    assert_eq!(queue_ids(&hub, &["--officer", "PC 22"]), [adult.clone()]);
+    assert_eq!(
+        queue_ids(&hub, &["--officer", "PC 22"]),
+        std::slice::from_ref(&adult)
+    );
     let adult_open: Vec<(String, String)> = q["encounters"][1]["open"]
         .as_array()
         .unwrap()
@@ -613,7 +616,7 @@ fn guidance_validate_names_a_bad_timescale_with_file_and_line() {
 fn doctor_names_a_review_row_changed_behind_mshts_back() {
     let (_d, db) = db();
     let id = record(&db, ADULT_DECLINES);
-    assert_eq!(queue_ids(&db, &[]), [id.clone()]);
+    assert_eq!(queue_ids(&db, &[]), std::slice::from_ref(&id));
     // Hide the encounter from its supervisor by editing the cache.
     raw_connection(&db)
         .execute("UPDATE review SET open_count = 0, items = '[]'", [])
