@@ -331,17 +331,7 @@ pub fn build_record<'e>(
             })
             .collect(),
         follow_through: state.follow.iter().map(|d| duty_out(d, &t)).collect(),
-        sign_offs: state
-            .sign_offs
-            .iter()
-            .map(|x| SignOffOut {
-                supervisor: x.supervisor.clone(),
-                at: t(&x.at),
-                note: non_empty(&x.note),
-                open: x.open.clone(),
-                accept_open: non_empty(&x.accept_open),
-            })
-            .collect(),
+        sign_offs: sign_offs_out(state, &t),
         events: Some(Cow::Borrowed(events)),
         event_count: state.event_count,
         head_hash: state.head_hash.clone(),
@@ -468,6 +458,21 @@ fn prompt_out(p: &crate::record::PromptRecord, t: &dyn Fn(&str) -> Time) -> Prom
 
 fn non_empty(s: &str) -> Option<String> {
     Some(s.to_string()).filter(|s| !s.is_empty())
+}
+
+/// Supervisors' sign-offs with what was open.
+fn sign_offs_out(state: &EncounterState, t: &dyn Fn(&str) -> Time) -> Vec<SignOffOut> {
+    state
+        .sign_offs
+        .iter()
+        .map(|x| SignOffOut {
+            supervisor: x.supervisor.clone(),
+            at: t(&x.at),
+            note: non_empty(&x.note),
+            open: x.open.clone(),
+            accept_open: non_empty(&x.accept_open),
+        })
+        .collect()
 }
 
 /// A duty with its outcomes.

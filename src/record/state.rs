@@ -422,6 +422,13 @@ impl EncounterState {
                 self.status = Status::Void;
                 self.void_reason = Some(reason.clone());
             }
+            EventBody::DutyOutcome { .. } | EventBody::SignedOff { .. } => self.follow_up(e),
+        }
+    }
+
+    /// A duty outcome or a supervisor's sign-off, kept in order.
+    fn follow_up(&mut self, e: &Event) {
+        match &e.body {
             EventBody::DutyOutcome {
                 duty,
                 title,
@@ -452,6 +459,7 @@ impl EncounterState {
                 accept_open: accept_open.clone(),
                 at: e.at.clone(),
             }),
+            _ => {}
         }
     }
 
