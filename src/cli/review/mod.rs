@@ -30,6 +30,7 @@ pub struct Args {
     /// Only encounters with a duty past its timescale
     #[arg(long)]
     overdue: bool,
+    // Scenes (issue 14): `--scene ID` goes here, passed on as `ReviewFilter::scene`.
     /// Judge how long things are open, and what is overdue, at this time (YYYY-MM-DD or
     /// RFC 3339) instead of now: what will be overdue by the end of the shift
     #[arg(long, value_name = "TIME")]
