@@ -24,6 +24,8 @@ pub enum Error {
     Sync(#[from] crate::sync::SyncError),
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Follow(#[from] crate::follow::FollowError),
     /// The command line asked for something that cannot be done as asked.
     #[error("{0}")]
     Usage(String),
@@ -62,6 +64,7 @@ impl Error {
             Error::Export(e) => e.fault(),
             Error::Sync(e) => e.fault(),
             Error::Config(e) => e.fault(),
+            Error::Follow(e) => e.fault(),
             Error::Usage(_) => Fault::BadRequest,
             Error::BadInput(_) => Fault::BadData,
             Error::NotFound(_) => Fault::Missing,

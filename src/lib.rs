@@ -13,6 +13,7 @@ pub mod engine;
 pub mod error;
 pub mod export;
 pub mod fault;
+pub mod follow;
 pub mod guidance;
 pub mod record;
 pub mod search;

@@ -1,7 +1,8 @@
 //! `msht doctor`: the paths and versions in use, and a full check of the database: SQLite's
 //! own `integrity_check`, every encounter's hash chain, and the file permissions.
 //!
-//! Every summary row is re-derived from its chain and every difference named (a forged
+//! Every summary row is re-derived from its chain and every difference named, and so is
+//! every review-queue row (duties and prompts still open, a cache of the engine's reading) (a forged
 //! officer, location or status; an encounter whose events were all deleted). It prints
 //! everything it found first and only then fails (exit 65), so the report names every
 //! broken encounter and event, not just the first; a corrupt page stops a check, never
@@ -34,6 +35,9 @@ struct Report {
     chain_breaks: Vec<ChainBreak>,
     /// Summary rows that their chains do not bear out, field by field.
     summary_differences: Vec<SummaryDiff>,
+    /// Encounters whose review-queue row (a cache) is not what re-deriving their chain
+    /// gives: a changed row could hide an encounter from its supervisor.
+    review_differences: Vec<String>,
     /// Checks that could not run to the end (a corrupt page), each as one sentence.
     unfinished_checks: Vec<String>,
     /// Files of the database others can read (should be empty).
@@ -105,6 +109,13 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         .map_err(|e| note("counting encounters", e))
         .ok();
     let guidance = ctx.guidance();
+    let review_differences = match &guidance {
+        Ok(g) => crate::follow::check_reviews(&store, g).unwrap_or_else(|e| {
+            note("checking the review queue", e);
+            Vec::new()
+        }),
+        Err(_) => Vec::new(),
+    };
     let report = Report {
         database: path.display().to_string(),
         encrypted: store.encryption().is_encrypted(),
@@ -113,7 +124,12 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         supported_schema_version: MIGRATIONS.len() as i64,
         device_id: store.device_id().to_string(),
         encounters,
-        ok: integrity == ["ok"] && audit.is_clean() && unfinished.is_empty() && guidance.is_ok(),
+        ok: integrity == ["ok"]
+            && audit.is_clean()
+            && review_differences.is_empty()
+            && unfinished.is_empty()
+            && guidance.is_ok(),
+        review_differences,
         integrity_check: integrity,
         chain_breaks: audit.breaks,
         summary_differences: audit.diffs,
@@ -149,6 +165,12 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     if let Some(first) = report.summary_differences.first() {
         return Err(StoreError::SummaryAltered(first.clone()).into());
     }
+    if let Some(first) = report.review_differences.first() {
+        return Err(crate::follow::FollowError::ReviewAltered {
+            encounter: first.clone(),
+        }
+        .into());
+    }
     guidance.map(|_| ())
 }
 
@@ -182,6 +204,63 @@ fn render(r: &Report, width: usize) -> Vec<String> {
         Some(n) => line(&mut l, format!("encounters: {n}")),
         None => line(&mut l, "encounters: could not be counted".into()),
     }
+    l.extend(render_files(r, width));
+    if r.integrity_check == ["ok"] {
+        line(&mut l, "integrity_check: ok".into());
+    } else {
+        line(
+            &mut l,
+            output::urgent()
+                .apply_to("integrity_check: FAILED")
+                .to_string(),
+        );
+        for p in r.integrity_check.iter().take(10) {
+            line(&mut l, format!("  {p}"));
+        }
+    }
+    for u in &r.unfinished_checks {
+        line(
+            &mut l,
+            output::urgent()
+                .apply_to(format!("NOT CHECKED: {u}"))
+                .to_string(),
+        );
+    }
+    l.extend(render_records(r, width));
+    if r.review_differences.is_empty() {
+        line(&mut l, "review queue: matches the records".into());
+    } else {
+        line(
+            &mut l,
+            output::urgent()
+                .apply_to(format!(
+                    "review queue: {} line(s) DIFFER from their records: {}",
+                    r.review_differences.len(),
+                    r.review_differences.join(", ")
+                ))
+                .to_string(),
+        );
+    }
+    match &r.guidance {
+        Some(g) => {
+            line(&mut l, format!("guidance: {}", g.origin));
+            line(&mut l, format!("guidance version: {}", g.version));
+            // Unwrapped: a hash is copied whole.
+            l.push(format!("guidance hash: {}", g.hash));
+        }
+        None => line(
+            &mut l,
+            "guidance: could not be loaded (see the error below)".into(),
+        ),
+    }
+    l
+}
+
+/// The files part of the report: who may read or write the database's files, and
+/// temporary files a killed export left.
+fn render_files(r: &Report, width: usize) -> Vec<String> {
+    let mut l = Vec::new();
+    let line = |l: &mut Vec<String>, s: String| l.extend(output::wrap_indent(&s, width, "", "  "));
     if r.open_permissions.is_empty() {
         line(&mut l, "permissions: owner only".into());
     } else {
@@ -209,40 +288,6 @@ fn render(r: &Report, width: usize) -> Vec<String> {
                 "left-over temporary file (personal data; the next export to its folder removes it): {t}"
             ),
         );
-    }
-    if r.integrity_check == ["ok"] {
-        line(&mut l, "integrity_check: ok".into());
-    } else {
-        line(
-            &mut l,
-            output::urgent()
-                .apply_to("integrity_check: FAILED")
-                .to_string(),
-        );
-        for p in r.integrity_check.iter().take(10) {
-            line(&mut l, format!("  {p}"));
-        }
-    }
-    for u in &r.unfinished_checks {
-        line(
-            &mut l,
-            output::urgent()
-                .apply_to(format!("NOT CHECKED: {u}"))
-                .to_string(),
-        );
-    }
-    l.extend(render_records(r, width));
-    match &r.guidance {
-        Some(g) => {
-            line(&mut l, format!("guidance: {}", g.origin));
-            line(&mut l, format!("guidance version: {}", g.version));
-            // Unwrapped: a hash is copied whole.
-            l.push(format!("guidance hash: {}", g.hash));
-        }
-        None => line(
-            &mut l,
-            "guidance: could not be loaded (see the error below)".into(),
-        ),
     }
     l
 }

@@ -6,6 +6,7 @@ use crate::answers::AnswersError;
 use crate::engine::EngineError;
 use crate::error::Error;
 use crate::export::ExportError;
+use crate::follow::FollowError;
 use crate::guidance::GuidanceError;
 use crate::record::Status;
 use crate::search::SearchError;
@@ -26,8 +27,29 @@ pub fn next_step(e: &Error) -> Option<String> {
         Error::Search(s) => search(s),
         Error::Export(x) => export(x),
         Error::Sync(s) => sync(s),
+        Error::Follow(f) => follow(f),
         _ => None,
     }
+}
+
+fn follow(e: &FollowError) -> Option<String> {
+    Some(match e {
+        FollowError::ReferenceRequired { .. } => {
+            "give it with --ref REFERENCE, or record --in-progress until you have it".into()
+        }
+        FollowError::UnknownDuty { encounter, .. }
+        | FollowError::NotApplicable { encounter, .. } => {
+            format!("`msht encounters show {encounter}` lists its duties")
+        }
+        FollowError::OpenAtSignOff { .. } => {
+            "record them with `msht encounters duty` first, or sign with --accept-open \"REASON\""
+                .into()
+        }
+        FollowError::ReviewAltered { .. } => {
+            "`msht doctor` lists every one; report it to your supervisor".into()
+        }
+        FollowError::Store(s) => return store(s),
+    })
 }
 
 fn guidance(e: &GuidanceError) -> Option<String> {
@@ -82,7 +104,13 @@ fn store(e: &StoreError) -> Option<String> {
         StoreError::NotComplete { id, status } if *status == Status::Draft => format!(
             "finish it with `msht encounters complete {id}` or keep answering with `msht check --resume {id}`"
         ),
+        StoreError::ReasonRequired { what } if what.starts_with("a sign-off") => {
+            "give one with --accept-open \"REASON\"".into()
+        }
         StoreError::ReasonRequired { .. } => "give one with --reason TEXT".into(),
+        StoreError::NotSignable { id, status } if *status == Status::Draft => {
+            format!("finish it first with `msht encounters complete {id}`")
+        }
         StoreError::SummaryAltered(_) => "`msht doctor` lists every difference".into(),
         StoreError::BadEvent(m) if m.starts_with("an amendment must") => {
             "use --question and --answer, or --note".into()
@@ -142,6 +170,17 @@ fn sync(e: &SyncError) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_done_duty_without_its_reference_is_told_the_flag() {
+        let e = Error::Follow(FollowError::ReferenceRequired {
+            duty: "nrm-referral".into(),
+            title: "NRM referral".into(),
+            what: "NRM referral reference".into(),
+        });
+        assert!(!e.to_string().contains("--"), "{e}");
+        assert!(next_step(&e).unwrap().contains("--ref"));
+    }
 
     #[test]
     fn a_void_record_is_never_told_to_amend() {

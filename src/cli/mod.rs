@@ -1,7 +1,7 @@
 //! The command line: argument parsing, one file per subcommand, and the mapping from the
 //! library's errors to one plain sentence and a `sysexits` code. Only this layer prints.
 
-mod check;
+pub(crate) mod check;
 mod checklist;
 mod completions;
 mod config;
@@ -15,6 +15,7 @@ mod guide;
 mod hint;
 mod man;
 pub mod output;
+mod review;
 mod scene;
 mod search;
 mod sync;
@@ -91,6 +92,9 @@ pub enum Command {
     /// Review, complete, amend or void recorded encounters
     #[command(subcommand)]
     Encounters(encounters::Command),
+    /// The queue of encounters with duties or welfare prompts still open, and a
+    /// supervisor's sign-off
+    Review(review::Args),
     /// Export an encounter record (JSON, Markdown, CSV) or all of them (JSONL)
     Export(export::Args),
     /// Search the guidance by keyword
@@ -170,6 +174,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Check(a) => check::run(&ctx, a),
         Command::Encounters(c) => encounters::run(&ctx, c),
+        Command::Review(a) => review::run(&ctx, a),
         Command::Export(a) => export::run(&ctx, a),
         Command::Search(a) => search::run(&ctx, a),
         Command::Guide(c) => guide::run(&ctx, c),

@@ -3,9 +3,11 @@
 //! prompts that apply and the duties are the engine's reading of those facts, so an
 //! amendment re-derives them and no reader can show a stale list.
 
+use std::collections::HashMap;
+
 use super::{EngineError, Session};
 use crate::guidance::{Guidance, WelfarePrompt};
-use crate::record::{Answer, DutyChange, DutyRecord, EncounterState, PromptRecord};
+use crate::record::{Answer, DutyChange, DutyFollow, DutyRecord, EncounterState, PromptRecord};
 
 /// Replaces `state`'s indicators, duties and prompt list with what its current answers
 /// give under `g`, and says for each amendment whether it changed the duties.
@@ -26,6 +28,9 @@ pub fn derive(g: &Guidance, state: &mut EncounterState) -> Result<(), EngineErro
         .map(|(q, _)| q.id.clone())
         .collect();
     state.duties = duty_records(&session);
+    // When each duty began to apply: the start of the encounter, or the first amendment
+    // that made it follow.
+    let mut since: HashMap<String, String> = HashMap::new();
     for m in &mut state.amendments {
         let (Some(q), Some(a)) = (&m.question, &m.answer) else {
             continue;
@@ -35,11 +40,55 @@ pub fn derive(g: &Guidance, state: &mut EncounterState) -> Result<(), EngineErro
         after_answers.retain(|(id, _)| id != q);
         after_answers.push((q.clone(), a.clone()));
         let after = duties_for(g, &state.checklist, after_answers)?;
+        for d in &before {
+            since
+                .entry(d.id.clone())
+                .or_insert_with(|| state.created_at.clone());
+        }
+        for d in &after {
+            since.entry(d.id.clone()).or_insert_with(|| m.at.clone());
+        }
         let (before, after) = (titles(&before), titles(&after));
         m.duties_changed = (before != after).then_some(DutyChange { before, after });
     }
+    let dated: Vec<(DutyRecord, String)> = state
+        .duties
+        .iter()
+        .map(|d| {
+            let at = since.get(&d.id).unwrap_or(&state.created_at);
+            (d.clone(), at.clone())
+        })
+        .collect();
+    state.follow = state.follow_for(&dated);
+    for f in &mut state.follow {
+        timing(g, f);
+    }
     state.derived = true;
     Ok(())
+}
+
+/// The guidance's timescale for a followed duty: its words, what to do when missed, and
+/// when it is due where the rule can be counted. A duty no longer in the guidance keeps
+/// none.
+fn timing(g: &Guidance, f: &mut DutyFollow) {
+    let Some(t) = g
+        .duties
+        .iter()
+        .find(|d| d.id == f.id)
+        .and_then(|d| d.timescale.as_ref())
+    else {
+        return;
+    };
+    f.timescale = Some(t.text.clone());
+    f.if_missed = Some(t.if_missed.clone());
+    f.due_at = t.within.seconds().and_then(|secs| {
+        let start: jiff::Timestamp = f.since.parse().ok()?;
+        let secs = i64::try_from(secs).ok()?;
+        let due = start
+            .checked_add(jiff::SignedDuration::from_secs(secs))
+            .ok()?;
+        Some(crate::time::utc_string(due))
+    });
 }
 
 /// The duties `answers` give on `checklist`, in the order they must be done.

@@ -43,6 +43,10 @@ pub const CSV_COLUMNS: &[&str] = &[
     "void_reason",
     "event_count",
     "head_hash",
+    "duty_outcomes",
+    "open_duties",
+    "signed_off_by",
+    "signed_off_utc",
 ];
 
 /// The row for one encounter, as field values in `CSV_COLUMNS` order.
@@ -97,6 +101,31 @@ pub fn csv_row(rec: &ExportRecord) -> Vec<String> {
         rec.void.reason.clone().unwrap_or_default(),
         rec.event_count.to_string(),
         rec.head_hash.clone(),
+        // id=outcome, with the reference after a colon: `nrm-referral=done:NRM-1`.
+        rec.follow_through
+            .iter()
+            .filter_map(|d| {
+                let o = d.outcome.as_deref()?;
+                Some(match &d.reference {
+                    Some(r) => format!("{}={o}:{r}", d.id),
+                    None => format!("{}={o}", d.id),
+                })
+            })
+            .collect::<Vec<_>>()
+            .join(";"),
+        rec.follow_through
+            .iter()
+            .filter(|d| d.open)
+            .count()
+            .to_string(),
+        rec.sign_offs
+            .last()
+            .map(|x| x.supervisor.clone())
+            .unwrap_or_default(),
+        rec.sign_offs
+            .last()
+            .map(|x| x.at.utc.clone())
+            .unwrap_or_default(),
     ]
 }
 

@@ -99,6 +99,9 @@ pub fn anonymise(mut rec: ExportRecord) -> Result<ExportRecord, ExportError> {
     if amend_text {
         left_out.push("the reasons and notes given with amendments (free text)".to_string());
     }
+    if let Some(l) = drop_follow_text(&mut rec) {
+        left_out.push(l);
+    }
     if rec.void.reason.take().is_some() {
         left_out.push("the reason the record was voided (free text)".to_string());
     }
@@ -112,6 +115,23 @@ pub fn anonymise(mut rec: ExportRecord) -> Result<ExportRecord, ExportError> {
     rec.audience = Audience::Dtn;
     rec.left_out = left_out;
     Ok(rec)
+}
+
+/// Removes the free text of duty outcomes and sign-offs (references stay: they are the
+/// receiving systems' numbers, not about the person).
+fn drop_follow_text(rec: &mut ExportRecord) -> Option<String> {
+    let mut dropped = false;
+    for d in &mut rec.follow_through {
+        for o in &mut d.history {
+            dropped |= o.reason.take().is_some() | o.note.take().is_some();
+        }
+    }
+    for x in &mut rec.sign_offs {
+        dropped |= x.note.take().is_some() | x.accept_open.take().is_some();
+    }
+    dropped.then(|| {
+        "the reasons and notes given with duty outcomes and sign-offs (free text)".to_string()
+    })
 }
 
 /// Removes free-text answers (current and earlier); says which questions lost one.

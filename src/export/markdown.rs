@@ -352,9 +352,54 @@ fn duties(d: &mut Doc, rec: &ExportRecord, _dtn: bool) {
             "not recorded: duties are stated when the checklist is completed"
         });
     }
-    for (n, duty) in rec.duties.iter().enumerate() {
-        d.wrap(&duty.title, &format!("{}. ", n + 1), "   ");
+    if rec.follow_through.is_empty() {
+        for (n, duty) in rec.duties.iter().enumerate() {
+            d.wrap(&duty.title, &format!("{}. ", n + 1), "   ");
+        }
     }
+    for (n, duty) in rec.follow_through.iter().enumerate() {
+        d.wrap(&duty.title, &format!("{}. ", n + 1), "   ");
+        for line in duty_lines(duty) {
+            d.wrap(&line, "   - ", "     ");
+        }
+    }
+}
+
+/// Each outcome of a duty (with its reference), then whether it is still open.
+fn duty_lines(duty: &super::record::DutyOut) -> Vec<String> {
+    let mut out: Vec<String> = duty
+        .history
+        .iter()
+        .map(|o| {
+            let mut line = format!(
+                "{} at {} by {}",
+                o.outcome.replace('_', " "),
+                o.at.human(),
+                o.officer
+            );
+            if let Some(r) = &o.reference {
+                line.push_str(&format!(", reference {r}"));
+            }
+            if let Some(r) = &o.reason {
+                line.push_str(&format!(": {r}"));
+            }
+            if let Some(n) = &o.note {
+                line.push_str(&format!(" (note: {n})"));
+            }
+            line
+        })
+        .collect();
+    if !duty.applies {
+        out.push("no longer applies (after an amendment); its outcomes stay".into());
+    } else if duty.open {
+        let when = duty
+            .timescale
+            .as_deref()
+            .map(|t| format!(" ({t})"))
+            .unwrap_or_default();
+        out.push(format!("OPEN{when}"));
+    }
+    out
 }
 
 /// 7. Every question as shown, with its answer and earlier answers.
@@ -474,6 +519,36 @@ fn dtn_section(d: &mut Doc, rec: &ExportRecord, dtn: bool) {
 /// 11. Supervisor sign-off lines and the integrity line.
 fn review_and_integrity(d: &mut Doc, rec: &ExportRecord, _dtn: bool) {
     d.heading("11. Supervisor review");
+    for x in &rec.sign_offs {
+        d.bullet(&format!(
+            "Signed off by {} at {}",
+            x.supervisor,
+            x.at.human()
+        ));
+        if let Some(n) = &x.note {
+            d.wrap(&format!("Note: {n}"), "  ", "  ");
+        }
+        if x.open.is_empty() {
+            d.wrap("Nothing was open.", "  ", "  ");
+        } else {
+            let open: Vec<String> = x
+                .open
+                .iter()
+                .map(|o| format!("{} ({})", o.title, o.kind))
+                .collect();
+            d.wrap(
+                &format!("Open when signed: {}.", open.join("; ")),
+                "  ",
+                "  ",
+            );
+            if let Some(r) = &x.accept_open {
+                d.wrap(&format!("Accepted because: {r}"), "  ", "  ");
+            }
+        }
+    }
+    if !rec.sign_offs.is_empty() {
+        d.blank();
+    }
     d.lines
         .push("Reviewed by: ______________________  Collar number: __________".into());
     d.lines.push(String::new());

@@ -13,8 +13,9 @@ use crate::guidance::Guidance;
 use crate::record::Answer;
 use crate::record::{EncounterState, Event, EventBody, Status};
 
-/// Bumped when a field is removed or changes meaning; adding a field does not bump it.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Bumped when a field is removed or changes meaning, or the event list can hold a new
+/// kind of event (2: duty outcomes and supervisors' sign-offs).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Who the export is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -154,6 +155,46 @@ pub struct AmendmentOut {
     pub duties_changed: Option<crate::record::DutyChange>,
 }
 
+/// A duty followed through: whether it applies, its outcomes, and its timescale.
+#[derive(Debug, Clone, Serialize)]
+pub struct DutyOut {
+    pub id: String,
+    pub title: String,
+    /// False when an amendment made it no longer follow (its outcomes stay).
+    pub applies: bool,
+    /// `done`, `not_needed`, `in_progress`, or null when nothing was recorded.
+    pub outcome: Option<String>,
+    /// The latest reference the receiving system gave.
+    pub reference: Option<String>,
+    /// Still to be done.
+    pub open: bool,
+    pub since: Time,
+    pub timescale: Option<String>,
+    pub due_at: Option<Time>,
+    /// Every outcome recorded, oldest first.
+    pub history: Vec<DutyOutcomeOut>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DutyOutcomeOut {
+    pub outcome: String,
+    pub reference: Option<String>,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+    pub officer: String,
+    pub at: Time,
+}
+
+/// A supervisor's sign-off and what was open when they signed.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignOffOut {
+    pub supervisor: String,
+    pub at: Time,
+    pub note: Option<String>,
+    pub open: Vec<crate::record::OpenAtSignOff>,
+    pub accept_open: Option<String>,
+}
+
 /// One encounter, ready to render. Field order is the JSON's field order. It borrows the
 /// encounter's events (`'e`) rather than copying them: `export --all` builds one per
 /// encounter, and the events are most of its bytes.
@@ -179,6 +220,10 @@ pub struct ExportRecord<'e> {
     pub duties: Vec<IdTitle>,
     pub notes: Vec<NoteOut>,
     pub amendments: Vec<AmendmentOut>,
+    /// Each duty followed through, in the order to do them (schema 2).
+    pub follow_through: Vec<DutyOut>,
+    /// Supervisors' sign-offs, oldest first (schema 2).
+    pub sign_offs: Vec<SignOffOut>,
     /// Every event, in order, exactly as hashed, so anyone can re-check the chain from the
     /// export alone. Left out of the Duty to Notify copy, because events hold the free text.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -285,6 +330,8 @@ pub fn build_record<'e>(
                 duties_changed: m.duties_changed.clone(),
             })
             .collect(),
+        follow_through: state.follow.iter().map(|d| duty_out(d, &t)).collect(),
+        sign_offs: sign_offs_out(state, &t),
         events: Some(Cow::Borrowed(events)),
         event_count: state.event_count,
         head_hash: state.head_hash.clone(),
@@ -404,6 +451,52 @@ fn prompt_out(p: &crate::record::PromptRecord, t: &dyn Fn(&str) -> Time) -> Prom
                 outcome: a.outcome.as_str().to_string(),
                 reason: Some(a.reason.clone()).filter(|r| !r.is_empty()),
                 at: t(&a.at),
+            })
+            .collect(),
+    }
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    Some(s.to_string()).filter(|s| !s.is_empty())
+}
+
+/// Supervisors' sign-offs with what was open.
+fn sign_offs_out(state: &EncounterState, t: &dyn Fn(&str) -> Time) -> Vec<SignOffOut> {
+    state
+        .sign_offs
+        .iter()
+        .map(|x| SignOffOut {
+            supervisor: x.supervisor.clone(),
+            at: t(&x.at),
+            note: non_empty(&x.note),
+            open: x.open.clone(),
+            accept_open: non_empty(&x.accept_open),
+        })
+        .collect()
+}
+
+/// A duty with its outcomes.
+fn duty_out(d: &crate::record::DutyFollow, t: &dyn Fn(&str) -> Time) -> DutyOut {
+    DutyOut {
+        id: d.id.clone(),
+        title: d.title.clone(),
+        applies: d.applies,
+        outcome: d.outcome.map(|o| o.as_str().to_string()),
+        reference: d.reference.clone(),
+        open: d.is_open(),
+        since: t(&d.since),
+        timescale: d.timescale.clone(),
+        due_at: d.due_at.as_deref().map(t),
+        history: d
+            .history
+            .iter()
+            .map(|o| DutyOutcomeOut {
+                outcome: o.outcome.as_str().to_string(),
+                reference: non_empty(&o.reference),
+                reason: non_empty(&o.reason),
+                note: non_empty(&o.note),
+                officer: o.officer.clone(),
+                at: t(&o.at),
             })
             .collect(),
     }

@@ -66,7 +66,7 @@ fn json_holds_every_event_in_order_and_the_chain_rechecks() {
     crate::record::EncounterState::verify(&out).unwrap();
     assert_eq!(v["event_count"], events.len());
     assert_eq!(v["head_hash"], events.last().unwrap().hash.as_str());
-    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["schema_version"], 2);
     assert_eq!(v["guidance"]["version"], "2026.11.0-starter");
     assert_eq!(v["created"]["local"], "2026-06-30T15:04:00+01:00");
 }

@@ -208,7 +208,78 @@ pub struct Duty {
     pub title: String,
     pub next: String,
     pub topic: Option<String>,
+    /// What the receiving system gives when the duty is done ("NRM referral reference"),
+    /// if it gives one: recording the duty as done then needs the reference.
+    pub reference: Option<String>,
+    /// How soon it must be done, if the guidance says.
+    pub timescale: Option<Timescale>,
     pub at: Location,
+}
+
+/// A duty's timescale: the rule the tool counts, the words an officer reads, and what to
+/// do when it is missed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timescale {
+    pub within: Within,
+    pub text: String,
+    pub if_missed: String,
+}
+
+/// How long a duty may take, as data (`within = "24h"`). Only `Immediately` and a
+/// counted time ever make a duty overdue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Within {
+    /// At once: still open after the encounter began means overdue.
+    Immediately,
+    /// This many seconds after the duty began to apply.
+    Seconds(u64),
+    /// Before the end of the officer's shift: the tool does not know shifts, so it shows
+    /// the words and never marks it overdue.
+    EndOfShift,
+    /// The official timescale is not confirmed: the force's policy decides, and the tool
+    /// never marks it overdue.
+    ForcePolicy,
+}
+
+impl Within {
+    /// Reads `immediately`, `end-of-shift`, `force-policy`, or a count with a unit:
+    /// `30m`, `24h`, `5d` (1 to 9999).
+    pub fn parse(s: &str) -> Result<Within, String> {
+        let s = s.trim();
+        match s {
+            "immediately" => return Ok(Within::Immediately),
+            "end-of-shift" => return Ok(Within::EndOfShift),
+            "force-policy" => return Ok(Within::ForcePolicy),
+            _ => {}
+        }
+        let bad = || {
+            format!(
+                "timescale '{s}' is not one of immediately, end-of-shift, force-policy, or a time such as 30m, 24h or 5d"
+            )
+        };
+        let unit = s.chars().last().ok_or_else(bad)?;
+        let per = match unit {
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            _ => return Err(bad()),
+        };
+        let n: u64 = s[..s.len() - 1].parse().map_err(|_| bad())?;
+        if !(1..=9999).contains(&n) {
+            return Err(bad());
+        }
+        Ok(Within::Seconds(n * per))
+    }
+
+    /// Seconds from when the duty began to apply to when it is due; `None` when the tool
+    /// must never mark it overdue.
+    pub fn seconds(self) -> Option<u64> {
+        match self {
+            Within::Immediately => Some(0),
+            Within::Seconds(n) => Some(n),
+            Within::EndOfShift | Within::ForcePolicy => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -354,5 +425,28 @@ pub struct Flattened<'g> {
 impl Flattened<'_> {
     pub fn position(&self, question_id: &str) -> Option<usize> {
         self.questions.iter().position(|q| q.id == question_id)
+    }
+}
+
+#[cfg(test)]
+mod timescale_tests {
+    use super::Within;
+
+    #[test]
+    fn within_reads_the_documented_forms_and_nothing_else() {
+        assert_eq!(Within::parse("immediately"), Ok(Within::Immediately));
+        assert_eq!(Within::parse("end-of-shift"), Ok(Within::EndOfShift));
+        assert_eq!(Within::parse("force-policy"), Ok(Within::ForcePolicy));
+        assert_eq!(Within::parse("30m"), Ok(Within::Seconds(1800)));
+        assert_eq!(Within::parse("24h"), Ok(Within::Seconds(86_400)));
+        assert_eq!(Within::parse("5d"), Ok(Within::Seconds(432_000)));
+        for bad in [
+            "", "soon", "0h", "10000h", "h", "24", "-1h", "1.5h", "24 hours",
+        ] {
+            assert!(Within::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(Within::ForcePolicy.seconds(), None);
+        assert_eq!(Within::EndOfShift.seconds(), None);
+        assert_eq!(Within::Immediately.seconds(), Some(0));
     }
 }

@@ -458,6 +458,16 @@ struct RawDuty {
     title: Spanned<String>,
     next: Spanned<String>,
     topic: Option<String>,
+    reference: Option<Spanned<String>>,
+    timescale: Option<RawTimescale>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTimescale {
+    within: Spanned<String>,
+    text: Spanned<String>,
+    if_missed: Spanned<String>,
 }
 
 pub fn duties(ctx: &mut ParseCtx, raw: RawDuties) -> Vec<Duty> {
@@ -468,9 +478,41 @@ pub fn duties(ctx: &mut ParseCtx, raw: RawDuties) -> Vec<Duty> {
             title: ctx.text(&d.title, "the duty title"),
             next: ctx.text(&d.next, "the duty's next step"),
             topic: d.topic.clone(),
+            reference: d
+                .reference
+                .as_ref()
+                .map(|r| ctx.text(r, "the duty's reference (what the receiving system gives)")),
+            timescale: d.timescale.as_ref().and_then(|t| timescale(ctx, t)),
             at: ctx.at(&d.id),
         })
         .collect()
+}
+
+/// A duty's timescale, each field checked at its own line. "force-policy" must say so in
+/// its words, so an officer never reads a guessed deadline.
+fn timescale(ctx: &mut ParseCtx, t: &RawTimescale) -> Option<Timescale> {
+    let text = ctx.text(&t.text, "the timescale's text");
+    let if_missed = ctx.text(&t.if_missed, "the timescale's if_missed");
+    let within = match Within::parse(t.within.get_ref()) {
+        Ok(w) => w,
+        Err(msg) => {
+            let line = ctx.line(&t.within);
+            ctx.problem(line, msg);
+            return None;
+        }
+    };
+    if within == Within::ForcePolicy && !text.to_lowercase().contains("force policy") {
+        let line = ctx.line(&t.text);
+        ctx.problem(
+            line,
+            "a 'force-policy' timescale's text must say \"force policy\", so no one reads it as a national deadline",
+        );
+    }
+    Some(Timescale {
+        within,
+        text,
+        if_missed,
+    })
 }
 
 #[derive(Deserialize)]

@@ -26,6 +26,40 @@ impl WelfareOutcome {
     }
 }
 
+/// What became of a duty (an NRM referral, a DtN report, a crime record): the follow-through
+/// after the scene, recorded with its own time and officer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DutyProgress {
+    Done,
+    NotNeeded,
+    InProgress,
+}
+
+impl DutyProgress {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DutyProgress::Done => "done",
+            DutyProgress::NotNeeded => "not_needed",
+            DutyProgress::InProgress => "in_progress",
+        }
+    }
+
+    /// Whether the duty is dealt with (done, or judged not needed with a reason).
+    pub fn closes(self) -> bool {
+        matches!(self, DutyProgress::Done | DutyProgress::NotNeeded)
+    }
+}
+
+/// One thing still open when a supervisor signed a record off, as it stood then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenAtSignOff {
+    /// `duty` or `prompt`.
+    pub kind: String,
+    pub id: String,
+    pub title: String,
+}
+
 /// What happened. Snapshots of question text and prompt titles are kept in the event so
 /// the record reads the same after the guidance changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,6 +111,32 @@ pub enum EventBody {
     Voided {
         reason: String,
     },
+    /// What became of a duty, after the scene or at it. `title` is the duty's title as the
+    /// officer saw it; `reference` is what the receiving system gave (an NRM referral
+    /// reference, a crime reference number); `reason` says why a duty was not needed.
+    DutyOutcome {
+        duty: String,
+        title: String,
+        outcome: DutyProgress,
+        officer: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        reference: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        reason: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        note: String,
+    },
+    /// A supervisor's review of a complete record. `open` is what was still open when they
+    /// signed, and `accept_open` why they signed anyway (required when `open` is not empty).
+    SignedOff {
+        supervisor: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        note: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        open: Vec<OpenAtSignOff>,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        accept_open: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,6 +156,8 @@ impl EventBody {
             EventBody::Completed { .. } => "completed",
             EventBody::Amended { .. } => "amended",
             EventBody::Voided { .. } => "voided",
+            EventBody::DutyOutcome { .. } => "duty_outcome",
+            EventBody::SignedOff { .. } => "signed_off",
         }
     }
 }

@@ -10,10 +10,11 @@ pub mod rules;
 mod state;
 
 pub use answer::Answer;
-pub use event::DutySnapshot;
+pub use event::{DutyProgress, DutySnapshot, OpenAtSignOff};
 pub use event::{EncodeError, Event, EventBody, GENESIS_HASH, WelfareOutcome, hash_event};
 pub use rules::RuleBreak;
 pub use state::{
-    ActionRecord, AmendmentRecord, AnswerRecord, ChainBreak, DutyChange, DutyRecord, EarlierAnswer,
-    EncounterState, NoteRecord, PromptRecord, Status,
+    ActionRecord, AmendmentRecord, AnswerRecord, ChainBreak, DutyChange, DutyFollow,
+    DutyOutcomeRecord, DutyRecord, EarlierAnswer, EncounterState, NoteRecord, PromptRecord,
+    SignOffRecord, Status,
 };

@@ -3,7 +3,7 @@
 //! it means are defined in one module; the store calls `check` for every event it
 //! appends, recorded here or imported from another device.
 
-use super::event::EventBody;
+use super::event::{DutyProgress, EventBody};
 use super::state::Status;
 
 /// A rule an event breaks, in the record's own terms.
@@ -20,6 +20,9 @@ pub enum RuleBreak {
     /// `what` ("an amendment", "voiding an encounter") needs a reason.
     #[error("{what} needs a reason")]
     ReasonRequired { what: &'static str },
+    /// Only a complete encounter can be signed off by a supervisor.
+    #[error("the encounter is {}, and only a complete encounter can be signed off", .status.as_str())]
+    NotSignable { status: Status },
     /// Anything else wrong with the event itself, as one sentence.
     #[error("{0}")]
     Malformed(&'static str),
@@ -77,6 +80,11 @@ pub fn check(status: Status, body: &EventBody) -> Result<Status, RuleBreak> {
             }
             Ok(Status::Complete)
         }
+        // A duty outcome is a later fact like a welfare action: the NRM referral is made
+        // hours after the scene. A draft may take one too (the referral made before the
+        // record was finished); a void record takes nothing.
+        EventBody::DutyOutcome { .. } => duty_outcome(status, body),
+        EventBody::SignedOff { .. } => sign_off(status, body),
         EventBody::Voided { reason } => {
             if status == Status::Void {
                 return Err(RuleBreak::AlreadyVoid);
@@ -89,6 +97,64 @@ pub fn check(status: Status, body: &EventBody) -> Result<Status, RuleBreak> {
             Ok(Status::Void)
         }
     }
+}
+
+/// A duty outcome is a later fact like a welfare action: the NRM referral is made hours
+/// after the scene. A draft may take one too (the referral made before the record was
+/// finished); a void record takes nothing.
+fn duty_outcome(status: Status, body: &EventBody) -> Result<Status, RuleBreak> {
+    let EventBody::DutyOutcome {
+        duty,
+        outcome,
+        officer,
+        reason,
+        ..
+    } = body
+    else {
+        return Ok(status);
+    };
+    if status == Status::Void {
+        return Err(RuleBreak::AlreadyVoid);
+    }
+    if duty.trim().is_empty() || officer.trim().is_empty() {
+        return Err(RuleBreak::Malformed(
+            "a duty outcome must name the duty and the officer who recorded it",
+        ));
+    }
+    if *outcome == DutyProgress::NotNeeded && reason.trim().is_empty() {
+        return Err(RuleBreak::ReasonRequired {
+            what: "a duty judged not needed",
+        });
+    }
+    Ok(status)
+}
+
+/// A supervisor signs off only a complete record, by name, and says why when something
+/// is still open.
+fn sign_off(status: Status, body: &EventBody) -> Result<Status, RuleBreak> {
+    let EventBody::SignedOff {
+        supervisor,
+        open,
+        accept_open,
+        ..
+    } = body
+    else {
+        return Ok(status);
+    };
+    if status != Status::Complete {
+        return Err(RuleBreak::NotSignable { status });
+    }
+    if supervisor.trim().is_empty() {
+        return Err(RuleBreak::Malformed(
+            "a sign-off must name the supervisor who signed",
+        ));
+    }
+    if !open.is_empty() && accept_open.trim().is_empty() {
+        return Err(RuleBreak::ReasonRequired {
+            what: "a sign-off with duties or welfare prompts still open",
+        });
+    }
+    Ok(Status::Complete)
 }
 
 #[cfg(test)]
@@ -114,6 +180,36 @@ mod tests {
         }
     }
 
+    fn duty(outcome: DutyProgress, reason: &str) -> EventBody {
+        EventBody::DutyOutcome {
+            duty: "nrm-referral".into(),
+            title: "NRM referral".into(),
+            outcome,
+            officer: "PC 1".into(),
+            reference: String::new(),
+            reason: reason.into(),
+            note: String::new(),
+        }
+    }
+
+    /// A sign-off; `open_without_reason` leaves something open with no reason given.
+    fn sign(supervisor: &str, open_without_reason: bool) -> EventBody {
+        EventBody::SignedOff {
+            supervisor: supervisor.into(),
+            note: String::new(),
+            open: if open_without_reason {
+                vec![crate::record::OpenAtSignOff {
+                    kind: "duty".into(),
+                    id: "nrm-referral".into(),
+                    title: "NRM referral".into(),
+                }]
+            } else {
+                Vec::new()
+            },
+            accept_open: String::new(),
+        }
+    }
+
     #[test]
     fn table() {
         use Status::*;
@@ -134,6 +230,20 @@ mod tests {
             (Complete, void("dup"), Ok(Void)),
             (Void, void("dup"), Err("already void")),
             (Draft, void(""), Err("reason")),
+            (Draft, duty(DutyProgress::Done, ""), Ok(Draft)),
+            (Complete, duty(DutyProgress::Done, ""), Ok(Complete)),
+            (Complete, duty(DutyProgress::NotNeeded, " "), Err("reason")),
+            (
+                Complete,
+                duty(DutyProgress::NotNeeded, "no victim"),
+                Ok(Complete),
+            ),
+            (Void, duty(DutyProgress::Done, ""), Err("already void")),
+            (Complete, sign("", false), Err("malformed")),
+            (Complete, sign("Sgt 1", false), Ok(Complete)),
+            (Complete, sign("Sgt 1", true), Err("reason")),
+            (Draft, sign("Sgt 1", false), Err("not signable")),
+            (Void, sign("Sgt 1", false), Err("not signable")),
         ];
         for (status, body, want) in cases {
             let got = check(status, &body).map_err(|b| match b {
@@ -142,6 +252,7 @@ mod tests {
                 RuleBreak::AlreadyVoid => "already void",
                 RuleBreak::ReasonRequired { .. } => "reason",
                 RuleBreak::Malformed(_) => "malformed",
+                RuleBreak::NotSignable { .. } => "not signable",
             });
             assert_eq!(got, want, "{status:?} + {}", body.type_name());
         }

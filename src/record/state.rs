@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::event::{Event, EventBody, GENESIS_HASH, WelfareOutcome};
+use super::event::{DutyProgress, Event, EventBody, GENESIS_HASH, OpenAtSignOff, WelfareOutcome};
 use crate::record::Answer;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -105,6 +105,68 @@ pub struct AmendmentRecord {
     pub duties_changed: Option<DutyChange>,
 }
 
+/// One outcome recorded for a duty, as the event says it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DutyOutcomeRecord {
+    pub duty: String,
+    pub title: String,
+    pub outcome: DutyProgress,
+    pub officer: String,
+    pub reference: String,
+    pub reason: String,
+    pub note: String,
+    pub at: String,
+}
+
+/// A supervisor's sign-off, with what was open when they signed.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignOffRecord {
+    pub supervisor: String,
+    pub note: String,
+    pub open: Vec<OpenAtSignOff>,
+    pub accept_open: String,
+    pub at: String,
+}
+
+/// A duty followed through: whether it still applies, what was recorded about it, and
+/// when it is due. Derived: replay fills it from the duties stated at completion and the
+/// outcomes; `engine::derive` replaces it with the current duties and the guidance's
+/// timescales. A duty an amendment makes no longer apply stays, marked, with its outcomes.
+#[derive(Debug, Clone, Serialize)]
+pub struct DutyFollow {
+    pub id: String,
+    pub title: String,
+    /// Whether the current answers still give this duty.
+    pub applies: bool,
+    /// The latest outcome recorded, if any.
+    pub outcome: Option<DutyProgress>,
+    /// The latest reference recorded (what the receiving system gave), if any.
+    pub reference: Option<String>,
+    /// When the duty began to apply: the start of the encounter, or the amendment that
+    /// made it follow.
+    pub since: String,
+    /// The guidance's timescale in words, and what to do when it is missed.
+    pub timescale: Option<String>,
+    pub if_missed: Option<String>,
+    /// When it is due, where the guidance gives a timescale that can be counted (never
+    /// for "force policy" or "end of shift").
+    pub due_at: Option<String>,
+    /// Every outcome recorded for it, oldest first.
+    pub history: Vec<DutyOutcomeRecord>,
+}
+
+impl DutyFollow {
+    /// Still to be done: it applies and nothing closed it (done, or not needed).
+    pub fn is_open(&self) -> bool {
+        self.applies && !self.outcome.is_some_and(DutyProgress::closes)
+    }
+
+    /// Open and past its due time at `now` (a stored UTC time, compared as text).
+    pub fn is_overdue(&self, now: &str) -> bool {
+        self.is_open() && self.due_at.as_deref().is_some_and(|d| d < now)
+    }
+}
+
 /// What an amendment did to the duties: the titles before and after.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DutyChange {
@@ -140,6 +202,13 @@ pub struct EncounterState {
     /// (true) or only from the snapshot at completion (the guidance lacks the checklist).
     pub derived: bool,
     pub amendments: Vec<AmendmentRecord>,
+    /// Every duty outcome recorded, in order.
+    pub duty_outcomes: Vec<DutyOutcomeRecord>,
+    /// Each duty followed through (see `DutyFollow`), in the order to do them; duties that
+    /// no longer apply but have outcomes come last.
+    pub follow: Vec<DutyFollow>,
+    /// Supervisors' sign-offs, oldest first.
+    pub sign_offs: Vec<SignOffRecord>,
     pub void_reason: Option<String>,
     pub event_count: usize,
     pub head_hash: String,
@@ -229,6 +298,9 @@ impl EncounterState {
             duties: Vec::new(),
             derived: false,
             amendments: Vec::new(),
+            duty_outcomes: Vec::new(),
+            follow: Vec::new(),
+            sign_offs: Vec::new(),
             void_reason: None,
             event_count: events.len(),
             head_hash: events.last().map(|e| e.hash.clone()).unwrap_or_default(),
@@ -237,6 +309,12 @@ impl EncounterState {
             s.updated_at = e.at.clone();
             s.apply(e);
         }
+        let stated: Vec<(DutyRecord, String)> = s
+            .duties
+            .iter()
+            .map(|d| (d.clone(), s.created_at.clone()))
+            .collect();
+        s.follow = s.follow_for(&stated);
         Some(s)
     }
 
@@ -344,7 +422,92 @@ impl EncounterState {
                 self.status = Status::Void;
                 self.void_reason = Some(reason.clone());
             }
+            EventBody::DutyOutcome { .. } | EventBody::SignedOff { .. } => self.follow_up(e),
         }
+    }
+
+    /// A duty outcome or a supervisor's sign-off, kept in order.
+    fn follow_up(&mut self, e: &Event) {
+        match &e.body {
+            EventBody::DutyOutcome {
+                duty,
+                title,
+                outcome,
+                officer,
+                reference,
+                reason,
+                note,
+            } => self.duty_outcomes.push(DutyOutcomeRecord {
+                duty: duty.clone(),
+                title: title.clone(),
+                outcome: *outcome,
+                officer: officer.clone(),
+                reference: reference.clone(),
+                reason: reason.clone(),
+                note: note.clone(),
+                at: e.at.clone(),
+            }),
+            EventBody::SignedOff {
+                supervisor,
+                note,
+                open,
+                accept_open,
+            } => self.sign_offs.push(SignOffRecord {
+                supervisor: supervisor.clone(),
+                note: note.clone(),
+                open: open.clone(),
+                accept_open: accept_open.clone(),
+                at: e.at.clone(),
+            }),
+            _ => {}
+        }
+    }
+
+    /// The duties followed through: each of `duties` (with when it began to apply), then
+    /// every duty with an outcome that is no longer among them, marked as not applying.
+    /// Timescales are left empty: they come from the guidance (`engine::derive`).
+    pub fn follow_for(&self, duties: &[(DutyRecord, String)]) -> Vec<DutyFollow> {
+        let mut out: Vec<DutyFollow> = duties
+            .iter()
+            .map(|(d, since)| self.one_follow(&d.id, &d.title, true, since))
+            .collect();
+        for o in &self.duty_outcomes {
+            if !out.iter().any(|f| f.id == o.duty) {
+                let since = self.created_at.clone();
+                out.push(self.one_follow(&o.duty, &o.title, false, &since));
+            }
+        }
+        out
+    }
+
+    fn one_follow(&self, id: &str, title: &str, applies: bool, since: &str) -> DutyFollow {
+        let history: Vec<DutyOutcomeRecord> = self
+            .duty_outcomes
+            .iter()
+            .filter(|o| o.duty == id)
+            .cloned()
+            .collect();
+        DutyFollow {
+            id: id.to_string(),
+            title: title.to_string(),
+            applies,
+            outcome: history.last().map(|o| o.outcome),
+            reference: history
+                .iter()
+                .rev()
+                .find(|o| !o.reference.is_empty())
+                .map(|o| o.reference.clone()),
+            since: since.to_string(),
+            timescale: None,
+            if_missed: None,
+            due_at: None,
+            history,
+        }
+    }
+
+    /// Duties still to be done, in the order to do them.
+    pub fn open_duties(&self) -> Vec<&DutyFollow> {
+        self.follow.iter().filter(|f| f.is_open()).collect()
     }
 
     /// A welfare action on a prompt. An action on a prompt with no `prompt_raised` event

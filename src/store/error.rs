@@ -92,6 +92,11 @@ pub enum StoreError {
         .status.as_str()
     )]
     NotComplete { id: String, status: Status },
+    #[error(
+        "encounter {id} is {}, and only a complete encounter can be signed off",
+        .status.as_str()
+    )]
+    NotSignable { id: String, status: Status },
     #[error("encounter {id} is already void; its events are kept unchanged")]
     AlreadyVoid { id: String },
     #[error("{what} needs a reason")]
@@ -143,6 +148,7 @@ impl StoreError {
             | StoreError::SummaryAltered(_)
             | StoreError::NotDraft { .. }
             | StoreError::NotComplete { .. }
+            | StoreError::NotSignable { .. }
             | StoreError::AlreadyVoid { .. }
             | StoreError::ReasonRequired { .. }
             | StoreError::BadEvent(_) => Fault::BadData,

@@ -9,8 +9,11 @@
 //!
 //! The files: `mod.rs` opens the database; `read.rs` reads it; `write.rs` appends events
 //! under the record's rules; `rows.rs` maps rows to values; `audit.rs` re-derives each
-//! summary row from its chain; `sync.rs` (push and import), `merge_plan.rs`, `hub.rs` (whose receipts count),
-//! `prune.rs` and `held.rs` (what imports kept aside) are the database side of sync.
+//! summary row from its chain; `review.rs` keeps the review queue's rows (a cache the
+//! engine derives, stale as soon as a chain grows); `read_only.rs` opens a database that
+//! cannot be written, for reading; `sync.rs` (push and import), `merge_plan.rs`, `hub.rs`
+//! (whose receipts count), `prune.rs` and `held.rs` (what imports kept aside) are the
+//! database side of sync.
 
 mod audit;
 mod encrypt;
@@ -24,6 +27,7 @@ mod merge_plan;
 mod prune;
 mod read;
 mod read_only;
+mod review;
 mod rows;
 mod schema;
 mod sync;
@@ -44,6 +48,7 @@ pub use error::StoreError;
 pub use held::{HeldGroup, HeldKind, HeldPruneOutcome};
 pub use keys::{StoredKey, TrustOutcome, TrustedDevice};
 pub use read::{EncounterSummary, ListFilter};
+pub use review::{ReviewFilter, ReviewRow};
 pub use rows::normalise_since;
 pub use schema::{APPLICATION_ID, MIGRATIONS};
 pub use sync_data::{

@@ -176,6 +176,37 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE sync_held ADD COLUMN review TEXT;
     "#,
+    // 6: the review queue (src/store/review.rs): one row per encounter with what is still
+    // open (duties, welfare prompts), derived from its chain by the engine under the
+    // guidance named in meta 'review_guidance'. A cache, never the record: a row counts
+    // only while `encounters.review_hash` equals the chain's head hash, so any new event
+    // (appended here or imported by sync) makes it stale, and the partial index finds the
+    // stale ones without reading the rest. `doctor` re-derives every row from its chain.
+    r#"
+    ALTER TABLE encounters ADD COLUMN review_hash TEXT;
+    CREATE INDEX encounters_review_stale ON encounters (id) WHERE review_hash IS NOT head_hash;
+
+    CREATE TABLE review (
+        encounter_id TEXT PRIMARY KEY,
+        created_at   TEXT NOT NULL,
+        officer      TEXT NOT NULL,
+        status       TEXT NOT NULL,
+        open_count   INTEGER NOT NULL,
+        oldest_open  TEXT,
+        next_due     TEXT,
+        signed_by    TEXT,
+        items        TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX review_queue ON review (created_at, encounter_id) WHERE open_count > 0;
+    CREATE INDEX review_by_officer ON review (officer, created_at, encounter_id) WHERE open_count > 0;
+    CREATE INDEX review_due ON review (next_due) WHERE open_count > 0 AND next_due IS NOT NULL;
+
+    -- A pruned (deleted) encounter leaves the queue with it.
+    CREATE TRIGGER review_gone AFTER DELETE ON encounters
+    BEGIN
+        DELETE FROM review WHERE encounter_id = OLD.id;
+    END;
+    "#,
 ];
 
 /// The schema version this binary writes.

@@ -213,6 +213,7 @@ fn rule_error(id: &str, b: RuleBreak) -> StoreError {
     match b {
         RuleBreak::NotDraft { status, what } => StoreError::NotDraft { id, status, what },
         RuleBreak::NotComplete { status } => StoreError::NotComplete { id, status },
+        RuleBreak::NotSignable { status } => StoreError::NotSignable { id, status },
         RuleBreak::AlreadyVoid => StoreError::AlreadyVoid { id },
         RuleBreak::ReasonRequired { what } => StoreError::ReasonRequired { what },
         RuleBreak::Malformed(m) => StoreError::BadEvent(m.to_string()),

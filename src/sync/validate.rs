@@ -240,9 +240,14 @@ impl<'a> Walk<'a> {
                 None
             }
             EventBody::WelfareAction { prompt, .. } => self.action(n, prompt),
+            // A duty's outcome may name a duty the current answers no longer give (it is
+            // kept, marked), and a sign-off lists what was open by title: the record's
+            // rules, checked at the merge, are what these must keep.
             EventBody::NoteAdded { .. }
             | EventBody::Completed { .. }
-            | EventBody::Voided { .. } => None,
+            | EventBody::Voided { .. }
+            | EventBody::DutyOutcome { .. }
+            | EventBody::SignedOff { .. } => None,
         };
         if !in_bundle {
             return None;

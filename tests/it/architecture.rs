@@ -43,11 +43,17 @@ const LAYERS: &[(&str, &[&str])] = &[
             "store", "record", "guidance", "text", "time", "fault", "atomic",
         ],
     ),
+    // Follow-through: duty outcomes, the review queue, sign-offs.
+    (
+        "follow",
+        &["store", "engine", "record", "guidance", "time", "fault"],
+    ),
     // The library's error, gathering every module's error for `?` in commands.
     (
         "error",
         &[
-            "answers", "engine", "export", "guidance", "search", "store", "sync", "config", "fault",
+            "answers", "engine", "export", "guidance", "search", "store", "sync", "config",
+            "fault", "follow",
         ],
     ),
     // The edge: may use everything.

@@ -444,7 +444,7 @@ fn since_filters_and_schema_is_published() {
         1
     );
     let schema: Value = serde_json::from_str(&stdout(&db, &["export", "--schema"])).unwrap();
-    assert_eq!(schema["properties"]["schema_version"]["const"], 1);
+    assert_eq!(schema["properties"]["schema_version"]["const"], 2);
     // The file in the repository is the one the binary prints.
     let in_repo = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("src/export/encounter.schema.json"),

@@ -15,6 +15,7 @@ mod encounters_cli;
 mod export_cli;
 mod file_modes;
 mod flow_cli;
+mod follow;
 mod guidance_scenarios;
 mod guidance_validate;
 mod hostile_text;

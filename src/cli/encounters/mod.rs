@@ -1,4 +1,5 @@
-//! `msht encounters`: list, show, complete, amend, record a welfare action, and void.
+//! `msht encounters`: list, show, complete, amend, record a welfare action or what became
+//! of a duty, and void.
 //! One file per subcommand; this one holds the arguments and what they share.
 //!
 //! Nothing here changes a record in place: completing, amending and voiding each append
@@ -10,6 +11,7 @@
 mod action;
 mod amend;
 mod complete;
+mod duty;
 mod list;
 mod show;
 mod void;
@@ -39,6 +41,9 @@ pub enum Command {
     Amend(AmendArgs),
     /// Record what was done about a welfare prompt, at the scene or later
     Action(ActionArgs),
+    /// Record what became of a duty: done (with the reference the receiving system gave),
+    /// not needed (with the reason), or in progress
+    Duty(DutyArgs),
     /// Mark an encounter void (a duplicate, a mistake); its events are kept
     Void {
         /// The encounter id, or enough of its start to be unique
@@ -65,6 +70,36 @@ pub struct ActionArgs {
     /// Still to do
     #[arg(long)]
     later: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("outcome").required(true).args(["done", "not_needed", "in_progress"])))]
+pub struct DutyArgs {
+    /// The encounter id, or enough of its start to be unique
+    id: String,
+    /// The duty id (as `encounters show` lists it), e.g. nrm-referral
+    duty: String,
+    /// It was done; give the reference the receiving system gave with --ref
+    #[arg(long)]
+    done: bool,
+    /// It was not needed; say why with --reason
+    #[arg(long, requires = "reason")]
+    not_needed: bool,
+    /// It is under way
+    #[arg(long)]
+    in_progress: bool,
+    /// The reference the receiving system gave (NRM referral, DtN, crime reference number)
+    #[arg(long = "ref", value_name = "REFERENCE", conflicts_with = "not_needed")]
+    reference: Option<String>,
+    /// Why the duty was not needed (kept in the record)
+    #[arg(long, value_name = "TEXT", requires = "not_needed")]
+    reason: Option<String>,
+    /// A note to keep with the outcome
+    #[arg(long, value_name = "TEXT")]
+    note: Option<String>,
+    /// Who is recording it [default: the config file's officer]
+    #[arg(long, value_name = "ID")]
+    officer: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -128,6 +163,7 @@ pub fn run(ctx: &Ctx, cmd: Command) -> Result<()> {
         Command::Complete { id } => complete::run(ctx, &id),
         Command::Amend(a) => amend::run(ctx, a),
         Command::Action(a) => action::run(ctx, a),
+        Command::Duty(a) => duty::run(ctx, a),
         Command::Void { id, reason } => void::run(ctx, &id, reason),
     }
 }
@@ -151,7 +187,7 @@ pub(crate) fn short(store: &Store, id: &str) -> String {
 }
 
 /// Refuses, in one sentence, to change a void record.
-fn refuse_void(s: &EncounterState, short: &str, what: &str) -> Result<()> {
+pub(crate) fn refuse_void(s: &EncounterState, short: &str, what: &str) -> Result<()> {
     if s.status == Status::Void {
         return Err(Error::BadInput(format!(
             "encounter {short} is void, so {what}; a void record takes nothing more"
@@ -162,7 +198,7 @@ fn refuse_void(s: &EncounterState, short: &str, what: &str) -> Result<()> {
 
 /// An RFC 3339 UTC time as the officer's clock showed it: in `offset` (the device's offset
 /// when recorded) if given, else in this machine's time zone.
-fn local_time(at: &str, offset: Option<&str>) -> String {
+pub(crate) fn local_time(at: &str, offset: Option<&str>) -> String {
     let Ok(ts) = at.parse::<jiff::Timestamp>() else {
         return at.to_string();
     };

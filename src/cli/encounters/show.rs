@@ -8,7 +8,7 @@ use crate::cli::Ctx;
 use crate::cli::{db, output};
 use crate::error::Result;
 use crate::guidance::{Guidance, Question};
-use crate::record::{EncounterState, PromptRecord, Status, WelfareOutcome};
+use crate::record::{DutyFollow, EncounterState, PromptRecord, Status, WelfareOutcome};
 
 /// What `show --json` prints: the derived record and the facts that pin it down.
 #[derive(Serialize)]
@@ -89,6 +89,7 @@ impl Page<'_> {
         self.notes(&mut l);
         self.outcome(&mut l);
         self.amendments(&mut l);
+        self.sign_offs(&mut l);
         l.push(String::new());
         // Not wrapped: the id and hash must be copyable whole.
         l.push(Self::h("Integrity: verified"));
@@ -216,7 +217,7 @@ impl Page<'_> {
 
     fn outcome(&self, l: &mut Vec<String>) {
         let s = self.s;
-        if s.status == Status::Draft && s.indicators.is_empty() {
+        if s.status == Status::Draft && s.indicators.is_empty() && s.follow.is_empty() {
             return;
         }
         l.push(String::new());
@@ -244,8 +245,96 @@ impl Page<'_> {
             self.add(l, &text, "    • ", "      ");
         }
         self.add(l, "Duties, in the order to do them:", "  ", "  ");
-        for (n, d) in s.duties.iter().enumerate() {
+        if s.follow.is_empty() {
+            for (n, d) in s.duties.iter().enumerate() {
+                self.add(l, &d.title, &format!("    {}. ", n + 1), "       ");
+            }
+        }
+        for (n, d) in s.follow.iter().enumerate() {
             self.add(l, &d.title, &format!("    {}. ", n + 1), "       ");
+            for line in self.duty_lines(d) {
+                self.add(l, &line, "       ", "         ");
+            }
+        }
+    }
+
+    /// What became of one duty: every outcome recorded, then what is still to do.
+    fn duty_lines(&self, d: &DutyFollow) -> Vec<String> {
+        let mut out: Vec<String> = d
+            .history
+            .iter()
+            .map(|o| {
+                let mut text = format!(
+                    "→ {} at {} by {}",
+                    o.outcome.as_str().replace('_', " "),
+                    self.t(&o.at),
+                    o.officer
+                );
+                if !o.reference.is_empty() {
+                    text.push_str(&format!(", reference {}", o.reference));
+                }
+                if !o.reason.is_empty() {
+                    text.push_str(&format!(": {}", o.reason));
+                }
+                if !o.note.is_empty() {
+                    text.push_str(&format!(" (note: {})", o.note));
+                }
+                text
+            })
+            .collect();
+        if !d.applies {
+            out.push("→ no longer applies (after an amendment); its outcomes stay".into());
+        } else if d.is_open() {
+            let when = d
+                .timescale
+                .as_deref()
+                .map(|t| format!(" ({t})"))
+                .unwrap_or_default();
+            out.push(format!(
+                "→ OPEN{when}: msht encounters duty {} {} --done",
+                self.short, d.id
+            ));
+        }
+        out
+    }
+
+    fn sign_offs(&self, l: &mut Vec<String>) {
+        if self.s.sign_offs.is_empty() {
+            return;
+        }
+        l.push(String::new());
+        l.push(Self::h("Supervisor sign-off"));
+        for x in &self.s.sign_offs {
+            self.add(
+                l,
+                &format!("{} signed off by {}", self.t(&x.at), x.supervisor),
+                "  ",
+                "    ",
+            );
+            if !x.note.is_empty() {
+                self.add(l, &format!("note: {}", x.note), "    ", "      ");
+            }
+            if x.open.is_empty() {
+                self.add(l, "nothing was open", "    ", "      ");
+            } else {
+                let open: Vec<String> = x
+                    .open
+                    .iter()
+                    .map(|o| format!("{} ({})", o.title, o.kind))
+                    .collect();
+                self.add(
+                    l,
+                    &format!("open when signed: {}", open.join("; ")),
+                    "    ",
+                    "      ",
+                );
+                self.add(
+                    l,
+                    &format!("accepted because: {}", x.accept_open),
+                    "    ",
+                    "      ",
+                );
+            }
         }
     }
 
