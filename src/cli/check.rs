@@ -1,4 +1,4 @@
-//! `msht check`: the guided checklist. With a terminal it is interactive (see `scene.rs`);
+//! `msht check`: the guided checklist. With a terminal it is interactive (see `flow/`);
 //! with `--answers FILE` the same engine runs on a JSON file and prints the outcome.
 
 use std::io::{IsTerminal, Read};
@@ -40,7 +40,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
                 .into(),
         ));
     }
-    super::scene::run(ctx, args)
+    super::flow::run(ctx, args)
 }
 
 /// An officer given as an empty string: the record must say who made it.

@@ -14,13 +14,13 @@ mod doctor_sees;
 mod encounters_cli;
 mod export_cli;
 mod flow_cli;
+mod flow_pty;
 mod guidance_scenarios;
 mod guidance_validate;
 mod hostile_text;
 mod no_panic;
 #[allow(dead_code)] // each test module uses a different subset of the helpers
 mod pty;
-mod scene_flow;
 mod search_cli;
 mod search_relevance;
 mod search_stems;
