@@ -34,6 +34,8 @@ struct Report {
     chain_breaks: Vec<ChainBreak>,
     /// Summary rows that their chains do not bear out, field by field.
     summary_differences: Vec<SummaryDiff>,
+    /// Scenes: chains that do not verify, summary rows or links they do not bear out.
+    scene_problems: Vec<String>,
     /// Checks that could not run to the end (a corrupt page), each as one sentence.
     unfinished_checks: Vec<String>,
     /// Files of the database others can read (should be empty).
@@ -89,6 +91,10 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         note("verifying the records", e);
         Default::default()
     });
+    let scene_problems = store.verify_scenes().unwrap_or_else(|e| {
+        note("verifying the scenes", e);
+        Vec::new()
+    });
     let schema_version = store.schema_version().unwrap_or_else(|e| {
         note("reading the schema version", e);
         0
@@ -106,10 +112,15 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         supported_schema_version: MIGRATIONS.len() as i64,
         device_id: store.device_id().to_string(),
         encounters,
-        ok: integrity == ["ok"] && audit.is_clean() && unfinished.is_empty() && guidance.is_ok(),
+        ok: integrity == ["ok"]
+            && audit.is_clean()
+            && scene_problems.is_empty()
+            && unfinished.is_empty()
+            && guidance.is_ok(),
         integrity_check: integrity,
         chain_breaks: audit.breaks,
         summary_differences: audit.diffs,
+        scene_problems,
         unfinished_checks: unfinished,
         open_permissions: open_permissions(&path),
         guidance: guidance.as_ref().ok().map(|g| GuidanceReport {
@@ -139,6 +150,9 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     }
     if let Some(first) = report.summary_differences.first() {
         return Err(StoreError::SummaryAltered(first.clone()).into());
+    }
+    if let Some(first) = report.scene_problems.first() {
+        return Err(StoreError::ScenesAltered(first.clone()).into());
     }
     guidance.map(|_| ())
 }
@@ -277,6 +291,24 @@ fn render_records(r: &Report, width: usize) -> Vec<String> {
                 "    ",
                 "    ",
             ));
+        }
+    }
+    if r.scene_problems.is_empty() {
+        if r.unfinished_checks.is_empty() {
+            line(&mut l, "scenes: every chain and link verified".into());
+        }
+    } else {
+        line(
+            &mut l,
+            output::urgent()
+                .apply_to(format!(
+                    "scenes: {} PROBLEM(S) (records altered after they were written)",
+                    r.scene_problems.len()
+                ))
+                .to_string(),
+        );
+        for p in &r.scene_problems {
+            l.extend(output::wrap_indent(p, width, "  ", "    "));
         }
     }
     l

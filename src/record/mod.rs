@@ -7,13 +7,17 @@
 mod answer;
 mod event;
 pub mod rules;
+mod scene;
 mod state;
 
 pub use answer::Answer;
 pub use event::DutySnapshot;
 pub use event::{EncodeError, Event, EventBody, GENESIS_HASH, WelfareOutcome, hash_event};
 pub use rules::RuleBreak;
+pub use scene::{
+    NotedPerson, SceneBody, SceneEvent, SceneRuleBreak, SceneState, SceneStatus, check_scene,
+};
 pub use state::{
     ActionRecord, AmendmentRecord, AnswerRecord, ChainBreak, DutyChange, DutyRecord, EarlierAnswer,
-    EncounterState, NoteRecord, PromptRecord, Status,
+    EncounterState, NoteRecord, PromptRecord, SceneLink, Status,
 };

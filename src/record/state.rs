@@ -112,6 +112,18 @@ pub struct DutyChange {
     pub after: Vec<String>,
 }
 
+/// The scene an encounter belongs to, and how the person came to notice there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SceneLink {
+    pub scene: String,
+    pub label: String,
+    /// The encounter whose answer raised this person, if one did.
+    pub raised_by: Option<String>,
+    /// The question of that encounter that raised them.
+    pub question: Option<String>,
+    pub at: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct EncounterState {
     pub id: String,
@@ -141,6 +153,8 @@ pub struct EncounterState {
     pub derived: bool,
     pub amendments: Vec<AmendmentRecord>,
     pub void_reason: Option<String>,
+    /// The scene this person was met at, if any (the latest link not left).
+    pub scene: Option<SceneLink>,
     pub event_count: usize,
     pub head_hash: String,
 }
@@ -230,6 +244,7 @@ impl EncounterState {
             derived: false,
             amendments: Vec::new(),
             void_reason: None,
+            scene: None,
             event_count: events.len(),
             head_hash: events.last().map(|e| e.hash.clone()).unwrap_or_default(),
         };
@@ -344,6 +359,33 @@ impl EncounterState {
                 self.status = Status::Void;
                 self.void_reason = Some(reason.clone());
             }
+            EventBody::SceneJoined { .. } | EventBody::SceneLeft { .. } => self.apply_scene(e),
+        }
+    }
+
+    /// Joining or leaving a scene: the latest link not left is the encounter's scene.
+    fn apply_scene(&mut self, e: &Event) {
+        match &e.body {
+            EventBody::SceneJoined {
+                scene,
+                label,
+                raised_by,
+                question,
+            } => {
+                self.scene = Some(SceneLink {
+                    scene: scene.clone(),
+                    label: label.clone(),
+                    raised_by: raised_by.clone(),
+                    question: question.clone(),
+                    at: e.at.clone(),
+                });
+            }
+            EventBody::SceneLeft { scene, .. } => {
+                if self.scene.as_ref().is_some_and(|s| &s.scene == scene) {
+                    self.scene = None;
+                }
+            }
+            _ => {}
         }
     }
 

@@ -10,7 +10,8 @@
 //! The files: `mod.rs` opens the database; `read.rs` reads it; `write.rs` appends events
 //! under the record's rules; `rows.rs` maps rows to values; `audit.rs` re-derives each
 //! summary row from its chain; `sync.rs` (push and import), `merge_plan.rs`, `hub.rs` (whose receipts count) and
-//! `prune.rs` are the database side of sync.
+//! `prune.rs` are the database side of sync; `scenes.rs` holds scenes (their chains, summaries
+//! and which encounters joined them).
 
 mod audit;
 mod encrypt;
@@ -23,6 +24,7 @@ mod merge_plan;
 mod prune;
 mod read;
 mod rows;
+mod scenes;
 mod schema;
 mod sync;
 mod sync_data;
@@ -42,6 +44,9 @@ pub use error::StoreError;
 pub use keys::{StoredKey, TrustOutcome, TrustedDevice};
 pub use read::{EncounterSummary, ListFilter};
 pub use rows::normalise_since;
+pub use scenes::{
+    NoteBatch, PersonBatch, SceneBatch, SceneMember, SceneRecorded, SceneSummary, SceneTarget,
+};
 pub use schema::{APPLICATION_ID, MIGRATIONS};
 pub use sync_data::{
     AckVerdict, AckedEvent, Acknowledgement, HubInfo, ImportOutcome, LeftOut, Outgoing,

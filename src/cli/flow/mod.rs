@@ -9,6 +9,7 @@
 mod finish;
 mod prompt;
 mod term;
+pub mod triage;
 
 use std::io::{self, Write};
 
