@@ -380,10 +380,10 @@ impl EncounterState {
                     at: e.at.clone(),
                 });
             }
-            EventBody::SceneLeft { scene, .. } => {
-                if self.scene.as_ref().is_some_and(|s| &s.scene == scene) {
-                    self.scene = None;
-                }
+            EventBody::SceneLeft { scene, .. }
+                if self.scene.as_ref().is_some_and(|s| &s.scene == scene) =>
+            {
+                self.scene = None;
             }
             _ => {}
         }

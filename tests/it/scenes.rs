@@ -410,3 +410,105 @@ fn doctor_finds_an_altered_scene_and_a_forged_link() {
     assert!(text.contains("the scene index links encounter"), "{text}");
     let _ = scene;
 }
+
+fn brothel(db: &std::path::Path) -> Value {
+    let file = json!({
+        "scene": {"location": "12 High St", "description": "brothel warrant"},
+        "officer": "PC 1", "shared": {"general_nation": "england"},
+        "people": [
+            {"label": "woman, room 2", "checklist": "sexual", "answers": adult_answers()},
+            {"label": "girl in the kitchen", "raised_by": "woman, room 2",
+             "answers": {"general_danger": "no", "general_age": "yes"}, "complete": false},
+            triage("man at the door", "no", "no", "no")
+        ]
+    });
+    scene_file(db, &file, &[])
+}
+
+#[test]
+fn a_scene_exports_as_json_in_its_schema_and_as_markdown_summary_then_records() {
+    let (_d, db) = db();
+    let out = brothel(&db);
+    let scene = out["scene_id"].as_str().unwrap();
+    let json: Value = serde_json::from_str(&run_ok(
+        &db,
+        &["export", "--scene", scene, "--format", "json"],
+    ))
+    .unwrap();
+    let schema: Value = serde_json::from_str(msht::export::SCENE_SCHEMA).unwrap();
+    let v = jsonschema::validator_for(&schema).unwrap();
+    let errs: Vec<String> = v
+        .iter_errors(&json)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(errs.is_empty(), "{errs:?}");
+    let enc_schema: Value = serde_json::from_str(msht::export::JSON_SCHEMA).unwrap();
+    let ev = jsonschema::validator_for(&enc_schema).unwrap();
+    let encounters = json["encounters"].as_array().unwrap();
+    assert_eq!(encounters.len(), 3);
+    for e in encounters {
+        let errs: Vec<String> = ev
+            .iter_errors(e)
+            .map(|e| format!("{} at {}", e, e.instance_path))
+            .collect();
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(e["scene"]["id"], scene);
+    }
+    assert_eq!(
+        encounters[1]["scene"]["raised_by"],
+        out["people"][0]["encounter_id"]
+    );
+    let order: Vec<&str> = json["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        order,
+        ["woman, room 2", "girl in the kitchen", "man at the door"]
+    );
+    // The schema is published and refuses what it should.
+    assert_eq!(
+        run_ok(&db, &["export", "--schema", "--scene", scene]),
+        msht::export::SCENE_SCHEMA
+    );
+    let mut bad = json.clone();
+    bad["scene"]["status"] = json!("half-open");
+    assert!(!v.is_valid(&bad));
+
+    let md = run_ok(&db, &["export", "--scene", scene]);
+    let summary = md.find("# Scene record").unwrap();
+    let first = md.find("# Encounter record").unwrap();
+    assert!(summary < first, "summary page first");
+    assert_eq!(md.matches("# Encounter record").count(), 3);
+    assert!(
+        md.contains("2. girl in the kitchen (draft): under 18"),
+        "{md}"
+    );
+    assert!(md.contains("raised by woman, room 2"), "{md}");
+    assert!(md.lines().all(|l| l.chars().count() <= 80), "80 columns");
+    assert!(md.contains("one of several people at scene"), "{md}");
+}
+
+#[test]
+fn the_duty_to_notify_copy_leaves_the_scene_out() {
+    let (_d, db) = db();
+    let out = brothel(&db);
+    let adult = out["people"][0]["encounter_id"].as_str().unwrap();
+    let dtn: Value = serde_json::from_str(&run_ok(
+        &db,
+        &["export", adult, "--for", "dtn", "--format", "json"],
+    ))
+    .unwrap();
+    assert!(dtn.get("scene").is_none(), "{dtn}");
+    let left: Vec<&str> = dtn["left_out"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert!(left.iter().any(|l| l.contains("scene")), "{left:?}");
+    let md = run_ok(&db, &["export", adult, "--for", "dtn"]);
+    assert!(!md.contains("room 2"), "{md}");
+}

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::cli::Ctx;
 use crate::cli::{db, output};
 use crate::error::Result;
-use crate::guidance::ids::{AGE_DOUBT_QUESTIONS, AGE_QUESTION};
+use crate::export::age_status;
 use crate::record::{EncounterState, NotedPerson, SceneState};
 use crate::store::Store;
 
@@ -42,27 +42,6 @@ struct Shown<'a> {
     scene: &'a SceneState,
     people: &'a [PersonRow],
     open_notes: Vec<&'a NotedPerson>,
-}
-
-/// The age line of a record: the age answer, and any later sign of doubt.
-pub fn age_status(s: &EncounterState) -> &'static str {
-    let answer = |q: &str| {
-        s.answers
-            .iter()
-            .find(|a| a.question == q)
-            .map(|a| a.answer.as_value().to_string())
-    };
-    let doubt = AGE_DOUBT_QUESTIONS
-        .iter()
-        .any(|q| matches!(answer(q).as_deref(), Some("yes" | "unsure")));
-    match answer(AGE_QUESTION).as_deref() {
-        Some("yes") => "under 18",
-        Some("unsure") => "age unclear: treated as a child",
-        Some("skipped") => "age not checked: treated as a child",
-        Some(_) if doubt => "said to be an adult, but may be under 18",
-        Some(_) => "adult",
-        None => "age not asked yet",
-    }
 }
 
 /// Every person linked to the scene, each verified and derived, in the order they joined.
