@@ -24,6 +24,7 @@ mod merge_plan;
 mod prune;
 mod read;
 mod rows;
+mod scene_sync;
 mod scenes;
 mod schema;
 mod sync;
@@ -44,6 +45,7 @@ pub use error::StoreError;
 pub use keys::{StoredKey, TrustOutcome, TrustedDevice};
 pub use read::{EncounterSummary, ListFilter};
 pub use rows::normalise_since;
+pub use scene_sync::{OutgoingScenes, SceneImport};
 pub use scenes::{
     NoteBatch, PersonBatch, SceneBatch, SceneMember, SceneRecorded, SceneSummary, SceneTarget,
 };

@@ -512,3 +512,100 @@ fn the_duty_to_notify_copy_leaves_the_scene_out() {
     let md = run_ok(&db, &["export", adult, "--for", "dtn"]);
     assert!(!md.contains("room 2"), "{md}");
 }
+
+#[test]
+fn a_sync_round_trip_keeps_scenes_links_and_order_and_a_second_import_changes_nothing() {
+    let t = tempfile::tempdir().unwrap();
+    let (dev, hub) = (t.path().join("dev.db"), t.path().join("hub.db"));
+    let share = t.path().join("share");
+    std::fs::create_dir(&share).unwrap();
+    let out = brothel(&dev);
+    let scene = out["scene_id"].as_str().unwrap().to_string();
+    crate::common::enroll(&hub, &[&dev]);
+    crate::common::push(&dev, &share);
+    let bundles = crate::common::files(&share, "mshtbundle");
+    assert_eq!(bundles.len(), 1);
+    let import = |db: &std::path::Path| {
+        serde_json::from_str::<Value>(&run_ok(
+            db,
+            &["sync", "import", share.to_str().unwrap(), "--json"],
+        ))
+        .unwrap()
+    };
+    import(&hub);
+    let on_dev = show(&dev, &scene);
+    let on_hub = show(&hub, &scene);
+    assert_eq!(
+        on_hub["people"], on_dev["people"],
+        "people, labels, links and order"
+    );
+    assert_eq!(on_hub["scene"]["head_hash"], on_dev["scene"]["head_hash"]);
+    assert_eq!(on_hub["open_notes"], on_dev["open_notes"]);
+    let hub_store = open(&hub);
+    assert_eq!(
+        hub_store.scene_events(&scene).unwrap(),
+        open(&dev).scene_events(&scene).unwrap()
+    );
+    assert!(run(&hub, &["doctor"]).status.success());
+    // Idempotent: the same bundle again adds nothing.
+    let before = hub_store.scene_events(&scene).unwrap();
+    import(&hub);
+    assert_eq!(open(&hub).scene_events(&scene).unwrap(), before);
+    assert_eq!(show(&hub, &scene)["people"], on_dev["people"]);
+
+    // A scene change alone travels: closing it on the device reaches the hub.
+    run_ok(&dev, &["scene", "close", &scene]);
+    crate::common::push(&dev, &share);
+    import(&hub);
+    assert_eq!(show(&hub, &scene)["scene"]["status"], "closed");
+    let list: Value =
+        serde_json::from_str(&run_ok(&hub, &["encounters", "list", "--json"])).unwrap();
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["scene"] == scene.as_str())
+    );
+}
+
+#[test]
+fn a_bundle_version_2_without_scenes_is_still_read() {
+    use msht::sync::bundle;
+    let t = tempfile::tempdir().unwrap();
+    let dev = t.path().join("dev.db");
+    record(
+        &dev,
+        r#"{"checklist":"general","officer":"PC 1","answers":{"general_nation":"england","general_danger":"no","general_age":"no"}}"#,
+    );
+    let store = open(&dev);
+    let id = store.list(&Default::default()).unwrap()[0].id.clone();
+    let events = store.events(&id).unwrap();
+    let w = bundle::Writer {
+        device_id: "dev",
+        for_hub: None,
+        bundle_seq: 1,
+        created_at: "2026-01-01T00:00:00.000Z",
+        local_seq: (1, 1),
+    };
+    let (_, _, bytes) = bundle::encode(&w, &events).unwrap();
+    // Rewrite the manifest as version 2 wrote it (same fields, no scene section).
+    let text = String::from_utf8(bytes).unwrap();
+    let (head, rest) = text.split_once('\n').unwrap();
+    let mut m: Value = serde_json::from_str(head).unwrap();
+    assert!(
+        m.get("scene_event_count").is_none(),
+        "absent when there are no scenes"
+    );
+    m["version"] = json!(2);
+    let obj = m.as_object_mut().unwrap();
+    obj.remove("bundle_sha256");
+    let manifest: bundle::Manifest = serde_json::from_value(Value::Object(obj.clone())).unwrap();
+    use sha2::Digest;
+    let hash = hex::encode(sha2::Sha256::digest(serde_json::to_vec(&manifest).unwrap()));
+    obj.insert("bundle_sha256".into(), json!(hash));
+    let v2 = format!("{}\n{rest}", serde_json::to_string(&m).unwrap());
+    let b = bundle::decode(std::path::Path::new("v2"), v2.as_bytes()).unwrap();
+    assert_eq!(b.manifest.version, 2);
+    assert_eq!(b.events, events);
+    assert!(b.scene_events.is_empty());
+}
