@@ -21,6 +21,7 @@ mod hostile_text;
 mod no_panic;
 #[allow(dead_code)] // each test module uses a different subset of the helpers
 mod pty;
+mod scene_pty;
 mod scenes;
 mod search_cli;
 mod search_relevance;
