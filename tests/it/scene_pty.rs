@@ -117,3 +117,117 @@ fn a_triage_of_three_people_at_40_columns() {
         );
     }
 }
+
+fn is_other_child(q: &str) -> bool {
+    q.contains("another child")
+}
+
+/// The sexual-exploitation screen up to the "another child" question, answered `y`,
+/// then the offer that follows.
+fn to_the_offer(db: &std::path::Path) -> Pty {
+    let mut p = Pty::spawn(
+        db,
+        40,
+        20,
+        &[
+            "check",
+            "--checklist",
+            "sexual",
+            "--officer",
+            "PC 1",
+            "--location",
+            "12 High St",
+        ],
+    );
+    let chunk = p.answer_by_text(|q| if is_other_child(q) { None } else { Some("n") }, "d");
+    assert!(is_other_child(&question_in(&chunk)), "{chunk}");
+    p.send("y");
+    // The ACT NOW prompt (another child may be here) comes first, then the offer.
+    wait_acting(&mut p, "Another person");
+    p.wait_for("note for later");
+    p
+}
+
+#[test]
+fn a_child_seen_at_the_premises_can_be_noted_for_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(&dir);
+    let mut p = to_the_offer(&db);
+    p.send("l");
+    p.wait_for("noted for later as n1");
+    p.next_yes_no();
+    p.send("q");
+    assert_eq!(p.exit_code(), 0);
+    let adult = only_encounter(&db);
+    let link = adult
+        .scene
+        .expect("the adult joined a scene opened for them");
+    assert_eq!(link.label, "person 1");
+    let scene = crate::common::open(&db).scene(&link.scene).unwrap();
+    let open = scene.open_notes();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].label, "possible child seen at the premises");
+    assert_eq!(open[0].encounter.as_deref(), Some(adult.id.as_str()));
+    assert_eq!(open[0].question.as_deref(), Some("sexual_other_child"));
+}
+
+#[test]
+fn a_child_seen_at_the_premises_can_be_screened_now_and_the_adults_screen_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(&dir);
+    let mut p = to_the_offer(&db);
+    p.send("s");
+    p.wait_for("A short description");
+    p.send("girl in the kitchen\r");
+    p.wait_for("Which checklist?");
+    p.send("1");
+    // The child's own screen, to its end, left as a draft.
+    p.drive_to_end(
+        |q, choice| {
+            if choice {
+                "1"
+            } else if q.contains("under 18") {
+                "y"
+            } else {
+                "n"
+            }
+        },
+        "d",
+    );
+    p.send("\r");
+    p.wait_for(ASK_COMPLETE);
+    p.send("n");
+    p.wait_for("Back to encounter");
+    // The adult's screen goes on at its next question.
+    p.next_yes_no();
+    p.send("q");
+    assert_eq!(p.exit_code(), 0);
+
+    let store = crate::common::open(&db);
+    let scenes = store.list_scenes(false).unwrap();
+    assert_eq!(scenes.len(), 1);
+    let members = store.scene_members(&scenes[0].id).unwrap();
+    assert_eq!(members.len(), 2);
+    let adult = store.encounter(&members[0].encounter_id).unwrap();
+    let child = store.encounter(&members[1].encounter_id).unwrap();
+    assert_eq!(adult.checklist, "sexual");
+    let link = child.scene.unwrap();
+    assert_eq!(link.label, "girl in the kitchen");
+    assert_eq!(link.raised_by.as_deref(), Some(adult.id.as_str()));
+    assert_eq!(link.question.as_deref(), Some("sexual_other_child"));
+    assert!(
+        child
+            .prompts
+            .iter()
+            .any(|x| x.prompt == "possible-child" || x.prompt == "child-safeguarding")
+    );
+    assert!(
+        !adult
+            .prompts
+            .iter()
+            .any(|x| x.prompt == "possible-child" || x.prompt == "child-safeguarding"),
+        "the child seen is not the adult's age: {:?}",
+        adult.prompts
+    );
+    assert!(scenes[0].people == 2 && store.scene(&scenes[0].id).unwrap().open_notes().is_empty());
+}

@@ -7,6 +7,7 @@
 //! keys and lines is in `term.rs`, welfare prompts in `prompt.rs`, the end in `finish.rs`.
 
 mod finish;
+mod others;
 mod prompt;
 mod term;
 pub mod triage;
@@ -38,7 +39,9 @@ enum Input {
 struct Flow<'g> {
     ui: Ui,
     g: &'g Guidance,
-    store: Store,
+    /// Borrowed, so a person raised by an answer can be screened in a flow of their own
+    /// on the same connection while this one waits.
+    store: &'g mut Store,
     id: String,
     short: String,
     session: Session<'g>,
@@ -46,6 +49,10 @@ struct Flow<'g> {
     total: usize,
     /// The config's default answers (the nation), each used once on a fresh start.
     prefill: Vec<(String, String)>,
+    /// The config's default answers, for the flow of a person raised by an answer.
+    defaults: Vec<(String, String)>,
+    /// Questions whose "another person" was already offered in this run.
+    offered: Vec<String>,
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
@@ -57,6 +64,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         Some(prefix) => resume(&ui, &g, &store, prefix)?,
         None => start(&ui, &g, &mut store, &args, ctx.config.officer.as_deref())?,
     };
+    let defaults = ctx.config.default_answers();
     // The config's default answers answer their question on a fresh start; the officer
     // sees it answered and can go back (b) to change it.
     let prefill = match &args.resume {
@@ -69,18 +77,20 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let mut flow = Flow {
         ui,
         g: &g,
-        store,
+        store: &mut store,
         id,
         short,
         session,
         total,
         prefill,
+        defaults,
+        offered: Vec::new(),
     };
     if args.resume.is_some() {
         flow.reshow_open_prompts()?;
     }
     let pending = flow.session.raise_pending();
-    prompt::raise(&flow.ui, &mut flow.store, &flow.id, pending)?;
+    prompt::raise(&flow.ui, flow.store, &flow.id, pending)?;
     if !flow.questions()? {
         return print_id(&flow.id);
     }
@@ -91,7 +101,8 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         short: &flow.short,
         session: &flow.session,
     }
-    .run(&mut flow.store)?;
+    .run(flow.store)?;
+    others::reminder(&flow)?;
     print_id(&flow.id)
 }
 
@@ -179,7 +190,8 @@ impl<'g> Flow<'g> {
             )?;
             self.total = now;
         }
-        prompt::raise(&self.ui, &mut self.store, &self.id, newly)
+        prompt::raise(&self.ui, self.store, &self.id, newly)?;
+        others::offer(self, q)
     }
 
     /// On resume, every prompt raised with nothing recorded comes first, most urgent
@@ -194,7 +206,7 @@ impl<'g> Flow<'g> {
                 prompt::show(&self.ui, full)?;
                 prompt::act(
                     &self.ui,
-                    &mut self.store,
+                    self.store,
                     &self.id,
                     &p.prompt,
                     prompt::When::Scene,
@@ -291,15 +303,36 @@ fn start<'g>(
         Some(l) => l.clone(),
         None => ui.read_line("Location (Enter to leave blank):", "")?,
     };
-    let created = store.create_encounter(EventBody::Created {
-        officer,
-        location,
-        checklist: checklist.id.clone(),
-        checklist_title: checklist.title.clone(),
-        guidance_version: g.version.clone(),
-        guidance_hash: g.hash.clone(),
-    })?;
-    let id = created.encounter_id;
+    let joined = others::choose_scene(ui, store, args, &officer, &location)?;
+    let scene = match &joined {
+        Some(EventBody::SceneJoined { scene, .. }) => Some(scene.clone()),
+        _ => None,
+    };
+    let events = store.record_encounter(
+        EventBody::Created {
+            officer,
+            location,
+            checklist: checklist.id.clone(),
+            checklist_title: checklist.title.clone(),
+            guidance_version: g.version.clone(),
+            guidance_hash: g.hash.clone(),
+        },
+        joined.into_iter().collect(),
+    )?;
+    let id = events
+        .first()
+        .map(|e| e.encounter_id.clone())
+        .unwrap_or_default();
+    if let (Some(scene), Some(note)) = (scene, &args.for_note) {
+        store.append_scene(
+            &scene,
+            crate::record::SceneBody::NoteResolved {
+                note: note.clone(),
+                encounter: Some(id.clone()),
+                reason: String::new(),
+            },
+        )?;
+    }
     let short = store.short_id(&id)?;
     ui.blank()?;
     ui.styled(
