@@ -293,6 +293,9 @@ pub fn reminder(flow: &Flow) -> Result<()> {
     for n in open {
         ui.indented(&format!("{}: {}", n.note, n.label), "• ", "  ")?;
     }
-    ui.para("Screen each with:")?;
-    ui.line(&format!("msht check --scene {short} --for-note NOTE"))
+    // Wrapped, never a line wider than the screen; the scene's command on its own line.
+    ui.para(&format!(
+        "Screen each with msht check --scene {short} --for-note NOTE. Everyone at once:"
+    ))?;
+    ui.line(&format!("msht scene show {short}"))
 }
