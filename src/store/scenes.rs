@@ -745,3 +745,125 @@ pub(super) fn index_member(tx: &Transaction, e: &Event) -> Result<(), TxError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn created() -> EventBody {
+        EventBody::Created {
+            officer: "PC 1".into(),
+            location: "car wash".into(),
+            checklist: "general".into(),
+            checklist_title: "General".into(),
+            guidance_version: "1".into(),
+            guidance_hash: "x".into(),
+        }
+    }
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let d = tempfile::tempdir().unwrap();
+        let s = Store::open(&d.path().join("t.db")).unwrap();
+        (d, s)
+    }
+
+    fn person(label: &str, raised_by: Option<usize>) -> PersonBatch {
+        PersonBatch {
+            label: label.into(),
+            raised_by,
+            question: raised_by.map(|_| "q".into()),
+            created: created(),
+            rest: vec![EventBody::NoteAdded { text: "n".into() }],
+            resolves: None,
+        }
+    }
+
+    #[test]
+    fn a_scene_batch_is_all_or_nothing_and_links_in_order() {
+        let (_d, mut s) = store();
+        let bad = SceneBatch {
+            target: SceneTarget::New {
+                officer: "PC 1".into(),
+                location: "x".into(),
+                description: String::new(),
+            },
+            people: vec![person("a", None), person("b", Some(5))],
+            notes: vec![],
+        };
+        assert!(s.record_scene(&bad).is_err());
+        assert_eq!(
+            s.count().unwrap(),
+            0,
+            "no person of a refused batch is saved"
+        );
+        assert!(s.list_scenes(false).unwrap().is_empty(), "nor the scene");
+        let good = SceneBatch {
+            people: vec![person("a", None), person("b", Some(0))],
+            notes: vec![NoteBatch {
+                by: Some(0),
+                label: "a child seen".into(),
+                question: Some("q".into()),
+            }],
+            ..bad
+        };
+        let rec = s.record_scene(&good).unwrap();
+        let members = s.scene_members(&rec.scene_id).unwrap();
+        let labels: Vec<_> = members.iter().map(|m| m.label.as_str()).collect();
+        assert_eq!(labels, ["a", "b"]);
+        let b = s.encounter(&rec.encounters[1]).unwrap();
+        assert_eq!(
+            b.scene.unwrap().raised_by.as_deref(),
+            Some(rec.encounters[0].as_str())
+        );
+        assert_eq!(rec.notes, ["n1"]);
+        assert!(s.verify_scenes().unwrap().is_empty());
+    }
+
+    #[test]
+    fn scene_events_are_append_only_and_leaving_a_scene_unlinks() {
+        let (_d, mut s) = store();
+        let opened = s.open_scene("PC 1", "x", "").unwrap();
+        let err = s
+            .conn
+            .execute("UPDATE scene_events SET body = '{}'", [])
+            .unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{err}");
+        let mut events = s
+            .record_encounter(
+                created(),
+                vec![EventBody::SceneJoined {
+                    scene: opened.scene_id.clone(),
+                    label: "a".into(),
+                    raised_by: None,
+                    question: None,
+                }],
+            )
+            .unwrap();
+        let id = events.pop().unwrap().encounter_id;
+        assert_eq!(
+            s.scene_of(&id).unwrap().as_deref(),
+            Some(opened.scene_id.as_str())
+        );
+        s.append(
+            &id,
+            EventBody::SceneLeft {
+                scene: opened.scene_id.clone(),
+                reason: "wrong scene".into(),
+            },
+        )
+        .unwrap();
+        assert_eq!(s.scene_of(&id).unwrap(), None);
+        assert!(s.encounter(&id).unwrap().scene.is_none());
+        // Joining a scene that does not exist here is refused when recorded locally.
+        let r = s.append(
+            &id,
+            EventBody::SceneJoined {
+                scene: "nope".into(),
+                label: "a".into(),
+                raised_by: None,
+                question: None,
+            },
+        );
+        assert!(matches!(r, Err(StoreError::SceneNotFound { .. })), "{r:?}");
+    }
+}

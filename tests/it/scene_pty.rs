@@ -231,3 +231,51 @@ fn a_child_seen_at_the_premises_can_be_screened_now_and_the_adults_screen_resume
     );
     assert!(scenes[0].people == 2 && store.scene(&scenes[0].id).unwrap().open_notes().is_empty());
 }
+
+#[test]
+fn the_check_flow_offers_to_join_an_open_scene() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(&dir);
+    let out = crate::common::msht(&db)
+        .args(["check", "--answers", "-", "--json", "--new-scene", "--label", "worker 1"])
+        .write_stdin(r#"{"checklist":"general","officer":"PC 1","location":"car wash","answers":{"general_nation":"england","general_danger":"no","general_age":"no"},"complete":false}"#)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut p = Pty::spawn(
+        &db,
+        40,
+        20,
+        &[
+            "check",
+            "--checklist",
+            "general",
+            "--officer",
+            "PC 1",
+            "--location",
+            "car wash",
+        ],
+    );
+    p.wait_for("1 join ");
+    p.wait_for("1 person");
+    p.wait_for("1 join · n new scene · Enter no");
+    p.send("1");
+    p.wait_for("(Enter: person 2):");
+    p.send("worker 2\r");
+    p.next_yes_no();
+    p.send("q");
+    assert_eq!(p.exit_code(), 0);
+    let store = crate::common::open(&db);
+    let scenes = store.list_scenes(true).unwrap();
+    let labels: Vec<String> = store
+        .scene_members(&scenes[0].id)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.label)
+        .collect();
+    assert_eq!(labels, ["worker 1", "worker 2"]);
+}

@@ -94,13 +94,20 @@ fn pick_scene(
     ui.styled("Is this person one of several met together?", &bold())?;
     for (i, s) in shown.iter().enumerate() {
         let short = store.short_scene_id(&s.id)?;
+        let people = match s.people {
+            1 => "1 person".to_string(),
+            n => format!("{n} people"),
+        };
         ui.indented(
-            &format!("join {short} · {} · {} people", s.location, s.people),
+            &format!("join {short} · {} · {people}", s.location),
             &format!("{} ", i + 1),
             "  ",
         )?;
     }
-    let keys = format!("1-{}", shown.len());
+    let keys = match shown.len() {
+        1 => "1".to_string(),
+        n => format!("1-{n}"),
+    };
     ui.legend(&[(keys.as_str(), "join"), ("n", "new scene"), ("Enter", "no")])?;
     loop {
         match ui.key()? {
