@@ -204,9 +204,16 @@ fn export_scene(ctx: &Ctx, args: &Args, prefix: &str) -> Result<()> {
         }
         chains.push((events, state));
     }
+    // The guidance loaded once for everyone's labels, not once per person.
+    let label = |state: &EncounterState| {
+        guidance
+            .as_ref()
+            .map(|g| Labels::for_encounter(g, &state.guidance_hash))
+            .unwrap_or_default()
+    };
     let people = chains
         .iter()
-        .map(|(events, state)| (state, build_record(events, state, &labels(ctx, state))))
+        .map(|(events, state)| (state, build_record(events, state, &label(state))))
         .collect();
     let x = crate::export::build_scene(&scene, &scene_events, people);
     let bytes = match format {
