@@ -725,6 +725,26 @@ pub(super) fn check_join(tx: &Transaction, body: &EventBody) -> Result<(), TxErr
     Ok(())
 }
 
+/// Adds `officer` to an open scene's officers if they are not among them yet.
+pub(super) fn add_officer(
+    tx: &Transaction,
+    device_id: &str,
+    scene_id: &str,
+    officer: &str,
+) -> Result<(), TxError> {
+    let state = scene_in_tx(tx, scene_id)?;
+    if state.status == SceneStatus::Closed
+        || officer.trim().is_empty()
+        || state.officers.iter().any(|o| o == officer)
+    {
+        return Ok(());
+    }
+    let body = SceneBody::OfficerAdded {
+        officer: officer.to_string(),
+    };
+    append_scene_tx(tx, device_id, scene_id, body).map(|_| ())
+}
+
 /// Keeps `scene_members` in step with an encounter event just inserted.
 pub(super) fn index_member(tx: &Transaction, e: &Event) -> Result<(), TxError> {
     match &e.body {
@@ -816,6 +836,19 @@ mod tests {
             Some(rec.encounters[0].as_str())
         );
         assert_eq!(rec.notes, ["n1"]);
+        assert!(s.verify_scenes().unwrap().is_empty());
+        // Another officer screening someone there becomes one of the scene's officers.
+        let mut other = person("c", None);
+        if let EventBody::Created { officer, .. } = &mut other.created {
+            *officer = "PC 2".into();
+        }
+        s.record_scene(&SceneBatch {
+            target: SceneTarget::Existing(rec.scene_id.clone()),
+            people: vec![other.clone(), other],
+            notes: vec![],
+        })
+        .unwrap();
+        assert_eq!(s.scene(&rec.scene_id).unwrap().officers, ["PC 1", "PC 2"]);
         assert!(s.verify_scenes().unwrap().is_empty());
     }
 

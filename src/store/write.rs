@@ -158,6 +158,14 @@ pub(super) fn record_encounter_tx(
         out.push(e);
     }
     update_summary(tx, &head, out.last().map(|e| e.at.as_str()).unwrap_or(""))?;
+    // An officer who screens someone at a scene is one of its officers.
+    if let EventBody::Created { officer, .. } = created {
+        for body in rest {
+            if let EventBody::SceneJoined { scene, .. } = body {
+                super::scenes::add_officer(tx, device_id, scene, officer)?;
+            }
+        }
+    }
     Ok(out)
 }
 
