@@ -38,6 +38,8 @@ struct Report {
     /// Encounters whose review-queue row (a cache) is not what re-deriving their chain
     /// gives: a changed row could hide an encounter from its supervisor.
     review_differences: Vec<String>,
+    /// Scenes: chains that do not verify, summary rows or links they do not bear out.
+    scene_problems: Vec<String>,
     /// Checks that could not run to the end (a corrupt page), each as one sentence.
     unfinished_checks: Vec<String>,
     /// Files of the database others can read (should be empty).
@@ -100,6 +102,10 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         note("verifying the records", e);
         Default::default()
     });
+    let scene_problems = store.verify_scenes().unwrap_or_else(|e| {
+        note("verifying the scenes", e);
+        Vec::new()
+    });
     let schema_version = store.schema_version().unwrap_or_else(|e| {
         note("reading the schema version", e);
         0
@@ -127,12 +133,14 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         ok: integrity == ["ok"]
             && audit.is_clean()
             && review_differences.is_empty()
+            && scene_problems.is_empty()
             && unfinished.is_empty()
             && guidance.is_ok(),
         review_differences,
         integrity_check: integrity,
         chain_breaks: audit.breaks,
         summary_differences: audit.diffs,
+        scene_problems,
         unfinished_checks: unfinished,
         open_permissions: open_permissions(&path),
         read_only_files: read_only_files(&path),
@@ -148,30 +156,36 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     } else {
         output::print_lines(&render(&report, output::width()))?;
     }
-    if report.integrity_check != ["ok"] || !report.unfinished_checks.is_empty() {
-        let detail = match report.integrity_check.first() {
+    verdict(&report, path)?;
+    guidance.map(|_| ())
+}
+
+/// The report's first problem as the command's error (the report itself is printed
+/// already): damage first, then tampering, then caches that disagree.
+fn verdict(r: &Report, path: std::path::PathBuf) -> Result<()> {
+    if r.integrity_check != ["ok"] || !r.unfinished_checks.is_empty() {
+        let detail = match r.integrity_check.first() {
             Some(first) if first != "ok" => format!("integrity_check: {first}"),
-            _ => report
-                .unfinished_checks
-                .first()
-                .cloned()
-                .unwrap_or_default(),
+            _ => r.unfinished_checks.first().cloned().unwrap_or_default(),
         };
         return Err(StoreError::Corrupt { path, detail }.into());
     }
-    if let Some(first) = report.chain_breaks.first() {
+    if let Some(first) = r.chain_breaks.first() {
         return Err(StoreError::Tampered(first.clone()).into());
     }
-    if let Some(first) = report.summary_differences.first() {
+    if let Some(first) = r.summary_differences.first() {
         return Err(StoreError::SummaryAltered(first.clone()).into());
     }
-    if let Some(first) = report.review_differences.first() {
+    if let Some(first) = r.review_differences.first() {
         return Err(crate::follow::FollowError::ReviewAltered {
             encounter: first.clone(),
         }
         .into());
     }
-    guidance.map(|_| ())
+    if let Some(first) = r.scene_problems.first() {
+        return Err(StoreError::ScenesAltered(first.clone()).into());
+    }
+    Ok(())
 }
 
 fn render(r: &Report, width: usize) -> Vec<String> {
@@ -348,6 +362,24 @@ fn render_records(r: &Report, width: usize) -> Vec<String> {
                 "    ",
                 "    ",
             ));
+        }
+    }
+    if r.scene_problems.is_empty() {
+        if r.unfinished_checks.is_empty() {
+            line(&mut l, "scenes: every chain and link verified".into());
+        }
+    } else {
+        line(
+            &mut l,
+            output::urgent()
+                .apply_to(format!(
+                    "scenes: {} PROBLEM(S) (records altered after they were written)",
+                    r.scene_problems.len()
+                ))
+                .to_string(),
+        );
+        for p in &r.scene_problems {
+            l.extend(output::wrap_indent(p, width, "  ", "    "));
         }
     }
     l

@@ -65,8 +65,12 @@ Examples:
   msht export --all --format jsonl --since 2026-01-01 --out all.jsonl")]
 pub struct Args {
     /// Encounter id (a unique prefix is enough)
-    #[arg(required_unless_present_any = ["all", "schema"], conflicts_with = "all")]
+    #[arg(required_unless_present_any = ["all", "schema", "scene"], conflicts_with_all = ["all", "scene"])]
     pub id: Option<String>,
+    /// Export a whole scene: a summary of everyone met together, then each person's
+    /// record (md or json; with --schema, print the scene's JSON Schema)
+    #[arg(long, value_name = "SCENE", conflicts_with_all = ["all", "for_", "since", "status"])]
+    pub scene: Option<String>,
     /// Export every encounter (JSONL or CSV), oldest first
     #[arg(long)]
     pub all: bool,
@@ -99,7 +103,13 @@ pub struct Args {
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     if args.schema {
+        if args.scene.is_some() {
+            return write_stdout(crate::export::SCENE_SCHEMA.as_bytes());
+        }
         return write_stdout(JSON_SCHEMA.as_bytes());
+    }
+    if let Some(prefix) = args.scene.clone() {
+        return export_scene(ctx, &args, &prefix);
     }
     if args.all {
         return export_all(ctx, &args);
@@ -161,6 +171,74 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
                 &format!(
                     "Wrote encounter {} to {dest} (readable by you only).",
                     rec.encounter_id
+                ),
+            )
+        }
+    }
+}
+
+/// `export --scene ID`: the scene verified, then each person's record verified and
+/// derived, as one Markdown document or one JSON object.
+fn export_scene(ctx: &Ctx, args: &Args, prefix: &str) -> Result<()> {
+    let format = args
+        .format
+        .unwrap_or(if ctx.json { Format::Json } else { Format::Md });
+    if !matches!(format, Format::Md | Format::Json) {
+        return Err(Error::Usage(
+            "a scene exports as md or json; export each person for csv or jsonl".into(),
+        ));
+    }
+    let mut file = open_out(args)?;
+    let store = super::db::open_existing(ctx)?;
+    let id = store.resolve_scene_id(prefix)?;
+    let scene = store.scene(&id)?;
+    let scene_events = store.scene_events(&id)?;
+    let guidance = ctx.guidance().ok();
+    let mut chains = Vec::new();
+    for m in store.scene_members(&id)? {
+        store.encounter(&m.encounter_id)?;
+        let events = store.events(&m.encounter_id)?;
+        let state = checked_state(&m.encounter_id, &events, guidance.as_ref())?;
+        if state.status == Status::Void && !args.include_void {
+            continue;
+        }
+        chains.push((events, state));
+    }
+    // The guidance loaded once for everyone's labels, not once per person.
+    let label = |state: &EncounterState| {
+        guidance
+            .as_ref()
+            .map(|g| Labels::for_encounter(g, &state.guidance_hash))
+            .unwrap_or_default()
+    };
+    let people = chains
+        .iter()
+        .map(|(events, state)| (state, build_record(events, state, &label(state))))
+        .collect();
+    let x = crate::export::build_scene(&scene, &scene_events, people);
+    let bytes = match format {
+        Format::Json => {
+            let mut s = crate::export::scene_to_json(&x);
+            s.push('\n');
+            s.into_bytes()
+        }
+        _ => crate::export::scene_to_markdown(&x).into_bytes(),
+    };
+    match file.take() {
+        None => write_stdout(&bytes),
+        Some(mut f) => {
+            let dest = f.dest().display().to_string();
+            f.write_all(&bytes).map_err(|e| io_err(&dest, e))?;
+            let path = f.dest().to_path_buf();
+            f.commit().map_err(|e| write::error(&path, e))?;
+            report_file(
+                ctx,
+                &dest,
+                format,
+                serde_json::json!({"scene_id": id, "people": x.people.len(), "bytes": bytes.len()}),
+                &format!(
+                    "Wrote scene {id} ({} people) to {dest} (readable by you only).",
+                    x.people.len()
                 ),
             )
         }

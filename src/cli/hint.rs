@@ -112,6 +112,13 @@ fn store(e: &StoreError) -> Option<String> {
             format!("finish it first with `msht encounters complete {id}`")
         }
         StoreError::SummaryAltered(_) => "`msht doctor` lists every difference".into(),
+        StoreError::SceneNotFound { .. } => "`msht scene list` shows the scenes".into(),
+        StoreError::SceneRule(crate::record::SceneRuleBreak::Closed(..)) => {
+            "open a new scene with `msht check --new-scene`".into()
+        }
+        StoreError::SceneTampered(_) | StoreError::ScenesAltered(_) => {
+            "`msht doctor` lists every problem".into()
+        }
         StoreError::BadEvent(m) if m.starts_with("an amendment must") => {
             "use --question and --answer, or --note".into()
         }

@@ -10,6 +10,7 @@ mod doctor;
 mod encounters;
 mod exit;
 mod export;
+mod flow;
 mod guidance;
 mod guide;
 mod hint;
@@ -111,6 +112,9 @@ pub enum Command {
     /// Tools for guidance authors
     #[command(subcommand)]
     Guidance(guidance::Command),
+    /// Scenes: several people met together, each with their own linked encounter
+    #[command(subcommand)]
+    Scene(scene::Command),
     /// Encrypt the database, or change its passphrase
     #[command(subcommand)]
     Db(db::Command),
@@ -181,6 +185,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Checklist(c) => checklist::run(&ctx, c),
         Command::Sync(c) => sync::run(&ctx, c),
         Command::Guidance(c) => guidance::run(&ctx, c),
+        Command::Scene(c) => scene::run(&ctx, c),
         Command::Db(c) => db::run(&ctx, c),
         Command::Doctor => doctor::run(&ctx),
         Command::Config(c) => config::run(&ctx, c),

@@ -353,6 +353,47 @@ impl<'g> Session<'g> {
     pub fn is_finished(&self) -> bool {
         self.next_question().is_none()
     }
+
+    /// Other possible victims the current answers raise: asked questions marked
+    /// `other_person` answered with a concern, in order. Reported as data; what to do
+    /// about them (a linked encounter now, or a note for later) is the caller's choice.
+    pub fn others_raised(&self) -> Vec<OtherPerson<'g>> {
+        self.effective_answers()
+            .into_iter()
+            .filter(|(q, a)| q.raises_other_person(a.as_value()))
+            .filter_map(|(q, _)| {
+                Some(OtherPerson {
+                    question: q,
+                    label: q.other_person.as_deref()?,
+                })
+            })
+            .collect()
+    }
+
+    /// The other person raised by the current answer to `question`, if it raises one.
+    pub fn other_raised_by(&self, question: &str) -> Option<OtherPerson<'g>> {
+        self.others_raised()
+            .into_iter()
+            .find(|o| o.question.id == question)
+    }
+
+    /// The questions a quick triage asks (those with a `triage` key), in flow order.
+    pub fn triage_questions(&self) -> Vec<&'g Question> {
+        self.flow
+            .questions
+            .iter()
+            .filter(|q| q.triage.is_some())
+            .copied()
+            .collect()
+    }
+}
+
+/// Another possible victim raised by an answer about the person screened.
+#[derive(Debug, Clone, Copy)]
+pub struct OtherPerson<'g> {
+    pub question: &'g Question,
+    /// The guidance's short description of them ("possible child seen at the premises").
+    pub label: &'g str,
 }
 
 #[cfg(test)]

@@ -313,3 +313,36 @@ fn an_amendment_rederives_duties_and_prompts_and_records_the_change() {
         "an amended question with no earlier answer reads as its text"
     );
 }
+
+#[test]
+fn a_child_seen_at_the_premises_is_another_person_not_the_persons_age() {
+    let g = crate::guidance::load(None).unwrap();
+    let mut s = Session::new(&g, "sexual").unwrap();
+    for (q, a) in [
+        ("general_nation", "england"),
+        ("general_danger", "no"),
+        ("general_age", "no"),
+        ("sexual_child_signs", "no"),
+        ("sexual_other_child", "yes"),
+    ] {
+        let answer = s.parse_answer(q, a).unwrap();
+        s.answer(q, answer).unwrap();
+    }
+    let others = s.others_raised();
+    assert_eq!(others.len(), 1);
+    assert_eq!(others[0].question.id, "sexual_other_child");
+    assert_eq!(others[0].label, "possible child seen at the premises");
+    assert!(s.other_raised_by("sexual_other_child").is_some());
+    assert!(s.other_raised_by("general_age").is_none());
+    let duties: Vec<_> = s.duties().iter().map(|d| d.duty.id.clone()).collect();
+    assert!(
+        !duties.iter().any(|d| d == "childrens-services"),
+        "the adult's duties never take the other child as theirs: {duties:?}"
+    );
+    let triage: Vec<_> = s
+        .triage_questions()
+        .iter()
+        .map(|q| q.triage.clone().unwrap())
+        .collect();
+    assert_eq!(triage, ["nation", "danger", "age", "injury", "interpreter"]);
+}

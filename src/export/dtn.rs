@@ -63,6 +63,13 @@ pub fn anonymise(mut rec: ExportRecord) -> Result<ExportRecord, ExportError> {
                 .to_string(),
         );
     }
+    if rec.scene.take().is_some() {
+        left_out.push(
+            "the scene the person was met at and their label there (free text, and a link \
+             to other people)"
+                .to_string(),
+        );
+    }
     if !rec.notes.is_empty() {
         left_out.push(format!(
             "{} free-text note{} by the officer",

@@ -306,6 +306,20 @@ fn when_where(d: &mut Doc, rec: &ExportRecord, dtn: bool) {
         "Type of exploitation considered",
         &format!("{} checklist", rec.checklist.title),
     );
+    if let Some(sc) = &rec.scene {
+        let label = if sc.label.trim().is_empty() {
+            String::new()
+        } else {
+            format!(", as \"{}\"", sc.label)
+        };
+        d.field(
+            "Met with others",
+            &format!("one of several people at scene {}{label}", sc.id),
+        );
+        if let Some(by) = &sc.raised_by {
+            d.field("Raised by", &format!("an answer in encounter {by}"));
+        }
+    }
 }
 
 /// 4. The answers that indicate modern slavery.

@@ -10,6 +10,7 @@ mod csv;
 mod dtn;
 mod markdown;
 mod record;
+mod scene;
 mod time;
 pub mod write;
 
@@ -21,7 +22,11 @@ use crate::guidance::ids::AGE_QUESTION;
 pub use dtn::anonymise;
 pub use markdown::to_markdown;
 pub use record::{
-    Audience, ExportRecord, Labels, SCHEMA_VERSION, build_record, to_json, to_json_line,
+    Audience, ExportRecord, Labels, SCHEMA_VERSION, SceneRef, build_record, to_json, to_json_line,
+};
+pub use scene::{
+    SCENE_SCHEMA, SCENE_SCHEMA_VERSION, SceneExport, age_status, build_scene, scene_to_json,
+    scene_to_markdown,
 };
 
 /// The JSON Schema every `--format json` and `jsonl` export validates against. Published

@@ -195,6 +195,15 @@ pub struct SignOffOut {
     pub accept_open: Option<String>,
 }
 
+/// The scene an encounter belongs to, as exported.
+#[derive(Debug, Clone, Serialize)]
+pub struct SceneRef {
+    pub id: String,
+    pub label: String,
+    pub raised_by: Option<String>,
+    pub question: Option<String>,
+}
+
 /// One encounter, ready to render. Field order is the JSON's field order. It borrows the
 /// encounter's events (`'e`) rather than copying them: `export --all` builds one per
 /// encounter, and the events are most of its bytes.
@@ -211,6 +220,10 @@ pub struct ExportRecord<'e> {
     pub device_id: String,
     /// Null in the Duty to Notify copy.
     pub location: Option<String>,
+    /// The scene the person was met at with others, if any; absent from the Duty to
+    /// Notify copy (its label is free text, and it links to other people).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scene: Option<SceneRef>,
     pub created: Time,
     pub completed: Option<Time>,
     pub updated: Time,
@@ -292,6 +305,12 @@ pub fn build_record<'e>(
         officer: state.officer.clone(),
         device_id: state.device_id.clone(),
         location: Some(state.location.clone()).filter(|l| !l.trim().is_empty()),
+        scene: state.scene.as_ref().map(|l| SceneRef {
+            id: l.scene.clone(),
+            label: l.label.clone(),
+            raised_by: l.raised_by.clone(),
+            question: l.question.clone(),
+        }),
         created: time(&state.created_at, &state.created_offset),
         completed: state.completed_at.as_deref().map(t),
         updated: t(&state.updated_at),

@@ -122,6 +122,15 @@ pub struct Question {
     pub last: bool,
     /// Signals this question raises when answered with a concern (`signal(name)`).
     pub signals: Vec<String>,
+    /// Set when a concern answer means *another* person is a possible victim (a child
+    /// seen at the premises): a short description of them. Such an answer is never about
+    /// the person screened: the validator keeps it out of their signals and duties, and
+    /// the engine reports it (`Session::others_raised`) so the caller can screen them in
+    /// their own encounter.
+    pub other_person: Option<String>,
+    /// The short key under which a quick triage at a scene asks this question (`age`,
+    /// `danger`, …); triage answers are ordinary answers to these questions.
+    pub triage: Option<String>,
     pub checklist: String,
     pub at: Location,
 }
@@ -130,6 +139,11 @@ impl Question {
     /// Whether `value` (an answer's canonical string) is a worrying answer.
     pub fn is_concern(&self, value: &str) -> bool {
         self.indicator && self.concern.iter().any(|c| c == value)
+    }
+
+    /// Whether `value` (an answer's canonical string) means another person was raised.
+    pub fn raises_other_person(&self, value: &str) -> bool {
+        self.other_person.is_some() && self.concern.iter().any(|c| c == value)
     }
 
     /// Whether `value` raises this question's signals (a concern answer, indicator or not).

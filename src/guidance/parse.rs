@@ -247,6 +247,8 @@ struct RawQuestion {
     last: bool,
     #[serde(default)]
     signals: Vec<Spanned<String>>,
+    other_person: Option<Spanned<String>>,
+    triage: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -390,6 +392,11 @@ fn question(ctx: &mut ParseCtx, q: &RawQuestion, checklist: &str) -> Question {
         required: q.required,
         last: q.last,
         signals: q.signals.iter().map(|s| ctx.id(s, "signal")).collect(),
+        other_person: q
+            .other_person
+            .as_ref()
+            .map(|o| ctx.text(o, "the other person's description")),
+        triage: q.triage.as_ref().map(|t| ctx.id(t, "triage key")),
         checklist: checklist.to_string(),
         at: ctx.at(&q.id),
     }

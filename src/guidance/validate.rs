@@ -159,6 +159,76 @@ fn checklist(g: &Guidance, c: &Checklist, p: &mut Problems) {
 
     questions(g, c, &flat, &position, p);
     rules(g, c, &flat, &position, p);
+    other_people(c, &flat, p);
+    triage_keys(c, &flat, p);
+}
+
+/// A question about another person (`other_person`) is never read as being about the
+/// person screened: it raises no signals, no duty rule names it, and a condition that
+/// names it names nothing else (so a child *seen* at the premises can never stand in
+/// for the person's own age through a shared condition).
+fn other_people(c: &Checklist, flat: &Flattened, p: &mut Problems) {
+    let other = |id: &str| {
+        flat.questions
+            .iter()
+            .any(|q| q.id == id && q.other_person.is_some())
+    };
+    for q in flat.questions.iter().filter(|q| q.checklist == c.id) {
+        if q.other_person.is_some() && !q.signals.is_empty() {
+            p.add(
+                &q.at.file,
+                q.at.line,
+                format!(
+                    "question '{}' is about another person (other_person), so it cannot raise signals about the person screened",
+                    q.id
+                ),
+            );
+        }
+    }
+    let mut conditions: Vec<(&Condition, &Location, bool)> = Vec::new();
+    for q in flat.questions.iter().filter(|q| q.checklist == c.id) {
+        if let Some(w) = &q.when {
+            conditions.push((w, &q.at, false));
+        }
+    }
+    conditions.extend(c.triggers.iter().map(|t| (&t.when, &t.at, false)));
+    conditions.extend(c.duties.iter().map(|d| (&d.when, &d.at, true)));
+    for (when, at, duty) in conditions {
+        let names = when.questions();
+        let Some(o) = names.iter().find(|n| other(n)) else {
+            continue;
+        };
+        let problem = if duty {
+            format!(
+                "duty rule names '{o}', which is about another person (other_person); that person's duties follow in their own encounter"
+            )
+        } else if names.len() > 1 || when.uses_counts() || !when.signals().is_empty() {
+            format!(
+                "condition names '{o}', which is about another person (other_person), together with answers about the person screened; keep it in a condition of its own"
+            )
+        } else {
+            continue;
+        };
+        p.add(&at.file, at.line, problem);
+    }
+}
+
+/// Triage keys name one question each in a checklist's flow.
+fn triage_keys(c: &Checklist, flat: &Flattened, p: &mut Problems) {
+    let mut seen: HashMap<&str, &str> = HashMap::new();
+    for q in &flat.questions {
+        let Some(key) = q.triage.as_deref() else {
+            continue;
+        };
+        match seen.insert(key, q.id.as_str()) {
+            Some(first) if q.checklist == c.id => p.add(
+                &q.at.file,
+                q.at.line,
+                format!("triage key '{key}' is already used by question '{first}'"),
+            ),
+            _ => {}
+        }
+    }
 }
 
 /// Each of `c`'s own questions: its guidance link, and a condition that names only

@@ -137,6 +137,23 @@ pub enum EventBody {
         #[serde(default, skip_serializing_if = "String::is_empty")]
         accept_open: String,
     },
+    /// The person is one of several met together at a scene (`record::scene`). `label`
+    /// tells them apart there ("worker 3, red jacket"); `raised_by` and `question` name
+    /// the encounter and the answer that brought them to notice, when one did.
+    SceneJoined {
+        scene: String,
+        label: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        raised_by: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        question: Option<String>,
+    },
+    /// The encounter was linked to the wrong scene (or to none it belongs to): the link
+    /// is ended with a reason, never erased.
+    SceneLeft {
+        scene: String,
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -158,6 +175,8 @@ impl EventBody {
             EventBody::Voided { .. } => "voided",
             EventBody::DutyOutcome { .. } => "duty_outcome",
             EventBody::SignedOff { .. } => "signed_off",
+            EventBody::SceneJoined { .. } => "scene_joined",
+            EventBody::SceneLeft { .. } => "scene_left",
         }
     }
 }

@@ -7,14 +7,18 @@
 mod answer;
 mod event;
 pub mod rules;
+mod scene;
 mod state;
 
 pub use answer::Answer;
 pub use event::{DutyProgress, DutySnapshot, OpenAtSignOff};
 pub use event::{EncodeError, Event, EventBody, GENESIS_HASH, WelfareOutcome, hash_event};
 pub use rules::RuleBreak;
+pub use scene::{
+    NotedPerson, SceneBody, SceneEvent, SceneRuleBreak, SceneState, SceneStatus, check_scene,
+};
 pub use state::{
     ActionRecord, AmendmentRecord, AnswerRecord, ChainBreak, DutyChange, DutyFollow,
     DutyOutcomeRecord, DutyRecord, EarlierAnswer, EncounterState, NoteRecord, PromptRecord,
-    SignOffRecord, Status,
+    SceneLink, SignOffRecord, Status,
 };

@@ -85,6 +85,26 @@ pub fn check(status: Status, body: &EventBody) -> Result<Status, RuleBreak> {
         // record was finished); a void record takes nothing.
         EventBody::DutyOutcome { .. } => duty_outcome(status, body),
         EventBody::SignedOff { .. } => sign_off(status, body),
+        // Which scene a person was met at is a fact about the meeting, true of a draft
+        // and of a complete record alike; a void record takes nothing more.
+        EventBody::SceneJoined { .. } | EventBody::SceneLeft { .. } if status == Status::Void => {
+            Err(RuleBreak::NotDraft {
+                status,
+                what: "it cannot join or leave a scene",
+            })
+        }
+        EventBody::SceneJoined { scene, .. } if scene.trim().is_empty() => {
+            Err(RuleBreak::Malformed("joining a scene needs the scene's id"))
+        }
+        EventBody::SceneJoined { .. } => Ok(status),
+        EventBody::SceneLeft { reason, .. } => {
+            if reason.trim().is_empty() {
+                return Err(RuleBreak::ReasonRequired {
+                    what: "leaving a scene",
+                });
+            }
+            Ok(status)
+        }
         EventBody::Voided { reason } => {
             if status == Status::Void {
                 return Err(RuleBreak::AlreadyVoid);
@@ -210,6 +230,22 @@ mod tests {
         }
     }
 
+    fn join(scene: &str) -> EventBody {
+        EventBody::SceneJoined {
+            scene: scene.into(),
+            label: "worker 1".into(),
+            raised_by: None,
+            question: None,
+        }
+    }
+
+    fn leave(reason: &str) -> EventBody {
+        EventBody::SceneLeft {
+            scene: "s1".into(),
+            reason: reason.into(),
+        }
+    }
+
     #[test]
     fn table() {
         use Status::*;
@@ -244,6 +280,12 @@ mod tests {
             (Complete, sign("Sgt 1", true), Err("reason")),
             (Draft, sign("Sgt 1", false), Err("not signable")),
             (Void, sign("Sgt 1", false), Err("not signable")),
+            (Complete, join("s1"), Ok(Complete)),
+            (Draft, join("s1"), Ok(Draft)),
+            (Void, join("s1"), Err("not draft")),
+            (Draft, join(" "), Err("malformed")),
+            (Draft, leave(""), Err("reason")),
+            (Complete, leave("wrong scene"), Ok(Complete)),
         ];
         for (status, body, want) in cases {
             let got = check(status, &body).map_err(|b| match b {

@@ -174,6 +174,18 @@ pub struct DutyChange {
     pub after: Vec<String>,
 }
 
+/// The scene an encounter belongs to, and how the person came to notice there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SceneLink {
+    pub scene: String,
+    pub label: String,
+    /// The encounter whose answer raised this person, if one did.
+    pub raised_by: Option<String>,
+    /// The question of that encounter that raised them.
+    pub question: Option<String>,
+    pub at: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct EncounterState {
     pub id: String,
@@ -210,6 +222,8 @@ pub struct EncounterState {
     /// Supervisors' sign-offs, oldest first.
     pub sign_offs: Vec<SignOffRecord>,
     pub void_reason: Option<String>,
+    /// The scene this person was met at, if any (the latest link not left).
+    pub scene: Option<SceneLink>,
     pub event_count: usize,
     pub head_hash: String,
 }
@@ -302,6 +316,7 @@ impl EncounterState {
             follow: Vec::new(),
             sign_offs: Vec::new(),
             void_reason: None,
+            scene: None,
             event_count: events.len(),
             head_hash: events.last().map(|e| e.hash.clone()).unwrap_or_default(),
         };
@@ -423,6 +438,33 @@ impl EncounterState {
                 self.void_reason = Some(reason.clone());
             }
             EventBody::DutyOutcome { .. } | EventBody::SignedOff { .. } => self.follow_up(e),
+            EventBody::SceneJoined { .. } | EventBody::SceneLeft { .. } => self.apply_scene(e),
+        }
+    }
+
+    /// Joining or leaving a scene: the latest link not left is the encounter's scene.
+    fn apply_scene(&mut self, e: &Event) {
+        match &e.body {
+            EventBody::SceneJoined {
+                scene,
+                label,
+                raised_by,
+                question,
+            } => {
+                self.scene = Some(SceneLink {
+                    scene: scene.clone(),
+                    label: label.clone(),
+                    raised_by: raised_by.clone(),
+                    question: question.clone(),
+                    at: e.at.clone(),
+                });
+            }
+            EventBody::SceneLeft { scene, .. }
+                if self.scene.as_ref().is_some_and(|s| &s.scene == scene) =>
+            {
+                self.scene = None;
+            }
+            _ => {}
         }
     }
 

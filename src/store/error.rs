@@ -105,6 +105,24 @@ pub enum StoreError {
     BadEvent(String),
     #[error("'{0}' is not a date; use YYYY-MM-DD or an RFC 3339 time such as 2026-11-30T09:00:00Z")]
     BadDate(String),
+    #[error("{}", scene_not_found_message(.prefix, .matches))]
+    SceneNotFound {
+        prefix: String,
+        /// More than one scene starts with `prefix` (empty: none does).
+        matches: Vec<String>,
+    },
+    /// A scene event its rules refuse (scene closed, unknown noted item).
+    #[error("{0}")]
+    SceneRule(crate::record::SceneRuleBreak),
+    #[error(
+        "RECORD ALTERED: {0}. Do not change the database file; report it to your supervisor, it may be evidence"
+    )]
+    SceneTampered(crate::record::SceneRuleBreak),
+    /// A problem `verify_scenes` found, as its sentence.
+    #[error(
+        "RECORD ALTERED: {0}. Do not change the database file; report it to your supervisor, it may be evidence"
+    )]
+    ScenesAltered(String),
     /// The database key: missing, wrong, or in an unusable file.
     #[error(transparent)]
     Key(#[from] super::key::KeyError),
@@ -117,6 +135,18 @@ fn not_found_message(prefix: &str, nearest: &[String]) -> String {
         format!(
             "no encounter has an id starting '{prefix}'; did you mean {}?",
             nearest.join(", ")
+        )
+    }
+}
+
+fn scene_not_found_message(prefix: &str, matches: &[String]) -> String {
+    if matches.is_empty() {
+        format!("no scene has an id starting '{prefix}'")
+    } else {
+        let shown: Vec<&str> = matches.iter().take(5).map(String::as_str).collect();
+        format!(
+            "'{prefix}' matches more than one scene ({}); type more of the id",
+            shown.join(", ")
         )
     }
 }
@@ -151,7 +181,11 @@ impl StoreError {
             | StoreError::NotSignable { .. }
             | StoreError::AlreadyVoid { .. }
             | StoreError::ReasonRequired { .. }
-            | StoreError::BadEvent(_) => Fault::BadData,
+            | StoreError::BadEvent(_)
+            | StoreError::SceneRule(_)
+            | StoreError::SceneTampered(_)
+            | StoreError::ScenesAltered(_) => Fault::BadData,
+            StoreError::SceneNotFound { .. } => Fault::Missing,
             StoreError::Busy { .. } => Fault::Busy,
             StoreError::NotFound { .. } | StoreError::Ambiguous { .. } => Fault::Missing,
             StoreError::BadDate(_) => Fault::BadRequest,

@@ -13,7 +13,8 @@
 //! engine derives, stale as soon as a chain grows); `read_only.rs` opens a database that
 //! cannot be written, for reading; `sync.rs` (push and import), `merge_plan.rs`, `hub.rs`
 //! (whose receipts count), `prune.rs` and `held.rs` (what imports kept aside) are the
-//! database side of sync.
+//! database side of sync; `scenes.rs` holds scenes (their chains, summaries and which
+//! encounters joined them) and `scene_sync.rs` moves them through bundles.
 
 mod audit;
 mod encrypt;
@@ -29,6 +30,8 @@ mod read;
 mod read_only;
 mod review;
 mod rows;
+mod scene_sync;
+mod scenes;
 mod schema;
 mod sync;
 mod sync_data;
@@ -50,6 +53,10 @@ pub use keys::{StoredKey, TrustOutcome, TrustedDevice};
 pub use read::{EncounterSummary, ListFilter};
 pub use review::{ReviewFilter, ReviewRow};
 pub use rows::normalise_since;
+pub use scene_sync::{OutgoingScenes, SceneImport};
+pub use scenes::{
+    NoteBatch, PersonBatch, SceneBatch, SceneMember, SceneRecorded, SceneSummary, SceneTarget,
+};
 pub use schema::{APPLICATION_ID, MIGRATIONS};
 pub use sync_data::{
     AckVerdict, AckedEvent, Acknowledgement, HubInfo, ImportOutcome, LeftOut, Outgoing,

@@ -124,6 +124,10 @@ impl Store {
                     )?;
                     tx.execute("DELETE FROM encounters WHERE id = ?1", [&p.encounter_id])?;
                     tx.execute(
+                        "DELETE FROM scene_members WHERE encounter_id = ?1",
+                        [&p.encounter_id],
+                    )?;
+                    tx.execute(
                         "INSERT OR REPLACE INTO sync_pruned (encounter_id, event_count, head_hash, pruned_at)
                          VALUES (?1, ?2, ?3, ?4)",
                         rusqlite::params![p.encounter_id, count, head, at],

@@ -34,6 +34,8 @@ pub struct EncounterSummary {
     pub created_at: String,
     pub updated_at: String,
     pub event_count: usize,
+    /// The scene the encounter is linked to now, if any.
+    pub scene: Option<String>,
 }
 /// What `walk` calls per encounter: its id, its events (or the break that made one
 /// unreadable) and its summary row.
@@ -193,7 +195,8 @@ impl Store {
     pub fn list(&self, filter: &ListFilter) -> Result<Vec<EncounterSummary>, StoreError> {
         let (where_sql, mut params) = filter_sql(filter)?;
         let sql = format!(
-            "SELECT id, status, officer, location, checklist, created_at, updated_at, event_count
+            "SELECT id, status, officer, location, checklist, created_at, updated_at, event_count,
+                    (SELECT m.scene_id FROM scene_members m WHERE m.encounter_id = encounters.id)
              FROM encounters {where_sql} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
         );
         params.push(Value::Integer(sql_limit(filter.limit)));
@@ -212,12 +215,13 @@ impl Store {
                     r.get::<_, String>(5)?,
                     r.get::<_, String>(6)?,
                     r.get::<_, i64>(7)?,
+                    r.get::<_, Option<String>>(8)?,
                 ))
             })
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, status, officer, location, checklist, created_at, updated_at, count) =
+            let (id, status, officer, location, checklist, created_at, updated_at, count, scene) =
                 row.map_err(|e| self.err(e))?;
             out.push(EncounterSummary {
                 status: parse_status(&status, &id)?,
@@ -228,6 +232,7 @@ impl Store {
                 created_at,
                 updated_at,
                 event_count: usize::try_from(count).unwrap_or(0),
+                scene,
             });
         }
         Ok(out)

@@ -207,6 +207,54 @@ pub const MIGRATIONS: &[&str] = &[
         DELETE FROM review WHERE encounter_id = OLD.id;
     END;
     "#,
+    // 7: scenes (src/store/scenes.rs, issue 14): several people met together, each with
+    // their own encounter. A scene is its own hash chain (`scene_events`); `scenes` is its
+    // summary, re-derivable from that chain like `encounters`; `scene_members` indexes
+    // the `scene_joined` / `scene_left` events of encounter chains, kept in step in the
+    // same transaction as each event, so a scene's people are found without replaying
+    // every encounter.
+    r#"
+    CREATE TABLE scene_events (
+        id          TEXT NOT NULL UNIQUE,
+        scene_id    TEXT NOT NULL,
+        seq         INTEGER NOT NULL CHECK (seq >= 1),
+        at          TEXT NOT NULL,
+        offset      TEXT NOT NULL,
+        device_id   TEXT NOT NULL,
+        prev_hash   TEXT NOT NULL,
+        hash        TEXT NOT NULL,
+        type        TEXT NOT NULL,
+        body        TEXT NOT NULL,
+        UNIQUE (scene_id, seq)
+    ) STRICT;
+
+    CREATE TRIGGER scene_events_append_only BEFORE UPDATE ON scene_events
+    BEGIN
+        SELECT RAISE(ABORT, 'scene events are append-only');
+    END;
+
+    CREATE TABLE scenes (
+        id          TEXT PRIMARY KEY,
+        status      TEXT NOT NULL CHECK (status IN ('open', 'closed')),
+        officer     TEXT NOT NULL,
+        location    TEXT NOT NULL,
+        description TEXT NOT NULL,
+        device_id   TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL,
+        event_count INTEGER NOT NULL,
+        head_hash   TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX scenes_by_created ON scenes (created_at, id);
+
+    CREATE TABLE scene_members (
+        encounter_id TEXT PRIMARY KEY,
+        scene_id     TEXT NOT NULL,
+        label        TEXT NOT NULL,
+        joined_at    TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX scene_members_by_scene ON scene_members (scene_id, joined_at, encounter_id);
+    "#,
 ];
 
 /// The schema version this binary writes.

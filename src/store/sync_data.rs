@@ -134,6 +134,8 @@ pub struct ImportOutcome {
     /// Encounters whose start this database lacks, for the receipt.
     #[serde(skip)]
     pub wants: Vec<Want>,
+    /// What became of the bundle's scene events (separate from its encounter events).
+    pub scenes: super::SceneImport,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

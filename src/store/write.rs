@@ -47,29 +47,7 @@ impl Store {
             ..
         } = self;
         write(conn, path, |tx| {
-            let mut head = Head {
-                id: uuid::Uuid::now_v7().to_string(),
-                status: Status::Draft,
-                seq: 0,
-                hash: GENESIS_HASH.to_string(),
-            };
-            let first = next_event(&head, device_id, created.clone())?;
-            insert_summary(tx, &first)?;
-            insert_event(tx, &first)?;
-            head.seq = 1;
-            head.hash = first.hash.clone();
-            let mut out = vec![first];
-            for body in &rest {
-                let status = check_rules(&head, body)?;
-                let e = next_event(&head, device_id, body.clone())?;
-                insert_event(tx, &e)?;
-                head.seq = e.seq;
-                head.hash = e.hash.clone();
-                head.status = status;
-                out.push(e);
-            }
-            update_summary(tx, &head, out.last().map(|e| e.at.as_str()).unwrap_or(""))?;
-            Ok(out)
+            record_encounter_tx(tx, device_id, &created, &rest)
         })
     }
 
@@ -93,6 +71,7 @@ impl Store {
                 .into());
             };
             let status = check_rules(&head, &body)?;
+            super::scenes::check_join(tx, &body)?;
             let e = next_event(&head, device_id, body.clone())?;
             insert_event(tx, &e)?;
             let head = Head {
@@ -105,6 +84,89 @@ impl Store {
             Ok(e)
         })
     }
+}
+
+impl Store {
+    /// Appends `bodies` to the encounter with this full id in one transaction: all or
+    /// nothing, each under the record's rules.
+    pub fn append_all(
+        &mut self,
+        encounter_id: &str,
+        bodies: Vec<EventBody>,
+    ) -> Result<Vec<Event>, StoreError> {
+        let Store {
+            conn,
+            path,
+            device_id,
+            ..
+        } = self;
+        write(conn, path, |tx| {
+            let Some(mut head) = load_head(tx, encounter_id)? else {
+                return Err(StoreError::NotFound {
+                    prefix: encounter_id.to_string(),
+                    nearest: Vec::new(),
+                }
+                .into());
+            };
+            let mut out = Vec::new();
+            for body in &bodies {
+                let status = check_rules(&head, body)?;
+                super::scenes::check_join(tx, body)?;
+                let e = next_event(&head, device_id, body.clone())?;
+                insert_event(tx, &e)?;
+                head.seq = e.seq;
+                head.hash = e.hash.clone();
+                head.status = status;
+                out.push(e);
+            }
+            if let Some(last) = out.last() {
+                update_summary(tx, &head, &last.at)?;
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// Creates an encounter from `created` and appends `rest`, inside the caller's
+/// transaction. A `scene_joined` event must name an open scene held here.
+pub(super) fn record_encounter_tx(
+    tx: &Transaction,
+    device_id: &str,
+    created: &EventBody,
+    rest: &[EventBody],
+) -> Result<Vec<Event>, TxError> {
+    let mut head = Head {
+        id: uuid::Uuid::now_v7().to_string(),
+        status: Status::Draft,
+        seq: 0,
+        hash: GENESIS_HASH.to_string(),
+    };
+    let first = next_event(&head, device_id, created.clone())?;
+    insert_summary(tx, &first)?;
+    insert_event(tx, &first)?;
+    head.seq = 1;
+    head.hash = first.hash.clone();
+    let mut out = vec![first];
+    for body in rest {
+        let status = check_rules(&head, body)?;
+        super::scenes::check_join(tx, body)?;
+        let e = next_event(&head, device_id, body.clone())?;
+        insert_event(tx, &e)?;
+        head.seq = e.seq;
+        head.hash = e.hash.clone();
+        head.status = status;
+        out.push(e);
+    }
+    update_summary(tx, &head, out.last().map(|e| e.at.as_str()).unwrap_or(""))?;
+    // An officer who screens someone at a scene is one of its officers.
+    if let EventBody::Created { officer, .. } = created {
+        for body in rest {
+            if let EventBody::SceneJoined { scene, .. } = body {
+                super::scenes::add_officer(tx, device_id, scene, officer)?;
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// An error inside a write transaction: either SQLite's or a rule the event broke.
@@ -287,6 +349,7 @@ pub(super) fn insert_event(tx: &Transaction, e: &Event) -> Result<(), TxError> {
         e.body.type_name(),
         body
     ])?;
+    super::scenes::index_member(tx, e)?;
     Ok(())
 }
 

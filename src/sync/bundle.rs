@@ -6,7 +6,10 @@
 //!   "local_seq_first":…,"local_seq_last":…,"content_sha256":…,"bundle_sha256":…}`
 //!   (`device_id` is the database that wrote it, `for_hub` the hub it syncs with, absent
 //!   until it knows one; version 1 bundles, without `for_hub`, are still read);
-//! - every further line: one `record::Event`, exactly as stored, hashes included.
+//! - then one `record::Event` per line, exactly as stored, hashes included;
+//! - then (version 3) `scene_event_count` lines, one `record::SceneEvent` each: the
+//!   scenes the bundle's people were met at, each scene's whole chain (a separate
+//!   section, so a version 2 reader's view of the events is unchanged).
 //!
 //! `content_sha256` is SHA-256 over every byte after the manifest line's newline, so a
 //! flipped byte, a missing or extra line, or a cut-off end is caught before any event is
@@ -29,10 +32,11 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::record::Event;
+use crate::record::{Event, SceneEvent};
 
 pub const FORMAT: &str = "msht-bundle";
-pub const VERSION: u32 = 2;
+/// 3: scene events after the encounter events (issue 14). Versions 1 and 2 are read.
+pub const VERSION: u32 = 3;
 /// File name ending of bundles; `import DIR` reads only these.
 pub const EXTENSION: &str = "mshtbundle";
 
@@ -57,6 +61,14 @@ pub struct Manifest {
     pub local_seq_first: u64,
     pub local_seq_last: u64,
     pub content_sha256: String,
+    /// Lines of scene events after the encounter events (version 3; absent when none,
+    /// so an older manifest re-serialises to the bytes it was hashed as).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub scene_event_count: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The manifest line as written: the manifest and the hash over it. A signature over the
@@ -77,6 +89,8 @@ pub struct Bundle {
     pub hash: String,
     /// In file order, which is by encounter and then seq.
     pub events: Vec<Event>,
+    /// Whole scene chains, by scene and then seq (empty before version 3).
+    pub scene_events: Vec<SceneEvent>,
 }
 
 /// Why a bundle could not be written.
@@ -112,8 +126,21 @@ pub struct Writer<'a> {
 /// The bytes of a bundle for `events`, with its manifest and hash. `events` are written in
 /// the order given; the store hands them over by encounter and seq.
 pub fn encode(w: &Writer, events: &[Event]) -> Result<(Manifest, String, Vec<u8>), EncodeError> {
+    encode_with_scenes(w, events, &[])
+}
+
+/// `encode`, with whole scene chains in their own section after the events.
+pub fn encode_with_scenes(
+    w: &Writer,
+    events: &[Event],
+    scene_events: &[SceneEvent],
+) -> Result<(Manifest, String, Vec<u8>), EncodeError> {
     let mut content = Vec::with_capacity(events.len() * 600);
     for e in events {
+        serde_json::to_writer(&mut content, e).map_err(|e| EncodeError(e.to_string()))?;
+        content.push(b'\n');
+    }
+    for e in scene_events {
         serde_json::to_writer(&mut content, e).map_err(|e| EncodeError(e.to_string()))?;
         content.push(b'\n');
     }
@@ -131,6 +158,7 @@ pub fn encode(w: &Writer, events: &[Event]) -> Result<(Manifest, String, Vec<u8>
         local_seq_first: w.local_seq.0,
         local_seq_last: w.local_seq.1,
         content_sha256: hex::encode(Sha256::digest(&content)),
+        scene_event_count: scene_events.len() as u64,
     };
     let hash = manifest_hash(&manifest)?;
     let line = ManifestLine {
@@ -161,25 +189,27 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<Bundle, Refusal> {
     let m = line.manifest;
     let lines = content.iter().filter(|&&b| b == b'\n').count() as u64;
     let cut_off = !content.is_empty() && !content.ends_with(b"\n");
-    if cut_off || lines < m.event_count {
+    let expected = m.event_count.saturating_add(m.scene_event_count);
+    if cut_off || lines < expected {
         return Err(refuse(format!(
             "the file is incomplete (truncated or events removed): its manifest lists {} events but {} complete ones are present",
-            m.event_count, lines
+            expected, lines
         )));
     }
     if hex::encode(Sha256::digest(content)) != m.content_sha256 {
-        return Err(refuse(if lines > m.event_count {
+        return Err(refuse(if lines > expected {
             format!(
-                "it holds {lines} events but its manifest lists {}; it was changed after it was written",
-                m.event_count
+                "it holds {lines} events but its manifest lists {expected}; it was changed after it was written"
             )
         } else {
             "its content was changed after it was written (SHA-256 does not match the manifest)"
                 .to_string()
         }));
     }
-    let events = read_events(content, m.event_count)?;
+    let (events, scene_events) = split_sections(content, m.event_count)?;
+    let events = read_events(events, m.event_count)?;
     check_chains(&events)?;
+    let scene_events = read_scene_events(scene_events)?;
     let encounters = events
         .iter()
         .map(|e| e.encounter_id.as_str())
@@ -196,7 +226,52 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<Bundle, Refusal> {
         hash: line.bundle_sha256,
         manifest: m,
         events,
+        scene_events,
     })
+}
+
+/// The encounter-event lines and the scene-event lines after them.
+fn split_sections(content: &[u8], events: u64) -> Result<(&[u8], &[u8]), Refusal> {
+    let mut seen = 0u64;
+    let mut at = 0usize;
+    while seen < events {
+        let Some(nl) = content[at..].iter().position(|&b| b == b'\n') else {
+            return Err(refuse(
+                "the file is incomplete (truncated or events removed)",
+            ));
+        };
+        at += nl + 1;
+        seen += 1;
+    }
+    Ok((&content[..at], &content[at..]))
+}
+
+/// Scene events: each matching its own hash, each scene's chain whole from its start.
+fn read_scene_events(content: &[u8]) -> Result<Vec<SceneEvent>, Refusal> {
+    let mut out: Vec<SceneEvent> = Vec::new();
+    for raw in content.split(|&b| b == b'\n').filter(|r| !r.is_empty()) {
+        let e: SceneEvent = serde_json::from_slice(raw)
+            .map_err(|err| refuse(format!("a scene event cannot be read ({err})")))?;
+        if e.compute_hash().ok().as_ref() != Some(&e.hash) {
+            return Err(refuse(format!(
+                "event {} of scene {} does not match its own hash",
+                e.id, e.scene_id
+            )));
+        }
+        out.push(e);
+    }
+    let mut by_scene: BTreeMap<&str, Vec<SceneEvent>> = BTreeMap::new();
+    for e in &out {
+        by_scene.entry(&e.scene_id).or_default().push(e.clone());
+    }
+    for (scene, chain) in by_scene {
+        crate::record::SceneState::verify(&chain).map_err(|b| {
+            refuse(format!(
+                "the events of scene {scene} do not form a whole chain ({b})"
+            ))
+        })?;
+    }
+    Ok(out)
 }
 
 /// The manifest line, checked (format, version, its own hash), and the bytes after it.
@@ -426,8 +501,12 @@ pub(crate) mod tests {
         let old = String::from_utf8(sample()).unwrap();
         let (m, rest) = old.split_once('\n').unwrap();
         let mut v: serde_json::Value = serde_json::from_str(m).unwrap();
-        assert_eq!(v["version"], 2);
+        assert_eq!(v["version"], VERSION);
         assert!(v.get("for_hub").is_none(), "no hub known, none written");
+        assert!(
+            v.get("scene_event_count").is_none(),
+            "no scenes, none written"
+        );
         // A version 1 bundle (no for_hub) is still read.
         v["version"] = 1.into();
         let mut man: Manifest = serde_json::from_value(v.clone()).unwrap();
@@ -436,6 +515,54 @@ pub(crate) mod tests {
         let v1 = format!("{v}\n{rest}");
         assert!(decode(Path::new("b"), v1.as_bytes()).is_ok());
         assert!(why(newer).contains("newer msht"));
+    }
+
+    #[test]
+    fn scene_chains_travel_in_their_own_section_and_a_broken_one_is_refused() {
+        use crate::record::{SceneBody, SceneEvent};
+        let mut scene: Vec<SceneEvent> = Vec::new();
+        for (i, body) in [
+            SceneBody::Opened {
+                officer: "PC 1".into(),
+                location: "car wash".into(),
+                description: String::new(),
+            },
+            SceneBody::Closed {
+                reason: String::new(),
+            },
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let prev = scene.last().map_or(GENESIS_HASH.into(), |e| e.hash.clone());
+            let e = SceneEvent::new(
+                format!("s-e{i}"),
+                "s".into(),
+                i as u32 + 1,
+                "2026-01-01T00:00:00.000Z".into(),
+                "+00:00".into(),
+                "dev-1".into(),
+                prev,
+                body,
+            );
+            scene.push(e.unwrap());
+        }
+        let events = chain("enc-a", "dev-1", 2);
+        let w = Writer {
+            device_id: "dev-1",
+            for_hub: None,
+            bundle_seq: 1,
+            created_at: "2026-01-01T00:00:00.000Z",
+            local_seq: (1, 2),
+        };
+        let (m, _, bytes) = encode_with_scenes(&w, &events, &scene).unwrap();
+        assert_eq!(m.scene_event_count, 2);
+        let b = decode(Path::new("b"), &bytes).unwrap();
+        assert_eq!(b.events, events);
+        assert_eq!(b.scene_events, scene);
+        // Only the scene's close: its chain is not whole, so the bundle is refused.
+        let (_, _, bytes) = encode_with_scenes(&w, &events, &scene[1..]).unwrap();
+        assert!(why(&bytes).contains("scene s"), "{}", why(&bytes));
     }
 
     #[test]

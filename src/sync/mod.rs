@@ -186,6 +186,11 @@ pub struct PushReport {
     pub left_out: Vec<LeftOut>,
     pub pending_events: u64,
     pub pending_encounters: u64,
+    /// Scene events carried (whole chains of the scenes the bundle's people were met
+    /// at, and of scenes changed since the last push).
+    pub scene_events: u64,
+    /// Scenes left out because their chain does not verify, each as one sentence.
+    pub scenes_left_out: Vec<String>,
 }
 
 /// Why a receipt for this database was not trusted, or `None` if it was applied (or is
@@ -294,7 +299,10 @@ pub fn push(store: &mut Store, dir: &Path) -> Result<PushReport, SyncError> {
     report.pending_events = out.pending_events;
     report.pending_encounters = out.pending_encounters;
     report.left_out = out.left_out;
-    if out.events.is_empty() {
+    let scenes = store.sync_outgoing_scenes(&out.events)?;
+    report.scene_events = scenes.events.len() as u64;
+    report.scenes_left_out = scenes.left_out;
+    if out.events.is_empty() && scenes.events.is_empty() {
         return Ok(report);
     }
     let created = now();
@@ -305,7 +313,7 @@ pub fn push(store: &mut Store, dir: &Path) -> Result<PushReport, SyncError> {
         created_at: &created,
         local_seq: out.local_seq,
     };
-    let (manifest, hash, plain) = bundle::encode(&writer, &out.events)?;
+    let (manifest, hash, plain) = bundle::encode_with_scenes(&writer, &out.events, &scenes.events)?;
     let bytes = seal::seal(&hub, &signer, &plain)?;
     let name = bundle::file_name(&manifest, &hash);
     let path = dir.join(&name);
@@ -319,6 +327,7 @@ pub fn push(store: &mut Store, dir: &Path) -> Result<PushReport, SyncError> {
         &created,
         &out.events,
     )?;
+    store.sync_scenes_pushed(scenes.mark)?;
     report.written = Some((path, manifest));
     Ok(report)
 }
@@ -455,7 +464,7 @@ fn import_bundle(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let outcome = store.sync_import_reviewed(
+    let mut outcome = store.sync_import_reviewed(
         &b.hash,
         &b.manifest.device_id,
         &file,
@@ -463,6 +472,7 @@ fn import_bundle(
         review,
         progress,
     )?;
+    outcome.scenes = store.sync_import_scenes(&b.hash, &b.scene_events)?;
     let mut not_accepted = Vec::new();
     for (kind, list) in [("held", &outcome.held), ("refused", &outcome.refused)] {
         for u in list {

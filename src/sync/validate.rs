@@ -241,13 +241,16 @@ impl<'a> Walk<'a> {
             }
             EventBody::WelfareAction { prompt, .. } => self.action(n, prompt),
             // A duty's outcome may name a duty the current answers no longer give (it is
-            // kept, marked), and a sign-off lists what was open by title: the record's
-            // rules, checked at the merge, are what these must keep.
+            // kept, marked), a sign-off lists what was open by title, and a scene link names
+            // a scene that may travel in the same bundle: the record's rules, checked at
+            // the merge, are what these must keep.
             EventBody::NoteAdded { .. }
             | EventBody::Completed { .. }
             | EventBody::Voided { .. }
             | EventBody::DutyOutcome { .. }
-            | EventBody::SignedOff { .. } => None,
+            | EventBody::SignedOff { .. }
+            | EventBody::SceneJoined { .. }
+            | EventBody::SceneLeft { .. } => None,
         };
         if !in_bundle {
             return None;

@@ -390,3 +390,55 @@ fn check_with_a_broken_guidance_copy_shows_the_parse_error_first() {
         "{err}"
     );
 }
+
+/// Issue 14: a question about another person (`other_person`, a child seen at the
+/// premises) can never stand for the person screened: no signals, no duty rule, and no
+/// condition mixing it with the person's own answers. Each is reported with file and line.
+#[test]
+fn an_answer_about_another_person_never_becomes_the_persons_own() {
+    let dir = bundled_copy();
+    let path = dir.path().join("checklists/sexual.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = text
+        .replace(
+            "other_person = \"possible child seen at the premises\"\n",
+            "other_person = \"possible child seen at the premises\"\nsignals = [\"child\"]\n",
+        )
+        .replace(
+            "when = \"sexual_other_child in [yes, unsure]\"",
+            "when = \"sexual_other_child in [yes, unsure] or general_age == yes\"",
+        );
+    let text = format!(
+        "{text}\n[[duties]]\nduty = \"childrens-services\"\nwhen = \"sexual_other_child == yes\"\n"
+    );
+    std::fs::write(&path, text).unwrap();
+    let (code, out) = validate(dir.path());
+    assert_eq!(code, 65, "{out}");
+    for needle in [
+        "cannot raise signals about the person screened",
+        "together with answers about the person screened",
+        "duty rule names 'sexual_other_child', which is about another person",
+    ] {
+        let line = out
+            .lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle}: {out}"));
+        assert!(line.contains("checklists/sexual.toml:"), "{line}");
+    }
+}
+
+#[test]
+fn a_triage_key_is_used_once_in_a_flow() {
+    let dir = bundled_copy();
+    let path = dir.path().join("checklists/general.toml");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("triage = \"injury\"", "triage = \"age\"");
+    std::fs::write(&path, text).unwrap();
+    let (code, out) = validate(dir.path());
+    assert_eq!(code, 65, "{out}");
+    assert!(
+        out.contains("triage key 'age' is already used by question 'general_age'"),
+        "{out}"
+    );
+}

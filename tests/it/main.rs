@@ -15,6 +15,7 @@ mod encounters_cli;
 mod export_cli;
 mod file_modes;
 mod flow_cli;
+mod flow_pty;
 mod follow;
 mod guidance_scenarios;
 mod guidance_validate;
@@ -22,7 +23,8 @@ mod hostile_text;
 mod no_panic;
 #[allow(dead_code)] // each test module uses a different subset of the helpers
 mod pty;
-mod scene_flow;
+mod scene_pty;
+mod scenes;
 mod search_cli;
 mod search_relevance;
 mod search_stems;

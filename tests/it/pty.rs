@@ -15,6 +15,9 @@ pub const LEGEND_CHOICE: &str = "choose · s skip";
 pub const LEGEND_WELFARE: &str = "d done · n not possible";
 pub const ASK_NOTE: &str = "Add a note";
 pub const ASK_COMPLETE: &str = "Complete the encounter now?";
+/// The offer after an answer that raises another person (issue 14); the drivers below
+/// answer it `l` (note them for later) so a run answering "yes" goes on.
+pub const OFFER_OTHER: &str = "l note for later";
 
 /// Rows of the transcript parser: enough that nothing of one run scrolls away.
 const TRANSCRIPT_ROWS: u16 = 5000;
@@ -180,11 +183,17 @@ impl Pty {
         act: &str,
     ) -> String {
         loop {
-            let (i, chunk) =
-                self.wait_any(&[LEGEND_YES_NO, LEGEND_CHOICE, LEGEND_WELFARE, "Space more"]);
+            let (i, chunk) = self.wait_any(&[
+                LEGEND_YES_NO,
+                LEGEND_CHOICE,
+                LEGEND_WELFARE,
+                "Space more",
+                OFFER_OTHER,
+            ]);
             match i {
                 2 => self.send(act),
                 3 => self.send(" "),
+                4 => self.send("l"),
                 _ => match key_for(&question_in(&chunk)) {
                     // The nation comes first on the general screen; any answer will do.
                     Some(_) if i == 1 && is_nation(&chunk) => self.send("1"),
@@ -199,12 +208,18 @@ impl Pty {
     /// A choice question on the way (the nation, first) is answered with its first choice.
     pub fn next_yes_no(&mut self) -> String {
         loop {
-            let (i, chunk) =
-                self.wait_any(&[LEGEND_YES_NO, LEGEND_WELFARE, "Space more", LEGEND_CHOICE]);
+            let (i, chunk) = self.wait_any(&[
+                LEGEND_YES_NO,
+                LEGEND_WELFARE,
+                "Space more",
+                LEGEND_CHOICE,
+                OFFER_OTHER,
+            ]);
             match i {
                 0 => return chunk,
                 1 => self.send("d"),
                 2 => self.send(" "),
+                4 => self.send("l"),
                 _ => self.send("1"),
             }
         }
@@ -220,11 +235,13 @@ impl Pty {
                 LEGEND_WELFARE,
                 "Space more",
                 ASK_NOTE,
+                OFFER_OTHER,
             ]);
             match i {
                 0 | 1 => self.send(key_for(&question_in(&chunk), i == 1)),
                 2 => self.send(act),
                 3 => self.send(" "),
+                5 => self.send("l"),
                 _ => return,
             }
         }

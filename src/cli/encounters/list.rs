@@ -47,7 +47,10 @@ pub fn run(ctx: &Ctx, a: ListArgs) -> Result<()> {
             lines.push(format!("{id}  {}", status_styled(r.status, 0)));
             lines.push(format!("  {when}"));
         }
-        let detail = format!("{} · {} · {}", r.officer, r.location, r.checklist);
+        let mut detail = format!("{} · {} · {}", r.officer, r.location, r.checklist);
+        if let Some(scene) = &r.scene {
+            detail.push_str(&format!(" · scene {}", store.short_scene_id(scene)?));
+        }
         lines.extend(output::wrap_indent(&detail, width, "  ", "  "));
     }
     if filter.limit == Some(rows.len()) {

@@ -211,6 +211,11 @@ pub(crate) fn local_time(at: &str, offset: Option<&str>) -> String {
         .to_string()
 }
 
+/// `local_time` in this machine's time zone, for other commands' lists.
+pub(crate) fn local_time_pub(at: &str) -> String {
+    local_time(at, None)
+}
+
 fn parse_offset(s: &str) -> Option<jiff::tz::Offset> {
     let (sign, rest) = match s.as_bytes().first()? {
         b'+' => (1, &s[1..]),

@@ -1,4 +1,4 @@
-//! The end of the scene flow: what was found, the prompts still open (each acted on now or
+//! The end of the check flow: what was found, the prompts still open (each acted on now or
 //! left with the exact command to record it later), the duties in the order they must be
 //! done, notes, and whether to complete.
 

@@ -1,4 +1,4 @@
-//! The terminal side of the scene flow: drawing wrapped lines on stderr, reading one key
+//! The terminal side of the check flow: drawing wrapped lines on stderr, reading one key
 //! or one edited line, packing key legends, and stopping on Ctrl-C. The flow in
 //! `mod.rs` asks questions; this file alone knows how keys and lines are read.
 //!

@@ -1,6 +1,9 @@
 //! The answers-file mode of `msht check`: a JSON file (or stdin) in, the same engine run,
 //! and the complete list of events to record out. Pure: the caller writes the events in
-//! one transaction, so a bad file saves nothing at all.
+//! one transaction, so a bad file saves nothing at all. A scene file (several people,
+//! each with their answers or a quick triage) is read by `scene.rs`.
+
+pub mod scene;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -170,18 +173,8 @@ pub fn plan<'g>(
     let checklist = g
         .checklist(&file.checklist)
         .ok_or_else(|| AnswersError::UnknownChecklist(file.checklist.clone()))?;
-    let mut session = Session::new(g, &checklist.id)
+    let session = Session::new(g, &checklist.id)
         .map_err(|_| AnswersError::UnknownChecklist(file.checklist.clone()))?;
-    for (qid, v) in &file.answers {
-        let q = session
-            .question(qid)
-            .ok_or_else(|| AnswersError::UnknownQuestion {
-                checklist: checklist.id.clone(),
-                question: qid.clone(),
-            })?;
-        value_to_answer(q, v)?;
-    }
-
     let created = EventBody::Created {
         officer: officer.to_string(),
         location: location.to_string(),
@@ -190,6 +183,54 @@ pub fn plan<'g>(
         guidance_version: g.version.clone(),
         guidance_hash: g.hash.clone(),
     };
+    let (session, events) = run_file(session, file)?;
+    Ok(Plan {
+        created,
+        rest: events.rest,
+        raised: events.raised,
+        session,
+        complete: file.complete,
+    })
+}
+
+/// Continues a draft from an answers file: `session` is the draft restored (its answers
+/// and the prompts already raised). Questions the draft answered need not be in the
+/// file; an answer the file gives to one changes it, as a draft allows. `created` in the
+/// plan is unused (the encounter exists).
+pub fn plan_resume<'g>(session: Session<'g>, file: &AnswersFile) -> Result<Plan<'g>, AnswersError> {
+    if file.checklist != session.checklist_id() {
+        return Err(AnswersError::Shape(format!(
+            "the draft runs checklist '{}', but the answers file names '{}'",
+            session.checklist_id(),
+            file.checklist
+        )));
+    }
+    let (session, events) = run_file(session, file)?;
+    Ok(Plan {
+        created: EventBody::NoteAdded {
+            text: String::new(),
+        },
+        rest: events.rest,
+        raised: events.raised,
+        session,
+        complete: file.complete,
+    })
+}
+
+/// The events a file's answers, actions, notes and completion add to `session`.
+fn run_file<'g>(
+    mut session: Session<'g>,
+    file: &AnswersFile,
+) -> Result<(Session<'g>, Events<'g>), AnswersError> {
+    for (qid, v) in &file.answers {
+        let q = session
+            .question(qid)
+            .ok_or_else(|| AnswersError::UnknownQuestion {
+                checklist: session.checklist_id().to_string(),
+                question: qid.clone(),
+            })?;
+        value_to_answer(q, v)?;
+    }
     let mut events = Events::default();
     events.raise(session.raise_pending());
     answer_in_order(&mut session, file, &mut events)?;
@@ -204,13 +245,7 @@ pub fn plan<'g>(
         }
         events.rest.push(completion(&session));
     }
-    Ok(Plan {
-        created,
-        rest: events.rest,
-        raised: events.raised,
-        session,
-        complete: file.complete,
-    })
+    Ok((session, events))
 }
 
 /// The events built so far, and the prompts raised, in order.
@@ -251,7 +286,9 @@ fn answer_in_order<'g>(
         passed.push(q.id.clone());
         let answer = match file.answers.get(&q.id) {
             Some(v) => value_to_answer(q, v)?,
-            None if q.required => return Err(AnswersError::Missing(q.id.clone())),
+            None if q.required && session.answer_of(&q.id).is_none() => {
+                return Err(AnswersError::Missing(q.id.clone()));
+            }
             None => continue,
         };
         events.rest.push(EventBody::AnswerGiven {
