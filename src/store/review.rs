@@ -40,8 +40,8 @@ pub struct ReviewFilter {
     pub status: Option<Status>,
     /// Only encounters with a duty due before this stored UTC time (overdue at it).
     pub due_before: Option<String>,
-    // Scenes (issue 14): a `scene: Option<String>` filter joins here, on the scene's
-    // encounters, once encounters carry their scene.
+    /// Only the people met at this scene (its full id).
+    pub scene: Option<String>,
     pub limit: Option<usize>,
     pub offset: usize,
 }
@@ -145,6 +145,13 @@ impl Store {
         if let Some(s) = f.status {
             clauses.push("status = ?".into());
             params.push(Value::Text(s.as_str().to_string()));
+        }
+        if let Some(scene) = &f.scene {
+            clauses.push(
+                "encounter_id IN (SELECT encounter_id FROM scene_members WHERE scene_id = ?)"
+                    .into(),
+            );
+            params.push(Value::Text(scene.clone()));
         }
         if let Some(t) = &f.due_before {
             clauses.push("next_due IS NOT NULL AND next_due < ?".into());

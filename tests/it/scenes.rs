@@ -609,3 +609,52 @@ fn a_bundle_version_2_without_scenes_is_still_read() {
     assert_eq!(b.events, events);
     assert!(b.scene_events.is_empty());
 }
+
+#[test]
+fn the_review_queue_can_show_one_scene_only() {
+    let (_d, db) = db();
+    let out = brothel(&db);
+    let scene = out["scene_id"].as_str().unwrap();
+    // Someone met elsewhere, alone, with a duty open.
+    let elsewhere = record(
+        &db,
+        r#"{"checklist":"general","officer":"PC 2","answers":{"general_nation":"england","general_danger":"no","general_age":"yes"}}"#,
+    );
+    let ids = |args: &[&str]| -> Vec<String> {
+        let v: Value = serde_json::from_str(&run_ok(&db, args)).unwrap();
+        let mut ids: Vec<String> = v["encounters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["encounter_id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let everyone = ids(&["review", "--json", "--all"]);
+    assert!(everyone.contains(&elsewhere), "{everyone:?}");
+    let at_scene = ids(&["review", "--json", "--all", "--scene", &scene[..8]]);
+    let members: Vec<String> = open(&db)
+        .scene_members(scene)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.encounter_id)
+        .collect();
+    assert!(
+        !at_scene.is_empty() && !at_scene.contains(&elsewhere),
+        "{at_scene:?}"
+    );
+    assert!(
+        at_scene.iter().all(|id| members.contains(id)),
+        "{at_scene:?} vs {members:?}"
+    );
+    assert_eq!(
+        at_scene.len() + 1,
+        everyone.len(),
+        "every open encounter but the one met elsewhere"
+    );
+    assert_eq!(
+        run(&db, &["review", "--scene", "ffffffff"]).status.code(),
+        Some(66)
+    );
+}

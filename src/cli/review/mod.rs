@@ -30,7 +30,9 @@ pub struct Args {
     /// Only encounters with a duty past its timescale
     #[arg(long)]
     overdue: bool,
-    // Scenes (issue 14): `--scene ID` goes here, passed on as `ReviewFilter::scene`.
+    /// Only the people met at this scene (its id, or enough of it to be unique)
+    #[arg(long, value_name = "ID")]
+    scene: Option<String>,
     /// Judge how long things are open, and what is overdue, at this time (YYYY-MM-DD or
     /// RFC 3339) instead of now: what will be overdue by the end of the shift
     #[arg(long, value_name = "TIME")]
@@ -61,9 +63,15 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
         Some(t) => crate::store::normalise_since(t)?,
         None => crate::time::now_utc(),
     };
+    let g = ctx.guidance()?;
+    let mut store = db::open_existing(ctx)?;
     let filter = ReviewFilter {
         officer: a.officer.clone(),
         status: a.status.map(Into::into),
+        scene: match &a.scene {
+            Some(prefix) => Some(store.resolve_scene_id(prefix)?),
+            None => None,
+        },
         due_before: a.overdue.then(|| now.clone()),
         limit: if a.all {
             None
@@ -72,8 +80,6 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
         },
         offset: a.offset,
     };
-    let g = ctx.guidance()?;
-    let mut store = db::open_existing(ctx)?;
     let (entries, total) = queue(&mut store, &g, &filter)?;
     if ctx.json {
         let shown: Vec<JsonEntry> = entries.iter().map(|e| JsonEntry::new(e, &now)).collect();
