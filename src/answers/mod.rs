@@ -5,6 +5,8 @@
 
 pub mod scene;
 
+use std::collections::HashSet;
+
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -234,7 +236,16 @@ fn run_file<'g>(
     let mut events = Events::default();
     events.raise(session.raise_pending());
     answer_in_order(&mut session, file, &mut events)?;
-    if let Some(qid) = file.answers.keys().find(|qid| !session.is_visible(qid)) {
+    let asked: HashSet<&str> = session
+        .visible_questions()
+        .iter()
+        .map(|q| q.id.as_str())
+        .collect();
+    if let Some(qid) = file
+        .answers
+        .keys()
+        .find(|qid| !asked.contains(qid.as_str()))
+    {
         return Err(AnswersError::NotAsked(qid.clone()));
     }
     record_actions(&session, file, &mut events.rest)?;
@@ -270,20 +281,21 @@ impl<'g> Events<'g> {
 
 /// Walks the asked questions in order. A question the file leaves out is left
 /// unanswered, not recorded as skipped: the record must not claim the officer chose to
-/// skip something they were never shown. Answers can change what is asked, so the asked
-/// list is re-read after each one.
+/// skip something they were never shown. Answers can change what is asked, but only
+/// after the question answered, so the walk carries on from there (a checklist of N
+/// questions costs O(N), not O(N) per answer).
 fn answer_in_order<'g>(
     session: &mut Session<'g>,
     file: &AnswersFile,
     events: &mut Events<'g>,
 ) -> Result<(), AnswersError> {
-    let mut passed: Vec<String> = Vec::new();
-    while let Some(q) = session
-        .visible_questions()
-        .into_iter()
-        .find(|q| !passed.contains(&q.id))
-    {
-        passed.push(q.id.clone());
+    let mut passed: HashSet<&'g str> = HashSet::new();
+    let mut at = None;
+    while let Some((i, q)) = session.asked_after(at) {
+        at = Some(i);
+        if !passed.insert(q.id.as_str()) {
+            continue;
+        }
         let answer = match file.answers.get(&q.id) {
             Some(v) => value_to_answer(q, v)?,
             None if q.required && session.answer_of(&q.id).is_none() => {
@@ -458,5 +470,91 @@ mod tests {
             plan(&g, &f, "", ""),
             Err(AnswersError::UnknownChecklist(_))
         ));
+    }
+
+    /// A checklist of `n` yes/no questions after the general screen: every third an
+    /// indicator, every odd one asked only when the one before is not "no", a trigger on
+    /// every tenth, a duty rule on every twentieth and one trigger on the indicator count
+    /// and a signal (the shape `benches/engine_scale.rs` measures).
+    fn big_checklist(n: usize) -> String {
+        let mut s = String::from(
+            "reviewed = \"2026-12-02\"\nsources = [{ title = \"T\", url = \"https://example.org/\" }]\n\
+             id = \"big\"\ntitle = \"Big\"\norder = 99\ndescription = \"D.\"\nincludes = [\"general\"]\n",
+        );
+        for i in 0..n {
+            s += &format!(
+                "[[questions]]\nid = \"big_{i}\"\ntext = \"Q {i}?\"\nkind = \"yes_no\"\nhelp = \"h\"\n"
+            );
+            if i % 3 == 0 {
+                s += "indicator = true\n";
+            }
+            if i % 50 == 8 {
+                s += "signals = [\"big_sig\"]\n";
+            }
+            if i % 2 == 1 {
+                s += &format!("when = \"big_{} != no\"\n", i - 1);
+            }
+        }
+        for i in (0..n).step_by(10) {
+            s += &format!("[[triggers]]\nprompt = \"medical\"\nwhen = \"big_{i} == yes\"\n");
+        }
+        for i in (0..n).step_by(20) {
+            s += &format!("[[duties]]\nduty = \"nrm-referral\"\nwhen = \"big_{i} == yes\"\n");
+        }
+        s += "[[triggers]]\nprompt = \"several-victims\"\nwhen = \"indicators >= 3 and signal(big_sig)\"\n";
+        s
+    }
+
+    /// Issue 18: the engine was roughly cubic in the number of questions (10,000 took
+    /// over 300 s in release; in a debug test, far longer). Walking on from the last
+    /// answer makes this a few seconds at most; no timing is asserted, only that it ends
+    /// with the right events.
+    #[test]
+    fn a_checklist_of_ten_thousand_questions_is_answered_in_order() {
+        let n = 10_000;
+        let mut files = crate::guidance::GuidanceFiles::embedded();
+        files.files.push(crate::guidance::SourceFile {
+            path: "checklists/big.toml".into(),
+            bytes: big_checklist(n).into_bytes(),
+        });
+        files.files.sort_by(|a, b| a.path.cmp(&b.path));
+        let g = Guidance::from_files(&files).unwrap();
+        let mut answers = serde_json::json!({
+            "general_nation": "england", "general_danger": "no", "general_age": "no",
+            "general_documents": "no", "general_consent_alone": "yes",
+            "general_consent_understood": "yes", "general_consent_explained": "yes",
+            "general_nrm_consent": "consents"
+        });
+        for i in (0..n).filter(|i| i % 4 != 3) {
+            answers[format!("big_{i}")] = (if i % 4 == 0 { "yes" } else { "no" }).into();
+        }
+        let text = serde_json::json!({ "checklist": "big", "answers": answers }).to_string();
+        let f = AnswersFile::parse(&text).unwrap();
+        let p = plan(&g, &f, "PC 1", "").unwrap();
+        let answered = p
+            .rest
+            .iter()
+            .filter(|e| matches!(e, EventBody::AnswerGiven { question, .. } if question.starts_with("big_")))
+            .count();
+        assert_eq!(
+            answered,
+            n / 4 * 3,
+            "every asked question, and no hidden one"
+        );
+        let raised: Vec<&str> = p.raised.iter().map(|p| p.id.as_str()).collect();
+        assert!(raised.contains(&"medical"), "{raised:?}");
+        assert!(
+            raised.contains(&"several-victims"),
+            "the count and signal trigger: {raised:?}"
+        );
+        assert_eq!(types(&p).last(), Some(&"completed"));
+        // Every prompt that holds at the end was raised on the way.
+        for due in p.session.prompts_due() {
+            assert!(
+                raised.contains(&due.id.as_str()),
+                "{} holds but was never raised",
+                due.id
+            );
+        }
     }
 }

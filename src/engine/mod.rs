@@ -8,8 +8,9 @@
 mod derive;
 mod scenario;
 mod scenario_check;
+mod walk;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 pub use crate::record::Answer;
 pub use derive::{derive, duties_for};
@@ -17,8 +18,8 @@ pub use scenario::run_scenario;
 pub use scenario_check::check_scenarios;
 
 use crate::fault::Fault;
-use crate::guidance::condition::AnswerLookup;
-use crate::guidance::{Duty, Flattened, Guidance, GuidanceError, Question, Weight, WelfarePrompt};
+use crate::guidance::{Duty, Flattened, Guidance, GuidanceError, Question, WelfarePrompt};
+use walk::{TriggerDeps, Walk};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -57,30 +58,21 @@ pub struct DutyOutcome<'g> {
 pub struct Session<'g> {
     guidance: &'g Guidance,
     flow: Flattened<'g>,
+    /// Each question's position in the flow (the first, if an id were repeated).
+    index: HashMap<&'g str, usize>,
+    /// No question id appears twice in the flow (the validator refuses that), so an
+    /// answer touches exactly one position and the walk can be resumed.
+    unique: bool,
     answers: HashMap<String, Answer>,
+    /// One past the furthest position answered: the walk must reach it to see every answer.
+    answered_end: usize,
     /// Prompt ids already raised in this encounter, in the order raised.
     raised: Vec<String>,
-}
-
-/// The answers that count: those given to questions that are currently asked.
-struct Effective<'a> {
-    values: HashMap<&'a str, &'a str>,
-    concerns: u32,
-    high: u32,
-    /// Signals raised by asked questions answered with a concern.
-    signals: Vec<&'a str>,
-}
-
-impl AnswerLookup for Effective<'_> {
-    fn value(&self, q: &str) -> Option<&str> {
-        self.values.get(q).copied()
-    }
-    fn concerns(&self, high_only: bool) -> u32 {
-        if high_only { self.high } else { self.concerns }
-    }
-    fn signalled(&self, signal: &str) -> bool {
-        self.signals.contains(&signal)
-    }
+    /// The walk so far, resumed by `answer` and `asked_after` rather than redone.
+    walk: Walk<'g>,
+    triggers: TriggerDeps<'g>,
+    /// Triggers to evaluate at the next `raise_pending`: `None` means all of them.
+    dirty: Option<HashSet<usize>>,
 }
 
 impl<'g> Session<'g> {
@@ -88,11 +80,23 @@ impl<'g> Session<'g> {
         let flow = guidance
             .flattened(checklist)
             .ok_or_else(|| GuidanceError::UnknownChecklist(checklist.to_string()))?;
+        let mut index = HashMap::with_capacity(flow.questions.len());
+        for (i, q) in flow.questions.iter().enumerate() {
+            index.entry(q.id.as_str()).or_insert(i);
+        }
+        let unique = index.len() == flow.questions.len();
+        let triggers = TriggerDeps::new(&flow.triggers);
         Ok(Session {
             guidance,
             flow,
+            index,
+            unique,
             answers: HashMap::new(),
+            answered_end: 0,
             raised: Vec::new(),
+            walk: Walk::default(),
+            triggers,
+            dirty: None,
         })
     }
 
@@ -106,7 +110,8 @@ impl<'g> Session<'g> {
     ) -> Result<Self, EngineError> {
         let mut s = Session::new(guidance, checklist)?;
         for (q, a) in answers {
-            if s.flow.position(&q).is_some() {
+            if let Some(&i) = s.index.get(q.as_str()) {
+                s.answered_end = s.answered_end.max(i + 1);
                 s.answers.insert(q, a);
             }
         }
@@ -123,49 +128,49 @@ impl<'g> Session<'g> {
     }
 
     pub fn question(&self, id: &str) -> Option<&'g Question> {
-        self.flow.questions.iter().find(|q| q.id == id).copied()
+        self.index.get(id).map(|&i| self.flow.questions[i])
     }
 
     pub fn answer_of(&self, id: &str) -> Option<&Answer> {
         self.answers.get(id)
     }
 
-    /// Walks the questions in order, keeping only answers to questions that are asked.
-    /// Returns which questions are visible and the effective answers.
-    fn evaluate(&self) -> (Vec<bool>, Effective<'_>) {
-        let mut eff = Effective {
-            values: HashMap::new(),
-            concerns: 0,
-            high: 0,
-            signals: Vec::new(),
-        };
-        let mut visible = Vec::with_capacity(self.flow.questions.len());
+    /// Walks every question in order from the start, keeping only answers to questions
+    /// that are asked. Leaves the session's own (resumable) walk alone.
+    fn evaluate(&self) -> Walk<'g> {
+        let mut w = Walk::default();
         for q in &self.flow.questions {
-            let shown = q.when.as_ref().is_none_or(|c| c.eval(&eff));
-            visible.push(shown);
-            if !shown {
-                continue;
-            }
-            if let Some(a) = self.answers.get(&q.id) {
-                let v = a.as_value();
-                eff.values.insert(q.id.as_str(), v);
-                if q.is_concern(v) {
-                    eff.concerns += 1;
-                    if q.weight == Weight::High {
-                        eff.high += 1;
-                    }
-                }
-                if q.raises_signals(v) {
-                    eff.signals.extend(q.signals.iter().map(String::as_str));
-                }
+            w.step(q, self.answers.get(&q.id));
+        }
+        w
+    }
+
+    /// Resumes the session's walk up to (not including) position `end`.
+    fn walk_to(&mut self, end: usize) {
+        let end = end.min(self.flow.questions.len());
+        while self.walk.len() < end {
+            let q = self.flow.questions[self.walk.len()];
+            self.walk.step(q, self.answers.get(&q.id));
+        }
+    }
+
+    /// The first asked question after position `after` (from the start with `None`), with
+    /// its position. Walks only as far as it has to, so going through a checklist in
+    /// order this way costs O(N) in all.
+    pub fn asked_after(&mut self, after: Option<usize>) -> Option<(usize, &'g Question)> {
+        let start = after.map_or(0, |k| k + 1);
+        for i in start..self.flow.questions.len() {
+            self.walk_to(i + 1);
+            if self.walk.visible.get(i) == Some(&true) {
+                return Some((i, self.flow.questions[i]));
             }
         }
-        (visible, eff)
+        None
     }
 
     /// The questions asked given the answers so far, in order.
     pub fn visible_questions(&self) -> Vec<&'g Question> {
-        let (visible, _) = self.evaluate();
+        let visible = self.evaluate().visible;
         self.flow
             .questions
             .iter()
@@ -204,7 +209,7 @@ impl<'g> Session<'g> {
         question: &str,
         answer: Answer,
     ) -> Result<Vec<&'g WelfarePrompt>, EngineError> {
-        let q = self.asked(question)?;
+        let (k, q) = self.asked_at(question)?;
         if !answer.fits(q) {
             return Err(EngineError::BadValue(format!(
                 "'{}' is not a possible answer to question '{}' ({})",
@@ -213,8 +218,45 @@ impl<'g> Session<'g> {
                 q.kind.as_str()
             )));
         }
+        // The next question in order, answered for the first time with nothing answered
+        // after it: only this answer changes, so the walk and the triggers carry on from
+        // here. Anything else (a changed or out-of-order answer) starts them over.
+        let in_order = self.unique
+            && self.walk.len() == k + 1
+            && self.answered_end <= k
+            && !self.answers.contains_key(question);
+        if in_order {
+            self.walk.count(q, &answer);
+            // With `dirty` at `None` every trigger is evaluated anyway.
+            if let Some(dirty) = &mut self.dirty {
+                self.triggers.touched_by(q, &answer, dirty);
+            }
+        } else {
+            self.walk = Walk::default();
+            self.dirty = None;
+        }
+        self.answered_end = self.answered_end.max(k + 1);
         self.answers.insert(question.to_string(), answer);
         Ok(self.raise_pending())
+    }
+
+    /// The question `id` and its position, if it is part of the checklist and asked with
+    /// the answers so far. Resumes the walk up to it rather than walking every question.
+    fn asked_at(&mut self, id: &str) -> Result<(usize, &'g Question), EngineError> {
+        let Some(&k) = self.index.get(id) else {
+            return Err(EngineError::UnknownQuestion {
+                checklist: self.flow.checklist.id.clone(),
+                question: id.to_string(),
+            });
+        };
+        self.walk_to(k + 1);
+        // With a repeated id, a later copy may be the one asked: ask the whole walk.
+        let shown =
+            self.walk.visible.get(k) == Some(&true) || (!self.unique && self.is_visible(id));
+        if !shown {
+            return Err(EngineError::Hidden(id.to_string()));
+        }
+        Ok((k, self.flow.questions[k]))
     }
 
     /// The question `id`, if it is part of the checklist and asked with the answers so far.
@@ -255,17 +297,26 @@ impl<'g> Session<'g> {
     }
 
     /// Prompts whose trigger holds now and that were not raised before. Marks them raised.
-    /// Call at the start too: a trigger may hold with no answers (`always`).
+    /// Call at the start too: a trigger may hold with no answers (`always`). Only the
+    /// triggers the answers since the last call can have changed are evaluated again: one
+    /// that held before had its prompt raised then.
     pub fn raise_pending(&mut self) -> Vec<&'g WelfarePrompt> {
-        let (_, eff) = self.evaluate();
-        let due: Vec<&'g str> = self
-            .flow
-            .triggers
-            .iter()
-            .filter(|t| t.when.eval(&eff))
+        self.walk_to(self.answered_end);
+        let which: Vec<usize> = match self.dirty.take() {
+            None => (0..self.flow.triggers.len()).collect(),
+            Some(set) => {
+                let mut v: Vec<usize> = set.into_iter().collect();
+                v.sort_unstable();
+                v
+            }
+        };
+        self.dirty = Some(HashSet::new());
+        let due: Vec<&'g str> = which
+            .into_iter()
+            .filter_map(|i| self.flow.triggers.get(i).copied())
+            .filter(|t| t.when.eval(&self.walk))
             .map(|t| t.prompt.as_str())
             .collect();
-        drop(eff);
         let mut newly = Vec::new();
         for id in due {
             if self.raised.iter().any(|r| r == id) {
@@ -305,7 +356,7 @@ impl<'g> Session<'g> {
     /// Every prompt whose trigger holds with the current answers, raised before or not,
     /// in trigger order.
     pub fn prompts_due(&self) -> Vec<&'g WelfarePrompt> {
-        let (_, eff) = self.evaluate();
+        let eff = self.evaluate();
         self.flow
             .triggers
             .iter()
@@ -323,7 +374,7 @@ impl<'g> Session<'g> {
     /// done: the order of the guidance's duty list (children's services before the NRM
     /// referral), not the order of the rules that raise them.
     pub fn duties(&self) -> Vec<DutyOutcome<'g>> {
-        let (_, eff) = self.evaluate();
+        let eff = self.evaluate();
         let mut out: Vec<DutyOutcome<'g>> = Vec::new();
         for rule in &self.flow.duties {
             if !rule.when.eval(&eff) {

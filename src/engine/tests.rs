@@ -346,3 +346,92 @@ fn a_child_seen_at_the_premises_is_another_person_not_the_persons_age() {
         .collect();
     assert_eq!(triage, ["nation", "danger", "age", "injury", "interpreter"]);
 }
+
+/// Answers every asked question of `checklist` in order with `pick`, checking after each
+/// answer that the resumed walk agrees with a walk from scratch: the same next question,
+/// and no trigger that holds left unraised (a fresh session told what was raised finds
+/// nothing more to raise).
+fn agrees_with_a_fresh_walk(
+    g: &Guidance,
+    checklist: &str,
+    pick: &dyn Fn(usize, &Question) -> Answer,
+) {
+    let mut s = Session::new(g, checklist).unwrap();
+    s.raise_pending();
+    let mut at = None;
+    let mut n = 0;
+    while let Some((i, q)) = s.asked_after(at) {
+        at = Some(i);
+        assert_eq!(
+            s.next_question().map(|q| &q.id),
+            Some(&q.id),
+            "{checklist}: the resumed walk and a fresh walk disagree on the next question"
+        );
+        s.answer(&q.id, pick(n, q)).unwrap();
+        n += 1;
+        let answers: Vec<(String, Answer)> = s
+            .questions()
+            .iter()
+            .filter_map(|q| s.answer_of(&q.id).map(|a| (q.id.clone(), a.clone())))
+            .collect();
+        let mut fresh = Session::restore(g, checklist, answers, s.raised().to_vec()).unwrap();
+        let missed = fresh.raise_pending();
+        assert!(
+            missed.is_empty(),
+            "{checklist} after {}: {:?} hold but were not raised",
+            q.id,
+            ids(&missed, |p| &p.id)
+        );
+    }
+    assert!(s.next_question().is_none());
+}
+
+/// A possible answer of `q` chosen by `n` (so every kind of answer is met somewhere).
+fn nth_answer(n: usize, q: &Question) -> Answer {
+    let values: Vec<String> = match q.kind {
+        crate::guidance::QuestionKind::YesNo => ["yes", "no", "unsure", "skipped"]
+            .map(String::from)
+            .to_vec(),
+        crate::guidance::QuestionKind::Choice => q.choices.iter().map(|c| c.id.clone()).collect(),
+        crate::guidance::QuestionKind::Text => vec!["some text".into()],
+    };
+    let v = &values[n % values.len().max(1)];
+    Answer::parse_for(q, v).unwrap_or(Answer::Skipped)
+}
+
+#[test]
+fn answering_in_order_raises_what_a_full_evaluation_raises() {
+    let g = crate::guidance::load(None).unwrap();
+    for c in &g.checklists {
+        for shift in 0..4 {
+            agrees_with_a_fresh_walk(&g, &c.id, &|n, q| nth_answer(n + shift, q));
+        }
+        agrees_with_a_fresh_walk(&g, &c.id, &|_, q| nth_answer(0, q));
+        agrees_with_a_fresh_walk(&g, &c.id, &|n, q| nth_answer(n * 7 / 3, q));
+    }
+}
+
+#[test]
+fn changing_an_earlier_answer_after_answering_in_order_starts_the_walk_over() {
+    let g = guidance();
+    let mut s = Session::new(&g, "general").unwrap();
+    assert_eq!(s.asked_after(None).map(|(i, _)| i), Some(0));
+    s.answer("age", Answer::No).unwrap();
+    assert_eq!(
+        s.asked_after(Some(0)).map(|(_, q)| q.id.as_str()),
+        Some("hurt")
+    );
+    s.answer("hurt", Answer::No).unwrap();
+    assert_eq!(
+        s.asked_after(Some(1)).map(|(_, q)| q.id.as_str()),
+        Some("consent")
+    );
+    // Back to the first question: consent is no longer asked, and the walk knows it.
+    let raised = s.answer("age", Answer::Yes).unwrap();
+    assert_eq!(ids(&raised, |p| &p.id), ["child"]);
+    assert!(s.asked_after(Some(1)).is_none());
+    assert!(matches!(
+        s.answer("consent", Answer::Choice("consents".into())),
+        Err(EngineError::Hidden(_))
+    ));
+}

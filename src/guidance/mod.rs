@@ -199,11 +199,7 @@ fn read_file(
         problems.add(&f.path, 1, "the file is not UTF-8 text");
         return;
     };
-    let mut ctx = parse::ParseCtx {
-        file: &f.path,
-        text,
-        problems,
-    };
+    let mut ctx = parse::ParseCtx::new(&f.path, text, problems);
     let path = f.path.as_str();
     let in_dir = |dir: &str, ext: &str| {
         path.strip_prefix(dir)

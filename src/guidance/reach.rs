@@ -44,9 +44,59 @@ impl AnswerLookup for Assignment<'_> {
     }
 }
 
+/// What the search needs to know about a flattened checklist, worked out once for all
+/// its conditions: each question's position, and how many indicator questions (and high
+/// ones) come before each position. Looking these up per condition made validating a
+/// checklist of N questions quadratic.
+pub struct Positions<'a> {
+    flat: &'a Flattened<'a>,
+    position: &'a HashMap<&'a str, usize>,
+    /// `(indicators, high indicators)` among the questions before each position.
+    before: Vec<(u32, u32)>,
+}
+
+impl<'a> Positions<'a> {
+    pub fn new(flat: &'a Flattened<'a>, position: &'a HashMap<&'a str, usize>) -> Self {
+        let mut before = Vec::with_capacity(flat.questions.len() + 1);
+        let (mut all, mut high) = (0u32, 0u32);
+        for q in &flat.questions {
+            before.push((all, high));
+            if q.indicator {
+                all = all.saturating_add(1);
+                if q.weight == Weight::High {
+                    high = high.saturating_add(1);
+                }
+            }
+        }
+        before.push((all, high));
+        Positions {
+            flat,
+            position,
+            before,
+        }
+    }
+
+    pub fn flat(&self) -> &'a Flattened<'a> {
+        self.flat
+    }
+
+    /// The position of question `id` (its first definition, if repeated).
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.position.get(id).copied()
+    }
+
+    /// The question `id` (its first definition, if repeated).
+    pub fn question(&self, id: &str) -> Option<&'a Question> {
+        self.position
+            .get(id)
+            .and_then(|&i| self.flat.questions.get(i))
+            .copied()
+    }
+}
+
 /// Brute force over the named questions' answers (and the indicator counts) before `index`.
 pub fn satisfiable(
-    flat: &Flattened,
+    at: &Positions,
     index: usize,
     when: &Condition,
     unreachable: &HashSet<&str>,
@@ -54,17 +104,11 @@ pub fn satisfiable(
     let named: Vec<&Question> = when
         .questions()
         .iter()
-        .filter_map(|n| flat.questions.iter().find(|q| q.id == *n).copied())
+        .filter_map(|n| at.question(n))
         .collect();
     let domains: Vec<Vec<Option<&str>>> = named.iter().map(|q| domain(q, unreachable)).collect();
-    let earlier = &flat.questions[..index];
     let (max_all, max_high) = if when.uses_counts() {
-        let all = earlier.iter().filter(|q| q.indicator).count() as u32;
-        let high = earlier
-            .iter()
-            .filter(|q| q.indicator && q.weight == Weight::High)
-            .count() as u32;
-        (all, high)
+        at.before.get(index).copied().unwrap_or((0, 0))
     } else {
         (0, 0)
     };

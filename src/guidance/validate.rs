@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use super::condition::Condition;
 use super::model::*;
 use super::problems::Problems;
-use super::reach::satisfiable;
+use super::reach::{Positions, satisfiable};
 
 const YES_NO_VALUES: [&str; 4] = ["yes", "no", "unsure", "skipped"];
 
@@ -157,8 +157,9 @@ fn checklist(g: &Guidance, c: &Checklist, p: &mut Problems) {
         position.entry(q.id.as_str()).or_insert(i);
     }
 
-    questions(g, c, &flat, &position, p);
-    rules(g, c, &flat, &position, p);
+    let at = Positions::new(&flat, &position);
+    questions(g, c, &at, p);
+    rules(g, c, &at, p);
     other_people(c, &flat, p);
     triage_keys(c, &flat, p);
 }
@@ -233,15 +234,9 @@ fn triage_keys(c: &Checklist, flat: &Flattened, p: &mut Problems) {
 
 /// Each of `c`'s own questions: its guidance link, and a condition that names only
 /// earlier questions, with values they can take, and that can hold at all.
-fn questions(
-    g: &Guidance,
-    c: &Checklist,
-    flat: &Flattened,
-    position: &HashMap<&str, usize>,
-    p: &mut Problems,
-) {
+fn questions(g: &Guidance, c: &Checklist, at: &Positions, p: &mut Problems) {
     let mut unreachable: HashSet<&str> = HashSet::new();
-    for (i, q) in flat.questions.iter().enumerate() {
+    for (i, q) in at.flat().questions.iter().enumerate() {
         if q.checklist != c.id {
             continue; // checked with its own checklist
         }
@@ -249,9 +244,9 @@ fn questions(
         let Some(when) = &q.when else { continue };
         let mut ok = true;
         for name in when.questions() {
-            let problem = match position.get(name) {
+            let problem = match at.position(name) {
                 None => format!("condition of '{}' names unknown question '{name}'", q.id),
-                Some(&j) if j >= i => format!(
+                Some(j) if j >= i => format!(
                     "condition of '{}' names '{name}', which is not asked before it",
                     q.id
                 ),
@@ -260,8 +255,8 @@ fn questions(
             p.add(&q.at.file, q.at.line, problem);
             ok = false;
         }
-        ok &= values(flat, when, &q.at, p);
-        if ok && !satisfiable(flat, i, when, &unreachable) {
+        ok &= values(at, when, &q.at, p);
+        if ok && !satisfiable(at, i, when, &unreachable) {
             p.add(
                 &q.at.file,
                 q.at.line,
@@ -276,13 +271,7 @@ fn questions(
 }
 
 /// `c`'s triggers and duty rules: each names a known prompt or duty and a valid condition.
-fn rules(
-    g: &Guidance,
-    c: &Checklist,
-    flat: &Flattened,
-    position: &HashMap<&str, usize>,
-    p: &mut Problems,
-) {
+fn rules(g: &Guidance, c: &Checklist, at: &Positions, p: &mut Problems) {
     for t in &c.triggers {
         if g.prompt(&t.prompt).is_none() {
             p.add(
@@ -291,7 +280,7 @@ fn rules(
                 format!("trigger names unknown prompt '{}'", t.prompt),
             );
         }
-        rule_condition(flat, position, &t.when, &t.at, p);
+        rule_condition(at, &t.when, &t.at, p);
     }
     for d in &c.duties {
         if g.duty(&d.duty).is_none() {
@@ -301,19 +290,13 @@ fn rules(
                 format!("duty rule names unknown duty '{}'", d.duty),
             );
         }
-        rule_condition(flat, position, &d.when, &d.at, p);
+        rule_condition(at, &d.when, &d.at, p);
     }
 }
 
-fn rule_condition(
-    flat: &Flattened,
-    position: &HashMap<&str, usize>,
-    when: &Condition,
-    at: &Location,
-    p: &mut Problems,
-) {
+fn rule_condition(qs: &Positions, when: &Condition, at: &Location, p: &mut Problems) {
     for name in when.questions() {
-        if !position.contains_key(name) {
+        if qs.position(name).is_none() {
             p.add(
                 &at.file,
                 at.line,
@@ -321,14 +304,14 @@ fn rule_condition(
             );
         }
     }
-    values(flat, when, at, p);
+    values(qs, when, at, p);
 }
 
 /// Checks every compared value is a possible answer of that question's kind.
-fn values(flat: &Flattened, when: &Condition, at: &Location, p: &mut Problems) -> bool {
+fn values(qs: &Positions, when: &Condition, at: &Location, p: &mut Problems) -> bool {
     let mut ok = true;
     for (qid, v) in when.comparisons() {
-        let Some(q) = flat.questions.iter().find(|q| q.id == qid) else {
+        let Some(q) = qs.question(qid) else {
             continue;
         };
         let valid = match q.kind {
