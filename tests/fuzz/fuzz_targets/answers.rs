@@ -1,6 +1,9 @@
 //! Answers files (`msht check --answers FILE`): `AnswersFile::parse` on any text, then
 //! `answers::plan` against the bundled guidance, which runs the whole engine (visibility,
 //! prompts raised, duties derived). Must never panic; a bad file is an `AnswersError`.
+//! The engine walks on from each answer and re-evaluates only the triggers an answer can
+//! change, so a plan that succeeds is checked against a walk from scratch: every prompt
+//! whose trigger holds at the end was raised on the way.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -23,8 +26,17 @@ fuzz_target!(|data: &[u8]| {
     let Ok(file) = AnswersFile::parse(text) else {
         return;
     };
-    if let Err(e) = answers::plan(bundled(), &file, "PC 1234", "fuzz") {
+    match answers::plan(bundled(), &file, "PC 1234", "fuzz") {
         // Every refusal renders as a sentence.
-        assert!(!e.to_string().is_empty());
+        Err(e) => assert!(!e.to_string().is_empty()),
+        Ok(p) => {
+            for due in p.session.prompts_due() {
+                assert!(
+                    p.session.raised().contains(&due.id),
+                    "prompt {} holds but was never raised",
+                    due.id
+                );
+            }
+        }
     }
 });
