@@ -658,3 +658,23 @@ fn the_review_queue_can_show_one_scene_only() {
         Some(66)
     );
 }
+
+#[test]
+fn encounters_show_names_the_scene_and_who_raised_the_person() {
+    let (_d, db) = db();
+    let out = brothel(&db);
+    let scene = out["scene_id"].as_str().unwrap();
+    let members = open(&db).scene_members(scene).unwrap();
+    let girl = members
+        .iter()
+        .find(|m| m.label == "girl in the kitchen")
+        .expect("the girl is linked");
+    let shown = run_ok(&db, &["encounters", "show", &girl.encounter_id]);
+    let flat = shown.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains(&format!(
+            "Scene: {scene} as \"girl in the kitchen\", raised by encounter"
+        )),
+        "{shown}"
+    );
+}

@@ -123,6 +123,17 @@ impl Page<'_> {
             ),
             format!("Device: {}", s.device_id),
         ];
+        if let Some(link) = &s.scene {
+            let raised = match (&link.raised_by, &link.question) {
+                (Some(by), Some(q)) => format!(", raised by encounter {by} ({q})"),
+                (Some(by), None) => format!(", raised by encounter {by}"),
+                _ => String::new(),
+            };
+            facts.insert(
+                3,
+                format!("Scene: {} as \"{}\"{raised}", link.scene, link.label),
+            );
+        }
         if let Some(r) = &s.void_reason {
             facts.insert(1, format!("VOID: {r}"));
         }
