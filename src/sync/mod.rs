@@ -8,11 +8,14 @@
 //!   until acknowledged means a lost or damaged bundle costs nothing; sending only the
 //!   unacknowledged tail keeps a push small (the hub holds the start, and a hub that
 //!   lost it asks for it again in its receipt).
-//! - `import`: each bundle is read and verified whole (manifest, SHA-256, count, every
-//!   event's hash, every chain) and its content checked (`validate.rs`: refused whole,
-//!   or encounters held for review) before the database is touched, then merged in one
-//!   transaction (see `store/sync.rs` for order independence), and a receipt is written
-//!   beside it. A bad bundle is reported and skipped; the others still go in.
+//! - `import`: each bundle is read, verified (manifest, SHA-256, count, every event's
+//!   hash, every chain, the signature) and merged a frame and an encounter at a time in
+//!   one transaction (`stream.rs`; see `store/sync.rs` for order independence), each
+//!   encounter's content checked as it comes (`validate.rs`: the bundle refused, or the
+//!   encounter held for review), its scenes merged after its encounters; any refusal,
+//!   even at the file's last byte, rolls the transaction back. Then a receipt is written
+//!   beside it. A bad bundle is reported and skipped; the others still go in. (An old
+//!   envelope 1 is read and checked whole first, as before.)
 //! - `prune`: only encounters whose record verifies, complete (or void) by their events,
 //!   every event of which the hub acknowledged.
 //!
