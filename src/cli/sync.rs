@@ -357,7 +357,7 @@ fn show_progress(bar: &mut Option<ProgressBar>, done: u64, n: u64, i: usize, tot
 }
 
 /// The line for one imported bundle, and a warning per refused event.
-fn imported_lines(bundle: &sync::Bundle, outcome: &sync::ImportOutcome) -> (String, Vec<String>) {
+fn imported_lines(bundle: &sync::Head, outcome: &sync::ImportOutcome) -> (String, Vec<String>) {
     let mut msg = format!(
         "{}: {} events new, {} already here",
         bundle.path.display(),

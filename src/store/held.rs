@@ -76,24 +76,7 @@ impl Store {
     /// still read back as the verified events stored (a row edited by hand is left out,
     /// as the merge leaves it out).
     pub fn sync_waiting(&self, encounter_id: &str) -> Result<Vec<Event>, StoreError> {
-        let rows: Vec<(String, String)> = self
-            .conn
-            .prepare_cached(
-                "SELECT hash, event FROM sync_held WHERE encounter_id = ?1 AND review IS NULL ORDER BY seq",
-            )
-            .and_then(|mut s| {
-                s.query_map([encounter_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-                    .collect()
-            })
-            .map_err(|e| self.err(e))?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(hash, json)| {
-                serde_json::from_str::<Event>(&json)
-                    .ok()
-                    .filter(|e| e.hash == hash && e.hash_ok().unwrap_or(false))
-            })
-            .collect())
+        waiting_events(&self.conn, encounter_id).map_err(|e| self.err(e))
     }
 
     /// Of `event_ids`, those in this database's record that its hub has not acknowledged,
@@ -200,4 +183,26 @@ fn held_groups(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<HeldGroup>> 
         out.push(g?);
     }
     Ok(out)
+}
+
+/// The events of `encounter_id` waiting for their chain's start, by seq (see
+/// `Store::sync_waiting`); also read inside an import's transaction.
+pub(super) fn waiting_events(
+    conn: &rusqlite::Connection,
+    encounter_id: &str,
+) -> rusqlite::Result<Vec<Event>> {
+    let rows: Vec<(String, String)> = conn
+        .prepare_cached(
+            "SELECT hash, event FROM sync_held WHERE encounter_id = ?1 AND review IS NULL ORDER BY seq",
+        )?
+        .query_map([encounter_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(hash, json)| {
+            serde_json::from_str::<Event>(&json)
+                .ok()
+                .filter(|e| e.hash == hash && e.hash_ok().unwrap_or(false))
+        })
+        .collect())
 }

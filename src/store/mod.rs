@@ -58,6 +58,7 @@ pub use scenes::{
     NoteBatch, PersonBatch, SceneBatch, SceneMember, SceneRecorded, SceneSummary, SceneTarget,
 };
 pub use schema::{APPLICATION_ID, MIGRATIONS};
+pub use sync::RunSource;
 pub use sync_data::{
     AckVerdict, AckedEvent, Acknowledgement, HubInfo, ImportOutcome, LeftOut, Outgoing,
     PruneOutcome, Pruned, PushRecord, Review, SyncStatus, Unaccepted, Want,

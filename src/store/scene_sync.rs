@@ -6,11 +6,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rusqlite::OptionalExtension;
+use rusqlite::{OptionalExtension, Transaction};
 use serde::Serialize;
 
 use super::scenes::{insert_scene_event, read_scene_events, refresh_scene_row};
-use super::write::write;
+use super::write::{TxError, write};
 use super::{Store, StoreError};
 use crate::record::{Event, EventBody, GENESIS_HASH, SceneEvent, SceneState};
 
@@ -113,67 +113,74 @@ impl Store {
         bundle_sha256: &str,
         events: &[SceneEvent],
     ) -> Result<SceneImport, StoreError> {
-        let mut by_scene: BTreeMap<&str, Vec<&SceneEvent>> = BTreeMap::new();
-        for e in events {
-            by_scene.entry(&e.scene_id).or_default().push(e);
-        }
-        for run in by_scene.values_mut() {
-            run.sort_by_key(|e| e.seq);
-        }
         let Store { conn, path, .. } = self;
-        write(conn, path, |tx| {
-            let at = super::sync::now();
-            let mut out = SceneImport::default();
-            for (scene, run) in &by_scene {
-                let mut held = read_scene_events(tx, scene)?;
-                let mut added = false;
-                for e in run {
-                    let i = e.seq as usize;
-                    let problem = if i <= held.len() {
-                        if held[i - 1].hash == e.hash {
-                            out.already_present += 1;
-                            continue;
-                        }
-                        "is a different event at the same place as one held here"
-                    } else if i == held.len() + 1
-                        && e.prev_hash == held.last().map_or(GENESIS_HASH, |h| h.hash.as_str())
-                        && (i > 1 || SceneState::verify(std::slice::from_ref(*e)).is_ok())
-                    {
-                        insert_scene_event(tx, e)?;
-                        held.push((*e).clone());
-                        added = true;
-                        out.accepted += 1;
-                        continue;
-                    } else {
-                        "does not follow the scene's chain held here"
-                    };
-                    out.refused.push(format!(
-                        "event {} ({}) of scene {scene} {problem}; it was not merged",
-                        e.seq, e.id
-                    ));
-                    let body = serde_json::to_string(e).unwrap_or_default();
-                    tx.execute(
-                        "INSERT OR IGNORE INTO sync_conflicts
-                         (event_id, encounter_id, seq, hash, event, reason, bundle_sha256, received_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                        rusqlite::params![
-                            e.id,
-                            scene,
-                            i64::from(e.seq),
-                            e.hash,
-                            body,
-                            format!("scene event {problem}"),
-                            bundle_sha256,
-                            at
-                        ],
-                    )?;
-                    break;
-                }
-                if added {
-                    refresh_scene_row(tx, scene)?;
-                }
-            }
-            Ok(out)
-        })
+        write(conn, path, |tx| import_scenes(tx, bundle_sha256, events))
     }
+}
+
+/// Merges a verified bundle's scene chains inside `tx` (an import's transaction).
+pub(super) fn import_scenes(
+    tx: &Transaction,
+    bundle_sha256: &str,
+    events: &[SceneEvent],
+) -> Result<SceneImport, TxError> {
+    let mut by_scene: BTreeMap<&str, Vec<&SceneEvent>> = BTreeMap::new();
+    for e in events {
+        by_scene.entry(&e.scene_id).or_default().push(e);
+    }
+    for run in by_scene.values_mut() {
+        run.sort_by_key(|e| e.seq);
+    }
+    let at = super::sync::now();
+    let mut out = SceneImport::default();
+    for (scene, run) in &by_scene {
+        let mut held = read_scene_events(tx, scene)?;
+        let mut added = false;
+        for e in run {
+            let i = e.seq as usize;
+            let problem = if i <= held.len() {
+                if held[i - 1].hash == e.hash {
+                    out.already_present += 1;
+                    continue;
+                }
+                "is a different event at the same place as one held here"
+            } else if i == held.len() + 1
+                && e.prev_hash == held.last().map_or(GENESIS_HASH, |h| h.hash.as_str())
+                && (i > 1 || SceneState::verify(std::slice::from_ref(*e)).is_ok())
+            {
+                insert_scene_event(tx, e)?;
+                held.push((*e).clone());
+                added = true;
+                out.accepted += 1;
+                continue;
+            } else {
+                "does not follow the scene's chain held here"
+            };
+            out.refused.push(format!(
+                "event {} ({}) of scene {scene} {problem}; it was not merged",
+                e.seq, e.id
+            ));
+            let body = serde_json::to_string(e).unwrap_or_default();
+            tx.execute(
+                "INSERT OR IGNORE INTO sync_conflicts
+                     (event_id, encounter_id, seq, hash, event, reason, bundle_sha256, received_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                rusqlite::params![
+                    e.id,
+                    scene,
+                    i64::from(e.seq),
+                    e.hash,
+                    body,
+                    format!("scene event {problem}"),
+                    bundle_sha256,
+                    at
+                ],
+            )?;
+            break;
+        }
+        if added {
+            refresh_scene_row(tx, scene)?;
+        }
+    }
+    Ok(out)
 }

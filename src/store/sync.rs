@@ -16,7 +16,7 @@ use super::write::{Head, TxError, insert_event, insert_summary, load_head, updat
 use super::{
     ImportOutcome, LeftOut, Outgoing, PushRecord, Store, StoreError, SyncStatus, Unaccepted, Want,
 };
-use crate::record::Event;
+use crate::record::{Event, SceneEvent};
 
 pub(super) fn now() -> String {
     crate::time::now_utc()
@@ -203,11 +203,59 @@ impl Store {
                 done += run.len() as u64;
                 progress(done);
             }
-            tx.execute(
-                "INSERT OR IGNORE INTO sync_imports (bundle_sha256, device_id, file, imported_at, event_count)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                rusqlite::params![bundle_sha256, bundle_device_id, file, at, events.len() as i64],
-            )?;
+            record_import(tx, [bundle_sha256, bundle_device_id, file, &at], done)?;
+            Ok(out)
+        })
+    }
+
+    /// Merges one bundle read a run at a time from `source`, in one transaction: only
+    /// one encounter's events are held at once, however big the bundle. Each run is
+    /// shown to the source with this database's copy of its encounter (`review`), which
+    /// may hold it for review or refuse the bundle. The scene events the source's last
+    /// checks (`finish`) hand back are merged in the same transaction. If `review` refuses
+    /// or `finish` fails, nothing of the bundle is kept, and the source's error comes back
+    /// as [`StoreError::BadEvent`]. A busy database starts the source over.
+    pub fn sync_import_runs(
+        &mut self,
+        bundle_sha256: &str,
+        bundle_device_id: &str,
+        file: &str,
+        source: &mut dyn RunSource,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<ImportOutcome, StoreError> {
+        let Store { conn, path, .. } = self;
+        write(conn, path, |tx| {
+            source.restart().map_err(StoreError::BadEvent)?;
+            let at = now();
+            let mut out = ImportOutcome::default();
+            let mut done = 0u64;
+            while let Some(run) = source.next_run().map_err(StoreError::BadEvent)? {
+                let Some(enc) = run.first().map(|e| e.encounter_id.clone()) else {
+                    continue;
+                };
+                let stored = if run[0].seq > 1 {
+                    stored_events(tx, &enc)?
+                } else {
+                    Vec::new()
+                };
+                let waiting = super::held::waiting_events(tx, &enc)?;
+                let review = source
+                    .review(&run, &stored, &waiting)
+                    .map_err(StoreError::BadEvent)?;
+                let refs: Vec<&Event> = run.iter().collect();
+                if let Some(reason) = review {
+                    hold_for_review(tx, &refs, &reason, bundle_sha256, &at, &mut out)?;
+                } else {
+                    let p = plan_encounter(tx, &enc, &refs)?;
+                    apply_plan(tx, &enc, p, bundle_sha256, &at, &mut out)?;
+                }
+                out.encounters += 1;
+                done += run.len() as u64;
+                progress(done);
+            }
+            let scenes = source.finish().map_err(StoreError::BadEvent)?;
+            out.scenes = super::scene_sync::import_scenes(tx, bundle_sha256, &scenes)?;
+            record_import(tx, [bundle_sha256, bundle_device_id, file, &at], done)?;
             Ok(out)
         })
     }
@@ -266,6 +314,59 @@ impl Store {
             held: self.sync_held()?,
         })
     }
+}
+
+/// Where an import's events come from, one encounter's run at a time (a bundle read
+/// from disk as it is merged).
+pub trait RunSource {
+    /// Goes back to the first run: a busy database makes the import start over.
+    fn restart(&mut self) -> Result<(), String>;
+    /// The next encounter's events, in seq order; `None` when there are no more.
+    fn next_run(&mut self) -> Result<Option<Vec<Event>>, String>;
+    /// What to do with a run, given this database's events of its encounter (`stored`,
+    /// read only when the run does not start the chain; a damaged copy reads as none)
+    /// and those held waiting for its start: `None` to merge it, a reason to hold it for
+    /// review. An error refuses the whole bundle: nothing of it is kept.
+    fn review(
+        &mut self,
+        run: &[Event],
+        stored: &[Event],
+        waiting: &[Event],
+    ) -> Result<Option<String>, String>;
+    /// The source's last checks, after the last run, and the bundle's scene events; an
+    /// error undoes the whole import.
+    fn finish(&mut self) -> Result<Vec<SceneEvent>, String>;
+}
+
+/// This database's events of one encounter, by seq, read inside the import's
+/// transaction. A damaged copy is no context (the merge will not join to it either).
+fn stored_events(tx: &Transaction, enc: &str) -> Result<Vec<Event>, TxError> {
+    let rows: Vec<super::rows::RawEvent> = tx
+        .prepare_cached(
+            "SELECT id, encounter_id, seq, at, offset, device_id, prev_hash, hash, type, body
+             FROM events WHERE encounter_id = ?1 ORDER BY seq",
+        )?
+        .query_map([enc], super::rows::RawEvent::from_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        match r.into_event() {
+            Ok(e) => out.push(e),
+            Err(StoreError::Tampered(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(out)
+}
+
+/// Notes that a bundle was imported, so it is known at the next import.
+fn record_import(tx: &Transaction, text: [&str; 4], events: u64) -> Result<(), TxError> {
+    tx.execute(
+        "INSERT OR IGNORE INTO sync_imports (bundle_sha256, device_id, file, imported_at, event_count)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        rusqlite::params![text[0], text[1], text[2], text[3], events as i64],
+    )?;
+    Ok(())
 }
 
 /// Reads what the planner needs for one encounter: the stored tip, what is stored under

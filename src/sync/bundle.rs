@@ -26,7 +26,8 @@
 //! recomputes every hash is not stopped here (the per-encounter hash chains still have to
 //! join the hub's copy).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashSet};
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -91,6 +92,26 @@ pub struct Bundle {
     pub events: Vec<Event>,
     /// Whole scene chains, by scene and then seq (empty before version 3).
     pub scene_events: Vec<SceneEvent>,
+}
+
+/// What a bundle says about itself, once opened: enough to import it and answer it with
+/// a receipt, without holding its events.
+#[derive(Debug, Clone)]
+pub struct Head {
+    pub path: PathBuf,
+    pub manifest: Manifest,
+    /// `bundle_sha256`: the bundle's identity.
+    pub hash: String,
+}
+
+impl Bundle {
+    pub fn head(&self) -> Head {
+        Head {
+            path: self.path.clone(),
+            manifest: self.manifest.clone(),
+            hash: self.hash.clone(),
+        }
+    }
 }
 
 /// Why a bundle could not be written.
@@ -183,67 +204,251 @@ pub fn file_name(m: &Manifest, hash: &str) -> String {
 }
 
 /// Checks `bytes` (the whole file) and returns the bundle, or one reason it is refused.
-/// Nothing is accepted from a file that fails any check.
+/// Nothing is accepted from a file that fails any check. The same checks as [`Reader`],
+/// which the import uses to read a bundle of any size one encounter at a time.
 pub fn decode(path: &Path, bytes: &[u8]) -> Result<Bundle, Refusal> {
-    let (line, content) = read_manifest(bytes)?;
-    let m = line.manifest;
-    let lines = content.iter().filter(|&&b| b == b'\n').count() as u64;
-    let cut_off = !content.is_empty() && !content.ends_with(b"\n");
-    let expected = m.event_count.saturating_add(m.scene_event_count);
-    if cut_off || lines < expected {
-        return Err(refuse(format!(
-            "the file is incomplete (truncated or events removed): its manifest lists {} events but {} complete ones are present",
-            expected, lines
-        )));
+    let mut r = Reader::open(bytes)?;
+    let mut events = Vec::new();
+    while let Some(run) = r.next_run()? {
+        events.extend(run);
     }
-    if hex::encode(Sha256::digest(content)) != m.content_sha256 {
-        return Err(refuse(if lines > expected {
-            format!(
-                "it holds {lines} events but its manifest lists {expected}; it was changed after it was written"
-            )
-        } else {
-            "its content was changed after it was written (SHA-256 does not match the manifest)"
-                .to_string()
-        }));
-    }
-    let (events, scene_events) = split_sections(content, m.event_count)?;
-    let events = read_events(events, m.event_count)?;
-    check_chains(&events)?;
-    let scene_events = read_scene_events(scene_events)?;
-    let encounters = events
-        .iter()
-        .map(|e| e.encounter_id.as_str())
-        .collect::<std::collections::HashSet<_>>()
-        .len() as u64;
-    if encounters != m.encounter_count {
-        return Err(refuse(format!(
-            "it holds {encounters} encounters but its manifest lists {}",
-            m.encounter_count
-        )));
-    }
+    let (manifest, hash) = (r.manifest.clone(), r.hash.clone());
+    let (_, scene_events) = r.finish()?;
     Ok(Bundle {
         path: path.to_path_buf(),
-        hash: line.bundle_sha256,
-        manifest: m,
+        hash,
+        manifest,
         events,
         scene_events,
     })
 }
 
-/// The encounter-event lines and the scene-event lines after them.
-fn split_sections(content: &[u8], events: u64) -> Result<(&[u8], &[u8]), Refusal> {
-    let mut seen = 0u64;
-    let mut at = 0usize;
-    while seen < events {
-        let Some(nl) = content[at..].iter().position(|&b| b == b'\n') else {
-            return Err(refuse(
-                "the file is incomplete (truncated or events removed)",
-            ));
-        };
-        at += nl + 1;
-        seen += 1;
+/// `{`, the first byte of a manifest (a JSON object); named so no brace sits unpaired.
+const OPEN_BRACE: u8 = 0x7B;
+/// The longest manifest line read.
+const MAX_MANIFEST: u64 = 64 * 1024;
+/// The longest event line read: far more than any event msht writes (free text is
+/// capped at 10,000 characters), so one line never has to be held whole beyond this.
+const MAX_EVENT_LINE: u64 = 16 * 1024 * 1024;
+
+/// Reads a bundle one encounter's run of events at a time, checking as it goes, so the
+/// import holds one run and never the file. Problems found on the way are kept and named
+/// by [`Reader::finish`] in the order whole-file checks would name them (a cut-off file,
+/// then a changed one, then a bad event, a repeated event, a broken chain, a wrong count),
+/// so a file gets the same one reason however it is read. Runs already handed out are
+/// the caller's to roll back when `finish` refuses the file. The scene section (version
+/// 3) comes after the events and is small (whole scene chains): `finish` reads it whole.
+pub struct Reader<R> {
+    inner: R,
+    pub manifest: Manifest,
+    /// `bundle_sha256`: the bundle's identity.
+    pub hash: String,
+    content: Sha256,
+    lines: u64,
+    cut_off: bool,
+    /// The first event of the next run, read ahead.
+    next: Option<Event>,
+    /// The first 16 bytes of SHA-256 of every event id seen, to catch an event twice.
+    ids: HashSet<[u8; 16]>,
+    encounters: HashSet<String>,
+    bad_event: Option<Refusal>,
+    twice: Option<Refusal>,
+    broken: Option<Refusal>,
+}
+
+fn io_refusal(e: std::io::Error) -> Refusal {
+    refuse(e.to_string())
+}
+
+impl<R: BufRead> Reader<R> {
+    /// Reads and checks the manifest line (format, version, its own hash).
+    pub fn open(mut inner: R) -> Result<Self, Refusal> {
+        let mut head = Vec::new();
+        inner
+            .by_ref()
+            .take(MAX_MANIFEST)
+            .read_until(b'\n', &mut head)
+            .map_err(io_refusal)?;
+        if head.pop() != Some(b'\n') {
+            return Err(if head.is_empty() {
+                refuse("the file is empty")
+            } else if head.first() == Some(&OPEN_BRACE) {
+                refuse("the file is cut off inside its manifest (truncated)")
+            } else {
+                refuse("it is not an msht bundle")
+            });
+        }
+        let line = read_manifest(&head)?;
+        Ok(Reader {
+            inner,
+            manifest: line.manifest,
+            hash: line.bundle_sha256,
+            content: Sha256::new(),
+            lines: 0,
+            cut_off: false,
+            next: None,
+            ids: HashSet::new(),
+            encounters: HashSet::new(),
+            bad_event: None,
+            twice: None,
+            broken: None,
+        })
     }
-    Ok((&content[..at], &content[at..]))
+
+    fn failed(&self) -> bool {
+        self.bad_event.is_some() || self.twice.is_some() || self.broken.is_some()
+    }
+
+    /// The next line, hashed; `None` at the end of the file.
+    fn line(&mut self) -> Result<Option<Vec<u8>>, Refusal> {
+        let mut buf = Vec::new();
+        let n = self
+            .inner
+            .by_ref()
+            .take(MAX_EVENT_LINE)
+            .read_until(b'\n', &mut buf)
+            .map_err(io_refusal)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.content.update(&buf);
+        if buf.last() == Some(&b'\n') {
+            buf.pop();
+            self.lines += 1;
+        } else if n as u64 == MAX_EVENT_LINE {
+            return Err(refuse(format!(
+                "event line {} is longer than any event msht writes",
+                self.lines + 2
+            )));
+        } else {
+            self.cut_off = true;
+        }
+        Ok(Some(buf))
+    }
+
+    /// The next event that reads and matches its own hash; one that does not is kept as
+    /// the file's problem. `None` at the end of the events section.
+    fn event(&mut self) -> Result<Option<Event>, Refusal> {
+        while self.lines < self.manifest.event_count
+            && let Some(raw) = self.line()?
+        {
+            if raw.is_empty() || self.cut_off {
+                continue;
+            }
+            let at = self.lines + 1;
+            let e: Event = match serde_json::from_slice(&raw) {
+                Ok(e) => e,
+                Err(err) => {
+                    let r = refuse(format!("event line {at} cannot be read ({err})"));
+                    self.bad_event.get_or_insert(r);
+                    continue;
+                }
+            };
+            let bad = match e.hash_ok() {
+                Ok(true) => None,
+                Ok(false) => Some(refuse(format!(
+                    "event {} of encounter {} does not match its own hash",
+                    e.id, e.encounter_id
+                ))),
+                Err(err) => Some(refuse(err.to_string())),
+            };
+            if let Some(r) = bad {
+                self.bad_event.get_or_insert(r);
+                continue;
+            }
+            let mut key = [0u8; 16];
+            key.copy_from_slice(&Sha256::digest(e.id.as_bytes())[..16]);
+            if !self.ids.insert(key) {
+                let r = refuse(format!("it holds event {} twice", e.id));
+                self.twice.get_or_insert(r);
+            }
+            return Ok(Some(e));
+        }
+        Ok(None)
+    }
+
+    /// The next encounter's events, in order and checked as one unbroken run of its
+    /// chain; `None` at the end, or as soon as the file has a problem (`finish` names it).
+    pub fn next_run(&mut self) -> Result<Option<Vec<Event>>, Refusal> {
+        if self.failed() {
+            return Ok(None);
+        }
+        let first = match self.next.take() {
+            Some(e) => e,
+            None => match self.event()? {
+                Some(e) => e,
+                None => return Ok(None),
+            },
+        };
+        let enc = first.encounter_id.clone();
+        let mut run = vec![first];
+        loop {
+            match self.event()? {
+                Some(e) if e.encounter_id == enc => run.push(e),
+                Some(e) => {
+                    self.next = Some(e);
+                    break;
+                }
+                None => break,
+            }
+        }
+        if !self.encounters.insert(enc.clone()) {
+            self.broken = Some(refuse(format!(
+                "the events of encounter {enc} are not together in the file (it was rearranged)"
+            )));
+        } else if let Err(r) = check_run(&enc, &run) {
+            self.broken = Some(r);
+        }
+        Ok((!self.failed()).then_some(run))
+    }
+
+    /// Reads what is left (the events not asked for, still checked, and the scene
+    /// section) and gives the verdict on the whole file; returns the reader, at the end
+    /// of the bundle, and the bundle's scene events.
+    pub fn finish(mut self) -> Result<(R, Vec<SceneEvent>), Refusal> {
+        while self.next_run()?.is_some() {}
+        let expected = self
+            .manifest
+            .event_count
+            .saturating_add(self.manifest.scene_event_count);
+        let mut scene_lines = Vec::new();
+        while let Some(raw) = self.line()? {
+            if self.lines > self.manifest.event_count && self.lines <= expected && !self.cut_off {
+                scene_lines.extend_from_slice(&raw);
+                scene_lines.push(b'\n');
+            }
+        }
+        let m = &self.manifest;
+        if self.cut_off || self.lines < expected {
+            return Err(refuse(format!(
+                "the file is incomplete (truncated or events removed): its manifest lists {} events but {} complete ones are present",
+                expected, self.lines
+            )));
+        }
+        if hex::encode(self.content.finalize_reset()) != m.content_sha256 {
+            return Err(refuse(if self.lines > expected {
+                format!(
+                    "it holds {} events but its manifest lists {expected}; it was changed after it was written",
+                    self.lines
+                )
+            } else {
+                "its content was changed after it was written (SHA-256 does not match the manifest)"
+                    .to_string()
+            }));
+        }
+        if let Some(r) = self.bad_event.or(self.twice).or(self.broken) {
+            return Err(r);
+        }
+        let scene_events = read_scene_events(&scene_lines)?;
+        let encounters = self.encounters.len() as u64 + u64::from(self.next.is_some());
+        if encounters != m.encounter_count {
+            return Err(refuse(format!(
+                "it holds {encounters} encounters but its manifest lists {}",
+                m.encounter_count
+            )));
+        }
+        Ok((self.inner, scene_events))
+    }
 }
 
 /// Scene events: each matching its own hash, each scene's chain whole from its start.
@@ -274,19 +479,8 @@ fn read_scene_events(content: &[u8]) -> Result<Vec<SceneEvent>, Refusal> {
     Ok(out)
 }
 
-/// The manifest line, checked (format, version, its own hash), and the bytes after it.
-fn read_manifest(bytes: &[u8]) -> Result<(ManifestLine, &[u8]), Refusal> {
-    if bytes.is_empty() {
-        return Err(refuse("the file is empty"));
-    }
-    let Some(nl) = bytes.iter().position(|&b| b == b'\n') else {
-        return Err(if bytes.first() == Some(&b'{') {
-            refuse("the file is cut off inside its manifest (truncated)")
-        } else {
-            refuse("it is not an msht bundle")
-        });
-    };
-    let (head, content) = (&bytes[..nl], &bytes[nl + 1..]);
+/// The manifest line, checked: format, version, its own hash.
+fn read_manifest(head: &[u8]) -> Result<ManifestLine, Refusal> {
     let value: serde_json::Value =
         serde_json::from_slice(head).map_err(|_| refuse("it is not an msht bundle"))?;
     if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
@@ -308,65 +502,30 @@ fn read_manifest(bytes: &[u8]) -> Result<(ManifestLine, &[u8]), Refusal> {
             "its manifest was changed after it was written (the manifest hash does not match)",
         ));
     }
-    Ok((line, content))
+    Ok(line)
 }
 
-/// Every event line, each checked against its own hash.
-fn read_events(content: &[u8], expected: u64) -> Result<Vec<Event>, Refusal> {
-    let mut events = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
-    for (i, raw) in content.split(|&b| b == b'\n').enumerate() {
-        if raw.is_empty() {
-            continue;
-        }
-        let e: Event = serde_json::from_slice(raw)
-            .map_err(|err| refuse(format!("event line {} cannot be read ({err})", i + 2)))?;
-        match e.hash_ok() {
-            Ok(true) => {}
-            Ok(false) => {
-                return Err(refuse(format!(
-                    "event {} of encounter {} does not match its own hash",
-                    e.id, e.encounter_id
-                )));
-            }
-            Err(err) => return Err(refuse(err.to_string())),
-        }
-        events.push(e);
-    }
-    Ok(events)
-}
-
-/// Within the bundle, each encounter's events must be one unbroken run of the chain:
-/// consecutive seqs, each linked to the one before. A run need not start at seq 1 (the
-/// earlier events may travel in another bundle); joining it to those is the importer's
-/// job. An event removed from the middle is caught here even if the hashes were redone.
-fn check_chains(events: &[Event]) -> Result<(), Refusal> {
-    let mut ids: HashMap<&str, &str> = HashMap::with_capacity(events.len());
-    let mut by_encounter: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
-    for e in events {
-        if ids.insert(&e.id, &e.hash).is_some() {
-            return Err(refuse(format!("it holds event {} twice", e.id)));
-        }
-        by_encounter.entry(&e.encounter_id).or_default().push(e);
-    }
-    for (enc, mut run) in by_encounter {
-        run.sort_by_key(|e| e.seq);
-        for pair in run.windows(2) {
-            let (a, b) = (pair[0], pair[1]);
-            if b.seq != a.seq + 1 || b.prev_hash != a.hash {
-                return Err(refuse(format!(
-                    "the events of encounter {enc} do not form an unbroken chain after event {} (an event is missing or was changed)",
-                    a.seq
-                )));
-            }
-        }
-        if let Some(first) = run.first()
-            && first.seq == 1
-            && first.prev_hash != crate::record::GENESIS_HASH
-        {
+/// One encounter's events must be one unbroken run of its chain: consecutive seqs, each
+/// linked to the one before. A run need not start at seq 1 (the earlier events may travel
+/// in another bundle); joining it to those is the importer's job. An event removed from
+/// the middle is caught here even if the hashes were redone.
+fn check_run(enc: &str, run: &[Event]) -> Result<(), Refusal> {
+    for pair in run.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        if b.seq != a.seq + 1 || b.prev_hash != a.hash {
             return Err(refuse(format!(
-                "the first event of encounter {enc} does not start a chain"
+                "the events of encounter {enc} do not form an unbroken chain after event {} (an event is missing or was changed)",
+                a.seq
             )));
         }
+    }
+    if let Some(first) = run.first()
+        && first.seq == 1
+        && first.prev_hash != crate::record::GENESIS_HASH
+    {
+        return Err(refuse(format!(
+            "the first event of encounter {enc} does not start a chain"
+        )));
     }
     Ok(())
 }

@@ -8,11 +8,14 @@
 //!   until acknowledged means a lost or damaged bundle costs nothing; sending only the
 //!   unacknowledged tail keeps a push small (the hub holds the start, and a hub that
 //!   lost it asks for it again in its receipt).
-//! - `import`: each bundle is read and verified whole (manifest, SHA-256, count, every
-//!   event's hash, every chain) and its content checked (`validate.rs`: refused whole,
-//!   or encounters held for review) before the database is touched, then merged in one
-//!   transaction (see `store/sync.rs` for order independence), and a receipt is written
-//!   beside it. A bad bundle is reported and skipped; the others still go in.
+//! - `import`: each bundle is read, verified (manifest, SHA-256, count, every event's
+//!   hash, every chain, the signature) and merged a frame and an encounter at a time in
+//!   one transaction (`stream.rs`; see `store/sync.rs` for order independence), each
+//!   encounter's content checked as it comes (`validate.rs`: the bundle refused, or the
+//!   encounter held for review), its scenes merged after its encounters; any refusal,
+//!   even at the file's last byte, rolls the transaction back. Then a receipt is written
+//!   beside it. A bad bundle is reported and skipped; the others still go in. (An old
+//!   envelope 1 is read and checked whole first, as before.)
 //! - `prune`: only encounters whose record verifies, complete (or void) by their events,
 //!   every event of which the hub acknowledged.
 //!
@@ -35,9 +38,11 @@
 //! hub in its own bundles, so a relay never becomes a dead end.
 
 pub mod bundle;
+mod frames;
 pub mod keys;
 pub mod receipt;
 pub mod seal;
+mod stream;
 pub mod validate;
 
 use std::fs;
@@ -48,7 +53,7 @@ use crate::fault::Fault;
 use crate::guidance::Guidance;
 use crate::store::{AckVerdict, LeftOut, Store, StoreError};
 pub use crate::store::{ImportOutcome, PruneOutcome, SyncStatus};
-pub use bundle::{Bundle, Manifest};
+pub use bundle::{Bundle, Head, Manifest};
 pub use receipt::Receipt;
 
 #[derive(Debug, thiserror::Error)]
@@ -375,39 +380,55 @@ fn files_with_extension(dir: &Path, ext: &str) -> Result<Vec<PathBuf>, SyncError
 }
 
 /// Reads and verifies one sealed bundle whole: opened with this hub's key, its signer
-/// trusted and not revoked, its signature good, and only then the bundle inside.
+/// trusted and not revoked, its signature good, and only then the bundle inside. (The
+/// import reads a version 2 bundle a frame at a time instead: `stream.rs`.)
 pub fn read_bundle(
     store: &Store,
     hub: &keys::HubIdentity,
     path: &Path,
 ) -> Result<Bundle, SyncError> {
+    match stream::open(store, hub, None, path)? {
+        stream::Opened::Whole(b) => Ok(b),
+        stream::Opened::Streamed(head, mut s) => {
+            let mut events = Vec::new();
+            let read = read_all_runs(&mut *s, &mut events);
+            match read {
+                Ok(scene_events) => Ok(Bundle {
+                    path: head.path,
+                    manifest: head.manifest,
+                    hash: head.hash,
+                    events,
+                    scene_events,
+                }),
+                Err(reason) => Err(s.refusal.take().unwrap_or(SyncError::BadBundle {
+                    path: path.to_path_buf(),
+                    reason,
+                })),
+            }
+        }
+    }
+}
+
+fn read_all_runs(
+    s: &mut dyn crate::store::RunSource,
+    events: &mut Vec<crate::record::Event>,
+) -> Result<Vec<crate::record::SceneEvent>, String> {
+    s.restart()?;
+    while let Some(run) = s.next_run()? {
+        events.extend(run);
+    }
+    s.finish()
+}
+
+/// A version 1 envelope opened whole: its signer trusted, its signature good, and the
+/// bundle inside decoded and matching the signer.
+fn check_whole(store: &Store, path: &Path, opened: seal::Opened) -> Result<Bundle, SyncError> {
     let refused = |r: bundle::Refusal| SyncError::BadBundle {
         path: path.to_path_buf(),
         reason: r.0,
     };
-    // A pipe or device named like a bundle would be read for ever (a share anyone can
-    // write to could stall the hub): only regular files are bundles.
-    let meta = fs::metadata(path).map_err(|e| SyncError::io("read", path, e))?;
-    if !meta.is_file() {
-        return Err(refused(bundle::Refusal("it is not a regular file".into())));
-    }
-    let bytes = fs::read(path).map_err(|e| SyncError::io("read", path, e))?;
-    let opened = seal::open(hub, &bytes).map_err(refused)?;
-    let device = store.sync_trusted_key(opened.signer.as_bytes())?;
-    let device = match device {
-        None => Err(format!(
-            "it is signed by a device this hub does not trust (key {})",
-            opened.signer_fingerprint
-        )),
-        Some(d) => match &d.revoked_at {
-            Some(at) => Err(format!(
-                "it is signed by {} ({}), whose key was revoked at {at}",
-                d.name, d.fingerprint
-            )),
-            None => Ok(d),
-        },
-    }
-    .map_err(|r| refused(bundle::Refusal(r)))?;
+    let device = stream::trusted(store, opened.signer.as_bytes(), &opened.signer_fingerprint)
+        .map_err(|r| refused(bundle::Refusal(r)))?;
     opened.verify().map_err(refused)?;
     let b = bundle::decode(path, &opened.bundle).map_err(refused)?;
     if b.manifest.device_id != device.device_id {
@@ -452,27 +473,20 @@ pub fn check_content(
     })
 }
 
-/// Merges a verified bundle and builds its receipt (not yet written).
-fn import_bundle(
-    store: &mut Store,
-    b: &Bundle,
-    review: &validate::Held,
-    progress: &mut dyn FnMut(u64),
-) -> Result<(ImportOutcome, Receipt), SyncError> {
-    let file = b
+/// The receipt for a merged bundle (not yet written). It takes the outcome's list of
+/// acknowledged events rather than copying it: on a big bundle that list is the largest
+/// thing an import holds.
+fn receipt_for(
+    store: &Store,
+    head: &Head,
+    outcome: &mut ImportOutcome,
+    events: u64,
+) -> Result<Receipt, SyncError> {
+    let file = head
         .path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut outcome = store.sync_import_reviewed(
-        &b.hash,
-        &b.manifest.device_id,
-        &file,
-        &b.events,
-        review,
-        progress,
-    )?;
-    outcome.scenes = store.sync_import_scenes(&b.hash, &b.scene_events)?;
     let mut not_accepted = Vec::new();
     for (kind, list) in [("held", &outcome.held), ("refused", &outcome.refused)] {
         for u in list {
@@ -491,30 +505,29 @@ fn import_bundle(
             });
         }
     }
-    let r = Receipt {
+    Ok(Receipt {
         format: receipt::FORMAT.into(),
         version: receipt::VERSION,
-        bundle_sha256: b.hash.clone(),
-        bundle_device_id: b.manifest.device_id.clone(),
+        bundle_sha256: head.hash.clone(),
+        bundle_device_id: head.manifest.device_id.clone(),
         bundle_file: file,
         receiver_device_id: store.device_id().to_string(),
         receiver_is_hub: store.serves_as_hub()?,
         received_at: now(),
-        events_in_bundle: b.events.len() as u64,
+        events_in_bundle: events,
         accepted: outcome.accepted,
         already_present: outcome.already_present,
-        acknowledged: outcome.acknowledged.clone(),
+        acknowledged: std::mem::take(&mut outcome.acknowledged),
         not_accepted,
         wants: outcome.wants.clone(),
-    };
-    Ok((outcome, r))
+    })
 }
 
 /// Writes the receipt beside the bundle. An existing receipt from this receiver for this
 /// bundle is replaced only if the new one acknowledges more (a later import may have let
 /// held events join), so re-importing a folder does not churn files.
 pub fn write_receipt(
-    b: &Bundle,
+    b: &Head,
     r: &Receipt,
     signer: &ed25519_dalek::SigningKey,
 ) -> Result<Option<PathBuf>, SyncError> {
@@ -556,7 +569,7 @@ pub enum Step<'a> {
         bundles: usize,
     },
     Imported {
-        bundle: &'a Bundle,
+        bundle: &'a Head,
         outcome: &'a ImportOutcome,
         receipt: Result<Option<PathBuf>, SyncError>,
     },
@@ -581,9 +594,15 @@ pub fn import_paths(
     };
     let total = files.len();
     for (i, path) in files.iter().enumerate() {
-        let checked = read_bundle(store, &hub, path)
-            .and_then(|b| check_content(store, guidance, &b).map(|held| (b, held)));
-        let (b, review) = match checked {
+        let merged = stream::open_and_merge(store, guidance, &hub, path, &mut |done, n| {
+            observe(Step::Progress {
+                done,
+                events: n,
+                index: i,
+                bundles: total,
+            });
+        })?;
+        let (head, mut outcome, events) = match merged {
             Ok(x) => x,
             // One bundle refused is the whole story: its sentence is the import's error,
             // not a line followed by a summary of the others (there are none).
@@ -594,16 +613,8 @@ pub fn import_paths(
                 continue;
             }
         };
-        let n = b.events.len() as u64;
-        let (outcome, r) = import_bundle(store, &b, &review, &mut |done| {
-            observe(Step::Progress {
-                done,
-                events: n,
-                index: i,
-                bundles: total,
-            });
-        })?;
-        let receipt = write_receipt(&b, &r, &hub.signing);
+        let r = receipt_for(store, &head, &mut outcome, events)?;
+        let receipt = write_receipt(&head, &r, &hub.signing);
         summary.accepted += outcome.accepted;
         summary.already_present += outcome.already_present;
         summary.released += outcome.released;
@@ -611,7 +622,7 @@ pub fn import_paths(
         summary.refused_events += outcome.refused.len() as u64;
         summary.receipt_failures += u64::from(receipt.is_err());
         observe(Step::Imported {
-            bundle: &b,
+            bundle: &head,
             outcome: &outcome,
             receipt,
         });

@@ -75,7 +75,7 @@ pub struct Receipt {
 #[error("a receipt could not be encoded ({0}); this is a bug, please report it")]
 pub struct EncodeError(pub String);
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct Signed {
     #[serde(flatten)]
     receipt: Receipt,
@@ -83,9 +83,30 @@ struct Signed {
     signature: String,
 }
 
+/// The receipt as written, borrowed: encoding a receipt of many events never copies it.
+#[derive(Serialize)]
+struct SignedRef<'a> {
+    #[serde(flatten)]
+    receipt: &'a Receipt,
+    receipt_sha256: String,
+    signature: String,
+}
+
+/// SHA-256 of the receipt's JSON, hashed as it is written rather than held.
 fn digest(r: &Receipt) -> Result<String, EncodeError> {
-    let bytes = serde_json::to_vec(r).map_err(|e| EncodeError(e.to_string()))?;
-    Ok(hex::encode(Sha256::digest(bytes)))
+    struct Hasher(Sha256);
+    impl std::io::Write for Hasher {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut h = Hasher(Sha256::new());
+    serde_json::to_writer(&mut h, r).map_err(|e| EncodeError(e.to_string()))?;
+    Ok(hex::encode(h.0.finalize()))
 }
 
 fn signed_bytes(r: &Receipt) -> Result<Vec<u8>, EncodeError> {
@@ -112,8 +133,8 @@ impl Receipt {
 
     /// The receipt as written, signed by the hub's `signer`.
     pub fn encode(&self, signer: &SigningKey) -> Result<Vec<u8>, EncodeError> {
-        let s = Signed {
-            receipt: self.clone(),
+        let s = SignedRef {
+            receipt: self,
             receipt_sha256: digest(self)?,
             signature: B64.encode(signer.sign(&signed_bytes(self)?).to_bytes()),
         };

@@ -90,6 +90,23 @@ pub fn check(events: &[Event], context: &Context, g: &Guidance) -> Result<Held, 
     Ok(held)
 }
 
+/// One encounter's run as an import streams it (in seq order, one unbroken run), with
+/// this database's events of it (`stored`) and those waiting for its start: the same
+/// finding, in the same words, as `check` gives for that encounter.
+pub fn check_run(
+    run: &[Event],
+    stored: &[Event],
+    waiting: &[Event],
+    g: &Guidance,
+) -> Result<Option<String>, Refused> {
+    let Some(enc) = run.first().map(|e| e.encounter_id.as_str()) else {
+        return Ok(None);
+    };
+    let run: Vec<&Event> = run.iter().collect();
+    check_encounter(enc, &run, stored, waiting, g)
+        .map_err(|what| Refused(format!("encounter {}: {what}", shown(enc))))
+}
+
 /// One encounter: `Err` refuses the bundle, `Ok(Some)` holds the encounter for review.
 /// The chain walked is the record's events before the bundle's run, the run, and the
 /// events waiting after it; all but the record's are checked.

@@ -818,7 +818,7 @@ fn bundle_cases() -> Vec<Case> {
         bundle_case("import a bundle of a newer format", 65, |d, f| {
             put(
                 d,
-                &edit_header(f, |h| h.replacen("\"version\":1", "\"version\":99", 1)),
+                &edit_header(f, |h| h.replacen("\"version\":2", "\"version\":99", 1)),
             )
         }),
         bundle_case("import a bundle of another format", 65, |d, f| {

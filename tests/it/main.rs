@@ -37,3 +37,4 @@ mod sync_e2e;
 mod sync_proptest;
 mod sync_safety;
 mod sync_sealed;
+mod sync_stream;
