@@ -143,14 +143,20 @@ impl Store {
     /// UUIDv7 ids made in the same minute share their first 8 characters, so a fixed
     /// length would not do.
     pub fn short_id(&self, id: &str) -> Result<String, StoreError> {
-        let neighbour = |sql: &str| -> Result<Option<String>, StoreError> {
+        self.short_id_in("encounters", id)
+    }
+
+    /// `short_id` over the ids of `table` (a table of ours with an `id` column).
+    pub(super) fn short_id_in(&self, table: &'static str, id: &str) -> Result<String, StoreError> {
+        let neighbour = |order: &str| -> Result<Option<String>, StoreError> {
+            let sql = format!("SELECT id FROM {table} WHERE {order} LIMIT 1");
             self.conn
-                .prepare_cached(sql)
+                .prepare_cached(&sql)
                 .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
                 .map_err(|e| self.err(e))
         };
-        let before = neighbour("SELECT id FROM encounters WHERE id < ?1 ORDER BY id DESC LIMIT 1")?;
-        let after = neighbour("SELECT id FROM encounters WHERE id > ?1 ORDER BY id LIMIT 1")?;
+        let before = neighbour("id < ?1 ORDER BY id DESC")?;
+        let after = neighbour("id > ?1 ORDER BY id")?;
         let shared = |other: &Option<String>| {
             other.as_deref().map_or(0, |o| {
                 id.chars()

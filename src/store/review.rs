@@ -1,7 +1,7 @@
 //! The review queue's table: one row per encounter saying what is still open, so a
 //! supervisor's queue over 100,000 encounters is an index read, not 100,000 replays.
 //!
-//! The rows are a cache the engine derives (`crate::follow` computes them; the store only
+//! The rows are a cache the engine derives (`src/follow.rs` computes them; the store only
 //! keeps them). A row counts while `encounters.review_hash` equals the chain's head hash
 //! and the guidance it was derived with (meta `review_guidance`) is the one in use: any
 //! new event, appended here or imported by sync, leaves the head hash behind and so makes
@@ -29,7 +29,7 @@ pub struct ReviewRow {
     pub next_due: Option<String>,
     /// The supervisor of the latest sign-off, if any.
     pub signed_by: Option<String>,
-    /// The open items as JSON (written and read by `crate::follow`).
+    /// The open items as JSON (written and read by `src/follow.rs`).
     pub items: String,
 }
 

@@ -188,24 +188,7 @@ impl Store {
 
     /// The shortest prefix (at least 8 characters) no other scene shares.
     pub fn short_scene_id(&self, id: &str) -> Result<String, StoreError> {
-        let neighbour = |sql: &str| -> Result<Option<String>, StoreError> {
-            self.conn
-                .prepare_cached(sql)
-                .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
-                .map_err(|e| self.err(e))
-        };
-        let before = neighbour("SELECT id FROM scenes WHERE id < ?1 ORDER BY id DESC LIMIT 1")?;
-        let after = neighbour("SELECT id FROM scenes WHERE id > ?1 ORDER BY id LIMIT 1")?;
-        let shared = |o: &Option<String>| {
-            o.as_deref().map_or(0, |o| {
-                id.chars()
-                    .zip(o.chars())
-                    .take_while(|(a, b)| a == b)
-                    .count()
-            })
-        };
-        let n = (shared(&before).max(shared(&after)) + 1).max(8);
-        Ok(id.chars().take(n).collect())
+        self.short_id_in("scenes", id)
     }
 
     /// Scenes, newest first; only open ones when `open_only`.
