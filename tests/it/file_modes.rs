@@ -17,7 +17,7 @@ fn as_ordinary_user(dir: &Path, db: &Path) -> Option<Command> {
     std::fs::write(&key, format!("{TEST_KEY}\n")).unwrap();
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
     let bin = assert_cmd::cargo::cargo_bin!("msht");
-    let mut c = if unsafe_is_root() {
+    let mut c = if running_as_root() {
         let chown = Command::new("chown")
             .args(["-R", "65534:65534"])
             .arg(dir)
@@ -41,7 +41,7 @@ fn as_ordinary_user(dir: &Path, db: &Path) -> Option<Command> {
     Some(c)
 }
 
-fn unsafe_is_root() -> bool {
+fn running_as_root() -> bool {
     std::fs::metadata("/proc/self")
         .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
         .unwrap_or(false)
@@ -78,8 +78,7 @@ fn a_read_only_episode_does_not_block_later_writes() {
     assert_eq!(shm_mode.ok(), Some(0o400), "the episode this test is about");
 
     std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let mut write = as_ordinary_user(dir.path(), &db).unwrap();
-    let out = assert_cmd::Command::from_std(std::mem::replace(&mut write, Command::new("true")))
+    let out = assert_cmd::Command::from_std(as_ordinary_user(dir.path(), &db).unwrap())
         .args(["check", "--answers", "-"])
         .write_stdin(ANSWERS)
         .output()
